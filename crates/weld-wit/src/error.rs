@@ -1,0 +1,96 @@
+use std::path::PathBuf;
+
+/// Errors from loading, printing, inspecting and componentizing.
+///
+/// Each variant names the input at fault; the underlying cause (an I/O error,
+/// or a wit-parser/wit-component message that already carries
+/// `file:line:col`) is kept as the source so the CLI can show the whole chain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write `{path}`")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is neither a WebAssembly binary nor WebAssembly text")]
+    NotWasm { path: PathBuf },
+    #[error("`{path}` is not a WebAssembly binary and cannot be parsed as WebAssembly text")]
+    Wat {
+        path: PathBuf,
+        #[source]
+        source: wat::Error,
+    },
+    #[error("`{path}` is not valid WebAssembly")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: wasmparser::BinaryReaderError,
+    },
+    #[error("`{path}` is a core module, not a component{hint}")]
+    CoreModule { path: PathBuf, hint: &'static str },
+    #[error("`{path}` is a component, not a core module; `weld new` takes a core module")]
+    Component { path: PathBuf },
+    #[error("failed to resolve the WIT package at `{path}`")]
+    Wit {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error("failed to decode the WIT of `{path}`")]
+    Decode {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error("no world named `{name}` in package `{package}`; it has {available}")]
+    NoSuchWorld {
+        name: String,
+        package: String,
+        available: String,
+    },
+    #[error("package `{package}` has {available}; choose one with --world")]
+    AmbiguousWorld { package: String, available: String },
+    #[error("`{path}` already exists and is not an empty directory; refusing to overwrite it")]
+    OutputDirExists { path: PathBuf },
+    #[error("failed to print WIT")]
+    Print(#[source] BoxError),
+    #[error(
+        "`{path}` carries no WIT (no `component-type` custom section) and imports no WASI preview1 functions; give its world with --wit DIR --world NAME"
+    )]
+    NoWorld { path: PathBuf },
+    #[error("failed to embed world `{world}` into `{path}`")]
+    Embed {
+        path: PathBuf,
+        world: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error("failed to make a component of `{path}`")]
+    Encode {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error(
+        "the component made of `{path}` does not validate; this is a bug in weld or wit-component"
+    )]
+    InvalidOutput {
+        path: PathBuf,
+        #[source]
+        source: wasmparser::BinaryReaderError,
+    },
+}
+
+/// wit-parser and wit-component report errors as `anyhow::Error`; we keep them
+/// as opaque sources so that their rendered spans (`--> file:line:col`) reach
+/// the user unchanged.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! The WIT front end of weld: loading WIT packages from files, directories
+//! and components, printing them, inspecting binaries, and making components
+//! from core modules.
+//!
+//! Nothing here prints or exits: every function returns a typed [`Error`]
+//! that names the input at fault, and the CLI decides how to show it.
+
+pub mod componentize;
+pub mod display;
+mod error;
+pub mod inspect;
+pub mod load;
+pub mod print;
+pub mod wasm;
+
+pub use error::{BoxError, Error, Result};
+pub use load::{Wit, load, load_bytes};
+pub use wit_parser;

@@ -1,0 +1,89 @@
+//! Input and output shared by every subcommand: `-` means stdin or stdout,
+//! and files are written atomically so that a failed command leaves no
+//! partial file behind and never replaces a good one.
+
+use anyhow::{Context, Result, bail};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How an input path is named in messages.
+pub fn input_name(path: &Path) -> PathBuf {
+    if is_stdio(path) {
+        PathBuf::from("<stdin>")
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    if is_stdio(path) {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+        return Ok(bytes);
+    }
+    Ok(weld_wit::wasm::read_file(path)?)
+}
+
+/// Reads WebAssembly binary or text from a file or stdin, as a binary.
+pub fn read_wasm(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read(path)?;
+    Ok(weld_wit::wasm::to_binary(&input_name(path), bytes)?)
+}
+
+/// Writes text to a file, or to stdout when no file is given.
+pub fn write_text(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) if !is_stdio(path) => write_file(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
+    }
+}
+
+/// Writes a binary to a file, or to stdout unless stdout is a terminal.
+pub fn write_binary(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match output {
+        Some(path) if !is_stdio(path) => write_file(path, bytes),
+        _ if std::io::stdout().is_terminal() => {
+            bail!("refusing to write a binary to a terminal; give an output file with -o FILE")
+        }
+        _ => write_stdout(bytes),
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")
+}
+
+/// Writes through a temporary file in the destination's directory, renamed
+/// over the destination only once everything is written.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let context = || format!("cannot write `{}`", path.display());
+    // Temporary files are private (0600); outputs get the usual 0644.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut file = builder
+        .prefix(".weld-")
+        .tempfile_in(dir)
+        .with_context(context)?;
+    file.write_all(bytes).with_context(context)?;
+    file.as_file().sync_all().with_context(context)?;
+    file.persist(path)
+        .map_err(|e| e.error)
+        .with_context(context)?;
+    Ok(())
+}
+
+fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
