@@ -68,6 +68,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let context = || format!("cannot write `{}`", path.display());
+    if !dir.is_dir() {
+        bail!(
+            "cannot write `{}`: directory `{}` does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
     // Temporary files are private (0600); outputs get the usual 0644.
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
@@ -75,6 +82,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = builder
         .prefix(".weld-")
         .tempfile_in(dir)
+        // Keep the temporary file's random name out of the message.
+        .map_err(|e| std::io::Error::from(e.kind()))
         .with_context(context)?;
     file.write_all(bytes).with_context(context)?;
     file.as_file().sync_all().with_context(context)?;

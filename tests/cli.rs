@@ -1,1 +1,174 @@
-fn main() {}
+//! CLI snapshot tests in the style of wasm-tools: every file under
+//! `tests/cli/` whose first line holds `RUN: <args>` or `FAIL: <args>` (after
+//! a `;;`, `//` or `#` comment marker) is one test. The arguments are given to
+//! `weld`; `|` pipes one command's stdout into the next one's stdin; `%` is
+//! the test file itself, `%dir` its directory and `%tmp` a fresh directory. Commands run from the
+//! repository root, so `wit/` and `fixtures/` can be named directly.
+//!
+//! `RUN` expects success and `FAIL` a non-zero exit that is not a panic. The
+//! last command's stdout and stderr must match `<file>.stdout` and
+//! `<file>.stderr` (a missing file means empty). Run with `BLESS=1` to
+//! rewrite the expected files from what weld prints.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use snapbox::{Assert, Data, assert::Action};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cases = Vec::new();
+    collect(&root.join("tests/cli"), &mut cases);
+    cases.sort();
+    let trials = cases
+        .into_iter()
+        .filter_map(|path| {
+            let directive = directive(&path)?;
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            Some(Trial::test(name, move || run_case(&path, &directive)))
+        })
+        .collect();
+    libtest_mimic::run(&Arguments::from_args(), trials).exit();
+}
+
+fn collect(dir: &Path, cases: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, cases);
+        } else if !matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("stdout" | "stderr")
+        ) {
+            cases.push(path);
+        }
+    }
+}
+
+struct Directive {
+    expect_success: bool,
+    commands: Vec<String>,
+}
+
+fn directive(path: &Path) -> Option<Directive> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().next()?;
+    let line = ["//", ";;", "#"]
+        .iter()
+        .find_map(|marker| line.strip_prefix(marker))?
+        .trim();
+    let (expect_success, args) = match line.split_once(':')? {
+        ("RUN", args) => (true, args),
+        ("FAIL", args) => (false, args),
+        _ => return None,
+    };
+    let commands = args.split('|').map(|c| c.trim().to_owned()).collect();
+    Some(Directive {
+        expect_success,
+        commands,
+    })
+}
+
+fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir()?;
+    let tmp_path = tmp.path().display().to_string();
+    let case = path.strip_prefix(root).unwrap();
+    let case_dir = case.parent().unwrap().display().to_string();
+    let case = case.display().to_string();
+
+    let mut stdin = Vec::new();
+    let mut last = None;
+    for (i, command) in directive.commands.iter().enumerate() {
+        let args: Vec<String> = command
+            .split_whitespace()
+            .map(|arg| {
+                arg.replace("%tmp", &tmp_path)
+                    .replace("%dir", &case_dir)
+                    .replace('%', &case)
+            })
+            .collect();
+        let output = weld(root, &args, &stdin)?;
+        let is_last = i + 1 == directive.commands.len();
+        if !is_last && !output.status.success() {
+            return Err(format!(
+                "`weld {command}` failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        stdin = output.stdout.clone();
+        last = Some(output);
+    }
+    let output = last.ok_or("no command after RUN:/FAIL:")?;
+
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(&tmp_path, "%tmp");
+    let stdout = String::from_utf8_lossy(&output.stdout).replace(&tmp_path, "%tmp");
+    match (directive.expect_success, output.status.code()) {
+        (true, Some(0)) => {}
+        (true, code) => return Err(format!("expected success, got {code:?}:\n{stderr}").into()),
+        (false, Some(0)) => return Err(format!("expected failure, got success:\n{stdout}").into()),
+        (false, Some(101)) | (false, None) => {
+            return Err(format!("weld crashed instead of failing cleanly:\n{stderr}").into());
+        }
+        (false, Some(_)) => {}
+    }
+    compare(path, "stdout", &stdout)?;
+    compare(path, "stderr", &stderr)
+}
+
+fn weld(root: &Path, args: &[String], stdin: &[u8]) -> Result<Output, Failed> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
+        .args(args)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
+    let output = child.wait_with_output()?;
+    // A command that does not read its stdin closes the pipe early: fine.
+    let _ = writer.join();
+    Ok(output)
+}
+
+fn compare(case: &Path, stream: &str, actual: &str) -> Result<(), Failed> {
+    let mut expected_path = case.as_os_str().to_owned();
+    expected_path.push(format!(".{stream}"));
+    let expected_path = PathBuf::from(expected_path);
+    let bless = std::env::var_os("BLESS").is_some();
+    if !expected_path.exists() {
+        if actual.is_empty() {
+            return Ok(());
+        }
+        if !bless {
+            return Err(format!(
+                "{stream} was not empty and `{}` does not exist; run with BLESS=1 to create it:\n{actual}",
+                expected_path.display()
+            )
+            .into());
+        }
+    }
+    if bless && actual.is_empty() {
+        std::fs::remove_file(&expected_path)?;
+        return Ok(());
+    }
+    let action = if bless {
+        Action::Overwrite
+    } else {
+        Action::Verify
+    };
+    Assert::new()
+        .action(action)
+        .normalize_paths(false)
+        .try_eq(
+            Some(&stream),
+            Data::text(actual),
+            Data::read_from(&expected_path, None).raw(),
+        )
+        .map_err(|e| Failed::from(e.to_string()))
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::path::Path;
 use wasmparser::{
     ComponentAlias, ComponentExternalKind, ComponentName, ComponentOuterAliasKind,
-    ComponentTypeRef, KnownCustom, Parser, Payload,
+    ComponentTypeRef, KnownCustom, Parser, Payload, TypeBounds,
 };
 use wit_parser::decoding::DecodedWasm;
 use wit_parser::{Interface, Resolve, TypeDefKind, WorldItem, WorldKey};
@@ -39,6 +39,11 @@ pub struct ComponentReport {
     /// Nested core modules and components, depth first, in binary order.
     pub nested: Vec<Nested>,
     pub producers: Vec<ProducerField>,
+    /// Why the component's types could not be read as WIT, when they cannot
+    /// (a top-level type export, say); imports and exports then show names
+    /// and kinds only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_wit: Option<String>,
 }
 
 /// One import or export of a component.
@@ -66,6 +71,24 @@ pub enum ItemKind {
     Function,
     Type,
     Resource,
+    // Only outside WIT:
+    Module,
+    Component,
+    Value,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Instance => "instance",
+            ItemKind::Function => "function",
+            ItemKind::Type => "type",
+            ItemKind::Resource => "resource",
+            ItemKind::Module => "module",
+            ItemKind::Component => "component",
+            ItemKind::Value => "value",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -155,16 +178,22 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<Report> {
 }
 
 fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
-    let decoded = wit_parser::decoding::decode(bytes).map_err(|e| Error::Decode {
-        path: path.to_owned(),
-        source: e.into(),
-    })?;
-    let (resolve, world) = match decoded {
-        DecodedWasm::Component(resolve, world) => (resolve, world),
-        DecodedWasm::WitPackage(resolve, package) => {
+    let walked = walk(path, bytes)?;
+    let (resolve, world) = match wit_parser::decoding::decode(bytes) {
+        Ok(DecodedWasm::Component(resolve, world)) => (resolve, world),
+        Ok(DecodedWasm::WitPackage(resolve, package)) => {
             return Ok(Contents::WitPackage {
                 package: resolve.packages[package].name.to_string(),
             });
+        }
+        Err(e) => {
+            return Ok(Contents::Component(ComponentReport {
+                imports: walked.imports,
+                exports: walked.exports,
+                nested: walked.nested,
+                producers: walked.producers,
+                not_wit: Some(format!("{e:#}")),
+            }));
         }
     };
     let world = &resolve.worlds[world];
@@ -174,13 +203,25 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
             .map(|(key, item)| world_item(&resolve, key, item))
             .collect()
     };
-    let (nested, producers) = walk(path, bytes)?;
     Ok(Contents::Component(ComponentReport {
         imports: items(&world.imports),
         exports: items(&world.exports),
-        nested,
-        producers,
+        nested: walked.nested,
+        producers: walked.producers,
+        not_wit: None,
     }))
+}
+
+/// An import or export known only by its name and kind.
+fn raw_item(name: &str, kind: ItemKind) -> Item {
+    Item {
+        name: name.to_owned(),
+        version: name.split_once('@').map(|(_, v)| v.to_owned()),
+        kind,
+        signature: None,
+        types: Vec::new(),
+        functions: Vec::new(),
+    }
 }
 
 fn world_item(resolve: &Resolve, key: &WorldKey, item: &WorldItem) -> Item {
@@ -408,15 +449,26 @@ struct Frame {
     component_children: Vec<(u32, usize)>,
 }
 
+/// What a walk over the binary's sections finds.
+struct Walk {
+    nested: Vec<Nested>,
+    producers: Vec<ProducerField>,
+    /// Top-level imports and exports by name and kind, for components whose
+    /// types are not WIT.
+    imports: Vec<Item>,
+    exports: Vec<Item>,
+}
+
 /// Walks the binary for nested modules and components, their sizes, names
-/// and producers; returns them with the top-level producers.
-fn walk(path: &Path, bytes: &[u8]) -> Result<(Vec<Nested>, Vec<ProducerField>)> {
+/// and producers, and for the top level's own producers, imports and exports.
+fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
     let invalid = |source| Error::Invalid {
         path: path.to_owned(),
         source,
     };
     let mut nested: Vec<Nested> = Vec::new();
     let mut top_producers = Vec::new();
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
     let mut stack = vec![Frame::default()];
     // The first `Version` payload opens the inspected binary itself.
     let mut pending: Option<(NestedKind, usize)> = None;
@@ -465,10 +517,42 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<(Vec<Nested>, Vec<ProducerField>)> 
             } => pending = Some((NestedKind::Component, unchecked_range.len())),
             Payload::ComponentImportSection(reader) => {
                 for import in reader {
-                    match import.map_err(invalid)?.ty {
-                        ComponentTypeRef::Module(_) => frame.modules += 1,
-                        ComponentTypeRef::Component(_) => frame.components += 1,
-                        _ => {}
+                    let import = import.map_err(invalid)?;
+                    let kind = match import.ty {
+                        ComponentTypeRef::Module(_) => {
+                            frame.modules += 1;
+                            ItemKind::Module
+                        }
+                        ComponentTypeRef::Component(_) => {
+                            frame.components += 1;
+                            ItemKind::Component
+                        }
+                        ComponentTypeRef::Instance(_) => ItemKind::Instance,
+                        ComponentTypeRef::Func(_) => ItemKind::Function,
+                        ComponentTypeRef::Value(_) => ItemKind::Value,
+                        ComponentTypeRef::Type(TypeBounds::SubResource) => ItemKind::Resource,
+                        ComponentTypeRef::Type(TypeBounds::Eq(_)) => ItemKind::Type,
+                    };
+                    if frame.item.is_none() {
+                        imports.push(raw_item(import.name.name, kind));
+                    }
+                }
+            }
+            Payload::ComponentExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(invalid)?;
+                    let kind = match export.kind {
+                        ComponentExternalKind::Module => ItemKind::Module,
+                        ComponentExternalKind::Component => ItemKind::Component,
+                        ComponentExternalKind::Instance => ItemKind::Instance,
+                        ComponentExternalKind::Func => ItemKind::Function,
+                        ComponentExternalKind::Value => ItemKind::Value,
+                        ComponentExternalKind::Type => ItemKind::Type,
+                    };
+                    // Exports add to index spaces too, but only names of
+                    // definitions are looked up, so they need no counting.
+                    if frame.item.is_none() {
+                        exports.push(raw_item(export.name.name, kind));
                     }
                 }
             }
@@ -531,7 +615,12 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<(Vec<Nested>, Vec<ProducerField>)> 
             _ => {}
         }
     }
-    Ok((nested, top_producers))
+    Ok(Walk {
+        nested,
+        producers: top_producers,
+        imports,
+        exports,
+    })
 }
 
 impl std::fmt::Display for Report {
@@ -539,6 +628,9 @@ impl std::fmt::Display for Report {
         match &self.contents {
             Contents::Component(c) => {
                 writeln!(f, "component, {} bytes", self.size)?;
+                if let Some(why) = &c.not_wit {
+                    writeln!(f, "note: its types are not WIT ({why}); showing names and kinds only")?;
+                }
                 write_items(f, "imports", &c.imports)?;
                 write_items(f, "exports", &c.exports)?;
                 if !c.nested.is_empty() {
@@ -600,18 +692,19 @@ fn write_items(f: &mut std::fmt::Formatter<'_>, title: &str, items: &[Item]) -> 
     for item in items {
         match item.kind {
             ItemKind::Instance => writeln!(f, "  instance {}", item.name)?,
-            ItemKind::Function => writeln!(
+            ItemKind::Function if item.signature.is_some() => writeln!(
                 f,
                 "  function {}: {}",
                 item.name,
                 item.signature.as_deref().unwrap_or_default()
             )?,
-            ItemKind::Type | ItemKind::Resource => {
+            ItemKind::Type | ItemKind::Resource if !item.types.is_empty() => {
                 for ty in &item.types {
                     writeln!(f, "  {}", ty.definition)?;
                 }
                 continue;
             }
+            kind => writeln!(f, "  {} {}", kind.as_str(), item.name)?,
         }
         for ty in &item.types {
             writeln!(f, "    {}", ty.definition)?;

@@ -78,6 +78,12 @@ impl Wit {
 /// file, a WIT package encoded as wasm, or a component whose types are
 /// decoded back into WIT.
 pub fn load(path: &Path) -> Result<Wit> {
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(Error::Read {
+            path: path.to_owned(),
+            source,
+        });
+    }
     if path.is_dir() || path.extension().is_some_and(|ext| ext == "wit") {
         let mut resolve = Resolve::default();
         let (package, _) = resolve
@@ -97,12 +103,7 @@ pub fn load(path: &Path) -> Result<Wit> {
 /// Loads WIT from file contents: WIT text, or a wasm binary or text that is
 /// a component or an encoded WIT package. `path` names the source in messages.
 pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
-    let looks_like_wasm = bytes.starts_with(b"\0asm")
-        || std::str::from_utf8(&bytes).is_ok_and(|text| {
-            let text = text.trim_start();
-            text.starts_with("(component") || text.starts_with("(module")
-        });
-    if !looks_like_wasm {
+    if !wat::Detect::from_bytes(&bytes).is_wasm() {
         let Ok(text) = String::from_utf8(bytes) else {
             return Err(Error::NotWasm {
                 path: path.to_owned(),

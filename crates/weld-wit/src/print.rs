@@ -116,12 +116,21 @@ fn is_empty_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
+/// The main package, then each of `nested` in `package ... { ... }` form,
+/// separated by blank lines.
 fn print(resolve: &Resolve, package: PackageId, nested: &[PackageId]) -> Result<String> {
-    let mut printer = WitPrinter::default();
-    printer
-        .print(resolve, package, nested)
-        .map_err(|e| Error::Print(e.into()))?;
-    Ok(printer.output.to_string())
+    let print_one = |id: PackageId, is_main: bool| {
+        let mut printer = WitPrinter::default();
+        printer
+            .print_package(resolve, id, is_main)
+            .map_err(|e| Error::Print(e.into()))?;
+        Ok(printer.output.to_string())
+    };
+    let mut texts = vec![print_one(package, true)?];
+    for id in nested {
+        texts.push(print_one(*id, false)?);
+    }
+    Ok(texts.join("\n"))
 }
 
 /// A world re-decoded on its own: its resolve holds only what the world uses.

@@ -22,26 +22,23 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// Turns file contents into a WebAssembly binary: a binary is kept as it is,
 /// WebAssembly text (as `wasm-tools` accepts everywhere) is assembled.
 pub fn to_binary(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
-    if bytes.starts_with(b"\0asm") {
-        return Ok(bytes);
-    }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Err(Error::NotWasm {
-            path: path.to_owned(),
-        });
-    };
-    if !text.trim_start().starts_with(['(', ';']) {
-        return Err(Error::NotWasm {
-            path: path.to_owned(),
-        });
-    }
-    wat::parse_str(text).map_err(|mut source| {
-        source.set_path(path);
-        Error::Wat {
-            path: path.to_owned(),
-            source,
+    match wat::Detect::from_bytes(&bytes) {
+        wat::Detect::WasmBinary => Ok(bytes),
+        wat::Detect::WasmText => {
+            // Detection has seen UTF-8 text up to a `(`.
+            let text = String::from_utf8_lossy(&bytes);
+            wat::parse_str(&text).map_err(|mut source| {
+                source.set_path(path);
+                Error::Wat {
+                    path: path.to_owned(),
+                    source,
+                }
+            })
         }
-    })
+        wat::Detect::Unknown => Err(Error::NotWasm {
+            path: path.to_owned(),
+        }),
+    }
 }
 
 /// Whether a binary is a core module or a component; the header alone decides.

@@ -1,0 +1,2 @@
+;; FAIL: new % -o %tmp/out.wasm
+(component)

@@ -1,0 +1,3 @@
+;; FAIL: wit %
+;; A core module has no WIT of its own.
+(module (func (export "f")))
