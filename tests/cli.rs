@@ -10,11 +10,11 @@
 //! `<file>.stderr` (a missing file means empty). Run with `BLESS=1` to
 //! rewrite the expected files from what weld prints.
 
+mod common;
+
 use libtest_mimic::{Arguments, Failed, Trial};
 use snapbox::{Assert, Data, assert::Action};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -89,7 +89,8 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
                     .replace('%', &case)
             })
             .collect();
-        let output = weld(root, &args, &stdin)?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = common::weld_with_stdin(&args, &stdin);
         let is_last = i + 1 == directive.commands.len();
         if !is_last && !output.status.success() {
             return Err(format!(
@@ -116,24 +117,6 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
     }
     compare(path, "stdout", &stdout)?;
     compare(path, "stderr", &stderr)
-}
-
-fn weld(root: &Path, args: &[String], stdin: &[u8]) -> Result<Output, Failed> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
-        .args(args)
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || pipe.write_all(&input));
-    let output = child.wait_with_output()?;
-    // A command that does not read its stdin closes the pipe early: fine.
-    let _ = writer.join();
-    Ok(output)
 }
 
 fn compare(case: &Path, stream: &str, actual: &str) -> Result<(), Failed> {

@@ -629,7 +629,10 @@ impl std::fmt::Display for Report {
             Contents::Component(c) => {
                 writeln!(f, "component, {} bytes", self.size)?;
                 if let Some(why) = &c.not_wit {
-                    writeln!(f, "note: its types are not WIT ({why}); showing names and kinds only")?;
+                    writeln!(
+                        f,
+                        "note: its types are not WIT ({why}); showing names and kinds only"
+                    )?;
                 }
                 write_items(f, "imports", &c.imports)?;
                 write_items(f, "exports", &c.exports)?;

@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests: running the real `weld` binary
+//! and building the WAT fixtures with it.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `weld ARGS` from the repository root with `stdin` as its input.
+pub fn weld_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("weld starts");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    // A command that does not read its stdin closes the pipe early: fine.
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
+    let output = child.wait_with_output().expect("weld runs");
+    let _ = writer.join();
+    output
+}
+
+pub fn weld(args: &[&str]) -> Output {
+    weld_with_stdin(args, &[])
+}
+
+/// Runs `weld ARGS` and panics with its stderr unless it succeeds.
+pub fn weld_ok(args: &[&str]) -> Output {
+    let output = weld(args);
+    assert!(
+        output.status.success(),
+        "`weld {}` failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Builds `fixtures/wat/<name>.wat` for world `<name>` with `weld new`.
+pub fn build_wat_fixture(name: &str, dir: &Path) -> PathBuf {
+    let out = dir.join(format!("{name}.wasm"));
+    let wat = format!("fixtures/wat/{name}.wat");
+    weld_ok(&[
+        "new",
+        &wat,
+        "--wit",
+        "wit",
+        "--world",
+        name,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    out
+}
