@@ -19,6 +19,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{path}` is empty")]
+    Empty { path: PathBuf },
     #[error("`{path}` is neither a WebAssembly binary nor WebAssembly text")]
     NotWasm { path: PathBuf },
     #[error("`{path}` is not a WebAssembly binary and cannot be parsed as WebAssembly text")]

@@ -22,6 +22,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// Turns file contents into a WebAssembly binary: a binary is kept as it is,
 /// WebAssembly text (as `wasm-tools` accepts everywhere) is assembled.
 pub fn to_binary(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    if bytes.is_empty() {
+        return Err(Error::Empty {
+            path: path.to_owned(),
+        });
+    }
     match wat::Detect::from_bytes(&bytes) {
         wat::Detect::WasmBinary => Ok(bytes),
         wat::Detect::WasmText => {
