@@ -357,19 +357,19 @@ fn module_report(
                 }
             }
             Payload::CustomSection(section) if section.name().starts_with("component-type") => {
-                let world =
-                    wit_component::metadata::decode(section.data())
-                        .ok()
-                        .map(|(_, bindgen)| {
-                            let world = &bindgen.resolve.worlds[bindgen.world];
-                            match world.package {
-                                Some(p) => bindgen.resolve.id_of_name(p, &world.name),
-                                None => world.name.clone(),
-                            }
-                        });
-                report
-                    .component_type
-                    .push(world.unwrap_or_else(|| format!("{} (undecodable)", section.name())));
+                // The section holds the world encoded as a component type.
+                let world = wit_parser::decoding::decode_world(section.data()).ok().map(
+                    |(resolve, world)| {
+                        let world = &resolve.worlds[world];
+                        match world.package {
+                            Some(p) => resolve.id_of_name(p, &world.name),
+                            None => world.name.clone(),
+                        }
+                    },
+                );
+                report.component_type.push(world.unwrap_or_else(|| {
+                    format!("{} (in a format weld cannot read)", section.name())
+                }));
             }
             Payload::CustomSection(section) => {
                 if let KnownCustom::Producers(reader) = section.as_known() {

@@ -103,7 +103,9 @@ pub fn load(path: &Path) -> Result<Wit> {
 /// Loads WIT from file contents: WIT text, or a wasm binary or text that is
 /// a component or an encoded WIT package. `path` names the source in messages.
 pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
-    let named_wasm = path.extension().is_some_and(|ext| ext == "wasm" || ext == "wat");
+    let named_wasm = path
+        .extension()
+        .is_some_and(|ext| ext == "wasm" || ext == "wat");
     if !named_wasm && !wat::Detect::from_bytes(&bytes).is_wasm() {
         let Ok(text) = String::from_utf8(bytes) else {
             return Err(Error::NotWasm {

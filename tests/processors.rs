@@ -1,6 +1,7 @@
-//! The WAT fixtures do the real work the WIT specifies: the processor is
-//! checked byte for byte against a reference implementation, and the
-//! self-checking app is run against the processor, both on wasmtime.
+//! The image processors do the real work the WIT specifies: each one, made
+//! into a component by `weld new`, is checked byte for byte against a
+//! reference implementation on wasmtime, and the self-checking WAT app is
+//! run against them.
 
 mod common;
 
@@ -71,11 +72,23 @@ struct Processor {
     resize: TypedFunc<(Image, u32, u32), (Image,)>,
 }
 
-fn processor() -> Processor {
+/// Every processor, by name, as a component built with `weld new`.
+fn processors() -> Vec<(&'static str, Processor)> {
     let dir = tempfile::tempdir().unwrap();
-    let path = common::build_wat_fixture("processor", dir.path());
+    let wat = common::build_wat_fixture("processor", dir.path());
+    let c = dir.path().join("c-processor.wasm");
+    common::weld_ok(&[
+        "new",
+        "tests/cli/inputs/c-processor.core.wasm",
+        "-o",
+        c.to_str().unwrap(),
+    ]);
+    vec![("wat", processor(&wat)), ("c", processor(&c))]
+}
+
+fn processor(path: &std::path::Path) -> Processor {
     let engine = Engine::default();
-    let component = Component::from_file(&engine, &path).unwrap();
+    let component = Component::from_file(&engine, path).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &component)
@@ -100,17 +113,17 @@ fn processor() -> Processor {
 
 #[test]
 fn grayscale_matches_the_specification() {
-    let mut p = processor();
-    for (w, h) in [(1, 1), (63, 17), (0, 0), (0, 5), (640, 480)] {
-        let img = test_image(w, h);
-        let (got,) = p.grayscale.call(&mut p.store, (img.clone(),)).unwrap();
-        assert_eq!(got, grayscale(&img), "grayscale of {w}x{h}");
+    for (name, mut p) in processors() {
+        for (w, h) in [(1, 1), (63, 17), (0, 0), (0, 5), (640, 480)] {
+            let img = test_image(w, h);
+            let (got,) = p.grayscale.call(&mut p.store, (img.clone(),)).unwrap();
+            assert_eq!(got, grayscale(&img), "{name}: grayscale of {w}x{h}");
+        }
     }
 }
 
 #[test]
 fn resize_matches_the_specification() {
-    let mut p = processor();
     let cases = [
         ((63, 17), (31, 8)),
         ((63, 17), (1, 1)),
@@ -120,44 +133,57 @@ fn resize_matches_the_specification() {
         ((0, 0), (3, 2)),
         ((640, 480), (320, 240)),
     ];
-    // Many calls in a row also show that post-return frees each result.
-    for _ in 0..20 {
-        for ((w, h), (nw, nh)) in cases {
-            let img = test_image(w, h);
-            let (got,) = p.resize.call(&mut p.store, (img.clone(), nw, nh)).unwrap();
-            assert_eq!(got, resize(&img, nw, nh), "resize {w}x{h} to {nw}x{nh}");
+    for (name, mut p) in processors() {
+        // Many calls in a row also show that each result is freed.
+        for _ in 0..20 {
+            for ((w, h), (nw, nh)) in cases {
+                let img = test_image(w, h);
+                let (got,) = p.resize.call(&mut p.store, (img.clone(), nw, nh)).unwrap();
+                assert_eq!(
+                    got,
+                    resize(&img, nw, nh),
+                    "{name}: resize {w}x{h} to {nw}x{nh}"
+                );
+            }
         }
     }
 }
 
 #[test]
 fn an_image_of_the_wrong_length_traps() {
-    let mut p = processor();
-    let bad = Image {
-        data: vec![1, 2, 3],
-        width: 1,
-        height: 1,
-    };
-    let err = p.grayscale.call(&mut p.store, (bad,)).unwrap_err();
-    let trap = err.downcast_ref::<wasmtime::Trap>();
-    assert_eq!(
-        trap,
-        Some(&wasmtime::Trap::UnreachableCodeReached),
-        "{err:?}"
-    );
+    for (name, mut p) in processors() {
+        let bad = Image {
+            data: vec![1, 2, 3],
+            width: 1,
+            height: 1,
+        };
+        let err = p.grayscale.call(&mut p.store, (bad,)).unwrap_err();
+        let trap = err.downcast_ref::<wasmtime::Trap>();
+        assert_eq!(
+            trap,
+            Some(&wasmtime::Trap::UnreachableCodeReached),
+            "{name}: {err:?}"
+        );
+    }
 }
 
-/// The app's imports are host functions that forward to the processor,
+/// The app's imports are host functions that forward to a processor,
 /// standing in for the composition that `weld plug` will do.
 #[test]
-fn app_checks_itself_against_the_processor() {
+fn app_checks_itself_against_each_processor() {
     let dir = tempfile::tempdir().unwrap();
     let app_path = common::build_wat_fixture("app", dir.path());
+    for (name, processor) in processors() {
+        assert_eq!(run_app(&app_path, processor), Ok(()), "app against {name}");
+    }
+}
+
+fn run_app(app_path: &std::path::Path, processor: Processor) -> Result<(), ()> {
     let Processor {
         mut store,
         grayscale,
         resize,
-    } = processor();
+    } = processor;
     let engine = store.engine().clone();
     let mut linker = Linker::<()>::new(&engine);
     let mut process = linker.instance("my:image-processor/process").unwrap();
@@ -171,7 +197,7 @@ fn app_checks_itself_against_the_processor() {
             resize.call(store, (img, w, h))
         })
         .unwrap();
-    let app = Component::from_file(&engine, &app_path).unwrap();
+    let app = Component::from_file(&engine, app_path).unwrap();
     let instance = linker.instantiate(&mut store, &app).unwrap();
     let run_iface = instance
         .get_export_index(&mut store, None, "wasi:cli/run@0.2.12")
@@ -182,5 +208,5 @@ fn app_checks_itself_against_the_processor() {
     let run = instance
         .get_typed_func::<(), (Result<(), ()>,)>(&mut store, run)
         .unwrap();
-    assert_eq!(run.call(&mut store, ()).unwrap(), (Ok(()),));
+    run.call(&mut store, ()).unwrap().0
 }
