@@ -7,7 +7,9 @@ use clap::Parser;
 use std::process::ExitCode;
 
 mod cmd;
+mod flags;
 mod io;
+mod progress;
 
 #[derive(Parser)]
 #[command(name = "weld", version, about, max_term_width = 100)]
@@ -15,21 +17,33 @@ enum Cli {
     Wit(cmd::wit::Args),
     Inspect(cmd::inspect::Args),
     New(cmd::new::Args),
+    Run(cmd::run::Args),
+    Invoke(cmd::invoke::Args),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse() {
-        Cli::Wit(args) => args.run(),
-        Cli::Inspect(args) => args.run(),
-        Cli::New(args) => args.run(),
+        Cli::Wit(args) => args.run().map(|()| 0),
+        Cli::Inspect(args) => args.run().map(|()| 0),
+        Cli::New(args) => args.run().map(|()| 0),
+        Cli::Run(args) => args.run(),
+        Cli::Invoke(args) => args.run(),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(error) => {
             eprintln!("{}", render_error(&error));
-            ExitCode::FAILURE
+            ExitCode::from(exit_status(&error))
         }
     }
+}
+
+/// The runner's failures (traps, limits) have statuses of their own.
+fn exit_status(error: &anyhow::Error) -> u8 {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<weld_run::Error>())
+        .map_or(1, weld_run::Error::exit_status)
 }
 
 /// `error: what failed`, then each cause on its own indented line: the

@@ -5,7 +5,8 @@
 //! the test file itself, `%dir` its directory and `%tmp` a fresh directory. Commands run from the
 //! repository root, so `wit/` and `fixtures/` can be named directly.
 //!
-//! `RUN` expects success and `FAIL` a non-zero exit that is not a panic. The
+//! `RUN` expects success and `FAIL` a non-zero exit that is not a panic;
+//! `FAIL(N)` expects exit status N. The
 //! last command's stdout and stderr must match `<file>.stdout` and
 //! `<file>.stderr` (a missing file means empty). Run with `BLESS=1` to
 //! rewrite the expected files from what weld prints.
@@ -47,8 +48,14 @@ fn collect(dir: &Path, cases: &mut Vec<PathBuf>) {
 }
 
 struct Directive {
-    expect_success: bool,
+    expect: Expect,
     commands: Vec<String>,
+}
+
+enum Expect {
+    Success,
+    Failure,
+    Status(i32),
 }
 
 fn directive(path: &Path) -> Option<Directive> {
@@ -58,16 +65,19 @@ fn directive(path: &Path) -> Option<Directive> {
         .iter()
         .find_map(|marker| line.strip_prefix(marker))?
         .trim();
-    let (expect_success, args) = match line.split_once(':')? {
-        ("RUN", args) => (true, args),
-        ("FAIL", args) => (false, args),
-        _ => return None,
+    let (word, args) = line.split_once(':')?;
+    let expect = match word {
+        "RUN" => Expect::Success,
+        "FAIL" => Expect::Failure,
+        _ => Expect::Status(
+            word.strip_prefix("FAIL(")?
+                .strip_suffix(')')?
+                .parse()
+                .ok()?,
+        ),
     };
     let commands = args.split('|').map(|c| c.trim().to_owned()).collect();
-    Some(Directive {
-        expect_success,
-        commands,
-    })
+    Some(Directive { expect, commands })
 }
 
 fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
@@ -106,14 +116,23 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
 
     let stderr = String::from_utf8_lossy(&output.stderr).replace(&tmp_path, "%tmp");
     let stdout = String::from_utf8_lossy(&output.stdout).replace(&tmp_path, "%tmp");
-    match (directive.expect_success, output.status.code()) {
-        (true, Some(0)) => {}
-        (true, code) => return Err(format!("expected success, got {code:?}:\n{stderr}").into()),
-        (false, Some(0)) => return Err(format!("expected failure, got success:\n{stdout}").into()),
-        (false, Some(101)) | (false, None) => {
+    let code = output.status.code();
+    match (&directive.expect, code) {
+        (_, Some(101) | None) => {
             return Err(format!("weld crashed instead of failing cleanly:\n{stderr}").into());
         }
-        (false, Some(_)) => {}
+        (Expect::Success, Some(0)) => {}
+        (Expect::Success, code) => {
+            return Err(format!("expected success, got {code:?}:\n{stderr}").into());
+        }
+        (Expect::Failure, Some(0)) => {
+            return Err(format!("expected failure, got success:\n{stdout}").into());
+        }
+        (Expect::Failure, Some(_)) => {}
+        (Expect::Status(want), Some(got)) if *want != got => {
+            return Err(format!("expected status {want}, got {got}:\n{stderr}").into());
+        }
+        (Expect::Status(_), Some(_)) => {}
     }
     compare(path, "stdout", &stdout)?;
     compare(path, "stderr", &stderr)

@@ -1,3 +1,5 @@
 pub mod inspect;
+pub mod invoke;
 pub mod new;
+pub mod run;
 pub mod wit;

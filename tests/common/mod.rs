@@ -17,6 +17,8 @@ pub fn weld_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        // Compiled components are cached under target/, never in ~/.cache.
+        .env("WELD_CACHE_DIR", cache_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -29,6 +31,11 @@ pub fn weld_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let output = child.wait_with_output().expect("weld runs");
     let _ = writer.join();
     output
+}
+
+/// The compile cache the tests share.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("weld-cache")
 }
 
 pub fn weld(args: &[&str]) -> Output {

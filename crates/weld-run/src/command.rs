@@ -1,0 +1,46 @@
+//! Running a `wasi:cli/run` component, as `weld run` does.
+
+use crate::Error;
+use crate::host::Capabilities;
+use crate::runtime::{Prepared, Runtime};
+use wasmtime::component::types::ComponentItem;
+
+/// Runs the component's `wasi:cli/run` export and returns its exit status:
+/// 0 for `ok`, 1 for `err`, or what it passed to `wasi:cli/exit`.
+pub fn run(runtime: &Runtime, prepared: &Prepared, caps: &Capabilities) -> Result<i32, Error> {
+    let run_interface = command_export(runtime, prepared)?;
+    let mut store = runtime.store(caps)?;
+    let result = (|| {
+        let instance = prepared.pre.instantiate(&mut store)?;
+        let interface = instance
+            .get_export_index(&mut store, None, &run_interface)
+            .ok_or_else(|| wasmtime::format_err!("no export `{run_interface}`"))?;
+        let func = instance
+            .get_export_index(&mut store, Some(&interface), "run")
+            .ok_or_else(|| wasmtime::format_err!("no function `run` in `{run_interface}`"))?;
+        let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, func)?;
+        run.call(&mut store, ())
+    })();
+    match result {
+        Ok((Ok(()),)) => Ok(0),
+        Ok((Err(()),)) => Ok(1),
+        Err(error) => match runtime.guest_error(&store, error) {
+            Error::Exit(code) => Ok(code),
+            error => Err(error),
+        },
+    }
+}
+
+/// The name of the component's `wasi:cli/run@0.2.x` export.
+fn command_export(runtime: &Runtime, prepared: &Prepared) -> Result<String, Error> {
+    let ty = prepared.component.component_type();
+    ty.exports(runtime.engine())
+        .find(|(name, item)| {
+            matches!(item.ty, ComponentItem::ComponentInstance(_))
+                && (name.starts_with("wasi:cli/run@0.2.") || *name == "wasi:cli/run")
+        })
+        .map(|(name, _)| name.to_owned())
+        .ok_or_else(|| Error::NotCommand {
+            path: prepared.path.clone(),
+        })
+}

@@ -1,0 +1,269 @@
+//! Calling exported functions with WAVE values, as `weld invoke` does.
+//!
+//! Calls run in order on one instance, so state carries from one to the
+//! next. In a call, `@PATH` (or `@"PATH"`) stands for the bytes of a file as
+//! a `list<u8>`, so large inputs need not be spelled out.
+
+use crate::host::Capabilities;
+use crate::runtime::{Prepared, Runtime};
+use crate::{Error, host::Host};
+use std::fmt::Write;
+use std::path::Path;
+use wasmtime::Store;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Instance, Val, wasm_wave};
+
+/// An exported function: `interface#name`, or `name` at the top level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Export {
+    interface: Option<String>,
+    name: String,
+}
+
+impl std::fmt::Display for Export {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.interface {
+            Some(interface) => write!(f, "{interface}#{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// One instance of a component, on which calls are made in turn.
+pub struct Session<'r> {
+    runtime: &'r Runtime,
+    store: Store<Host>,
+    instance: Instance,
+    exports: Vec<Export>,
+}
+
+impl<'r> Session<'r> {
+    pub fn new(
+        runtime: &'r Runtime,
+        prepared: &Prepared,
+        caps: &Capabilities,
+    ) -> Result<Session<'r>, Error> {
+        let mut store = runtime.store(caps)?;
+        let instance = prepared.pre.instantiate(&mut store).map_err(|e| {
+            match runtime.guest_error(&store, e) {
+                Error::Guest(source) => Error::Instantiate {
+                    path: prepared.path.clone(),
+                    source,
+                },
+                other => other,
+            }
+        })?;
+        let engine = runtime.engine();
+        let mut exports = Vec::new();
+        for (name, item) in prepared.component.component_type().exports(engine) {
+            match item.ty {
+                ComponentItem::ComponentFunc(_) => exports.push(Export {
+                    interface: None,
+                    name: name.to_owned(),
+                }),
+                ComponentItem::ComponentInstance(instance) => {
+                    for (func, item) in instance.exports(engine) {
+                        if let ComponentItem::ComponentFunc(_) = item.ty {
+                            exports.push(Export {
+                                interface: Some(name.to_owned()),
+                                name: func.to_owned(),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Session {
+            runtime,
+            store,
+            instance,
+            exports,
+        })
+    }
+
+    /// Makes one call, such as `grayscale({data: @img.rgba, width: 2, height: 1})`,
+    /// and returns its result in WAVE (`()` when there is none). `@PATH`s
+    /// are read relative to `base`.
+    pub fn call(&mut self, call: &str, base: &Path) -> Result<String, Error> {
+        let bad_call = |message: String| Error::Call {
+            call: call.to_owned(),
+            message,
+        };
+        let (name, args) = match call.find('(') {
+            Some(open) => (call[..open].trim(), &call[open..]),
+            None => (call.trim(), "()"),
+        };
+        let export = self.resolve(name)?;
+        let func = self.func(&export)?;
+        let ty = func.ty(&self.store);
+        let types: Vec<_> = ty.params().map(|(_, ty)| ty).collect();
+        let expanded = expand_files(args, base).map_err(bad_call)?;
+        // The name was resolved above; WAVE only needs to read the values.
+        let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&format!("f{expanded}"))
+            .and_then(|parsed| parsed.to_wasm_params::<Val>(types.iter()))
+            .map_err(|e| {
+                // WAVE ends its messages with ` at START..END`; a caret
+                // under the call shows that better.
+                let text = e.to_string();
+                let what = text
+                    .rsplit_once(" at ")
+                    .map_or(text.as_str(), |(what, _)| what);
+                let what = what.to_owned();
+                // Point at the fault, unless `@PATH`s moved the text.
+                if expanded != args {
+                    return bad_call(what);
+                }
+                let offset = call.len() - args.len();
+                let span = e.span();
+                let start = (span.start + offset).saturating_sub(1);
+                let width = span.end.saturating_sub(span.start).max(1);
+                bad_call(format!(
+                    "{what}\n  {call}\n  {}{}",
+                    " ".repeat(start),
+                    "^".repeat(width)
+                ))
+            })?;
+        let mut results = vec![Val::Bool(false); ty.results().len()];
+        if let Err(e) = func.call(&mut self.store, &parsed, &mut results) {
+            return Err(self.runtime.guest_error(&self.store, e));
+        }
+        let shown: Result<Vec<_>, _> = results.iter().map(wasm_wave::to_string).collect();
+        let shown = shown.map_err(|e| bad_call(format!("cannot show the result: {e}")))?;
+        Ok(match shown.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        })
+    }
+
+    fn func(&mut self, export: &Export) -> Result<wasmtime::component::Func, Error> {
+        let parent = match &export.interface {
+            Some(interface) => self
+                .instance
+                .get_export_index(&mut self.store, None, interface),
+            None => None,
+        };
+        self.instance
+            .get_export_index(&mut self.store, parent.as_ref(), &export.name)
+            .and_then(|index| self.instance.get_func(&mut self.store, index))
+            .ok_or_else(|| Error::NoSuchFunction {
+                name: export.to_string(),
+                available: self.available(),
+            })
+    }
+
+    /// `name`, `interface#name` or `interface.name`, where `interface` may
+    /// be the full name, the name without `@version`, or its last part.
+    fn resolve(&self, query: &str) -> Result<Export, Error> {
+        let candidates: Vec<&Export> = match query.split_once('#') {
+            Some((interface, name)) => self.find(Some(interface), name),
+            None => {
+                let bare = self.find(None, query);
+                match query.rsplit_once('.') {
+                    Some((interface, name)) if bare.is_empty() => self.find(Some(interface), name),
+                    _ => bare,
+                }
+            }
+        };
+        match candidates.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::NoSuchFunction {
+                name: query.to_owned(),
+                available: self.available(),
+            }),
+            many => Err(Error::AmbiguousFunction {
+                name: query.to_owned(),
+                candidates: many.iter().map(|e| e.to_string()).collect(),
+            }),
+        }
+    }
+
+    fn find(&self, interface: Option<&str>, name: &str) -> Vec<&Export> {
+        self.exports
+            .iter()
+            .filter(|e| e.name == name)
+            .filter(|e| match (interface, &e.interface) {
+                (None, _) => true,
+                (Some(query), Some(full)) => interface_matches(full, query),
+                (Some(_), None) => false,
+            })
+            .collect()
+    }
+
+    fn available(&self) -> Vec<String> {
+        self.exports.iter().map(|e| e.to_string()).collect()
+    }
+}
+
+/// Whether `query` names the interface `full` (`my:pkg/iface@1.0.0`): in
+/// full, without its version, or by its last part (`iface`).
+fn interface_matches(full: &str, query: &str) -> bool {
+    let unversioned = full.split_once('@').map_or(full, |(name, _)| name);
+    let short = unversioned
+        .rsplit_once('/')
+        .map_or(unversioned, |(_, short)| short);
+    query == full || query == unversioned || query == short
+}
+
+/// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with
+/// the file's bytes as a list literal.
+fn expand_files(args: &str, base: &Path) -> Result<String, String> {
+    if !args.contains('@') {
+        return Ok(args.to_owned());
+    }
+    let mut out = String::with_capacity(args.len());
+    let mut chars = args.char_indices().peekable();
+    let mut quote: Option<char> = None;
+    while let Some((_, c)) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                out.push(c);
+                if let Some((_, escaped)) = chars.next() {
+                    out.push(escaped);
+                }
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some(_), c) => out.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '@') => {
+                let mut path = String::new();
+                if chars.peek().is_some_and(|(_, c)| *c == '"') {
+                    chars.next();
+                    for (_, c) in chars.by_ref() {
+                        if c == '"' {
+                            break;
+                        }
+                        path.push(c);
+                    }
+                } else {
+                    while let Some((_, c)) = chars.peek() {
+                        if matches!(c, ',' | ')' | '}' | ']') || c.is_whitespace() {
+                            break;
+                        }
+                        path.push(*c);
+                        chars.next();
+                    }
+                }
+                if path.is_empty() {
+                    return Err("`@` must be followed by a file path".to_owned());
+                }
+                let bytes = std::fs::read(base.join(&path))
+                    .map_err(|e| format!("cannot read `@{path}`: {e}"))?;
+                out.push('[');
+                for (i, byte) in bytes.iter().enumerate() {
+                    let separator = if i > 0 { "," } else { "" };
+                    let _ = write!(out, "{separator}{byte}");
+                }
+                out.push(']');
+            }
+            (None, c) => out.push(c),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,158 @@
+//! The runner of weld: executes components on an embedded wasmtime with
+//! WASI 0.2, with capabilities denied unless granted and with limits on
+//! time, fuel, memory and stack.
+//!
+//! Nothing here prints or exits. Failures are typed [`Error`]s, and
+//! [`Error::exit_status`] gives the process status each one maps to, so
+//! that every front end reports them alike.
+
+pub mod cache;
+pub mod command;
+pub mod host;
+pub mod invoke;
+pub mod limits;
+pub mod runtime;
+
+pub use cache::{Cache, CacheStatus};
+pub use host::{Capabilities, DirGrant, Stdio};
+pub use limits::{Limit, Limits};
+pub use runtime::{Options, Prepared, Runtime};
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Exit statuses, shared by `weld run`, `weld invoke` and `weld test`.
+pub mod status {
+    /// weld could not do what was asked (bad input, missing imports, ...),
+    /// or a command's `run` returned `err`.
+    pub const FAILURE: u8 = 1;
+    /// A trap, as `wasmtime run` reports one (128 + SIGABRT).
+    pub const TRAP: u8 = 134;
+    pub const TIMEOUT: u8 = 124;
+    pub const FUEL: u8 = 123;
+    pub const MEMORY: u8 = 122;
+    pub const STACK: u8 = 121;
+}
+
+/// An import the host does not provide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingImport {
+    pub name: String,
+    /// `instance`, `function`, `resource`, ...
+    pub kind: &'static str,
+    /// wasmtime's reason, e.g. that an instance lacks a function.
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to configure wasmtime")]
+    Engine(#[source] BoxError),
+    #[error("failed to compile `{path}`")]
+    Compile {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error("{}", missing_imports(path, imports))]
+    MissingImports {
+        path: PathBuf,
+        imports: Vec<MissingImport>,
+    },
+    #[error("failed to instantiate `{path}`")]
+    Instantiate {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error("cannot grant directory `{path}`")]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error(
+        "`{path}` exports no `wasi:cli/run` interface, so it cannot be run; `weld invoke` calls its functions"
+    )]
+    NotCommand { path: PathBuf },
+    #[error(
+        "no exported function `{name}`; the component exports {}",
+        list(available)
+    )]
+    NoSuchFunction {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("`{name}` is ambiguous: it could be {}; name its interface (`INTERFACE#{name}`)", candidates.join(" or "))]
+    AmbiguousFunction {
+        name: String,
+        candidates: Vec<String>,
+    },
+    #[error("cannot read the arguments of `{call}`: {message}")]
+    Call { call: String, message: String },
+    #[error("{}", trap_message(message, backtrace))]
+    Trap {
+        message: String,
+        backtrace: Option<String>,
+    },
+    #[error("{0}")]
+    Limit(Limit),
+    /// The guest called `wasi:cli/exit` with this status.
+    #[error("the guest exited with status {0}")]
+    Exit(i32),
+    #[error("the guest failed")]
+    Guest(#[source] BoxError),
+}
+
+impl Error {
+    /// The process exit status this failure maps to.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Error::Trap { .. } => status::TRAP,
+            Error::Limit(Limit::Timeout(_)) => status::TIMEOUT,
+            Error::Limit(Limit::Fuel(_)) => status::FUEL,
+            Error::Limit(Limit::Memory { .. }) => status::MEMORY,
+            Error::Limit(Limit::Stack(_)) => status::STACK,
+            Error::Exit(code) => u8::try_from(*code).unwrap_or(status::FAILURE),
+            _ => status::FAILURE,
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "no functions".to_owned()
+    } else {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn trap_message(message: &str, backtrace: &Option<String>) -> String {
+    match backtrace {
+        Some(bt) => format!("the guest trapped: {message}\n{}", bt.trim_end()),
+        None => format!("the guest trapped: {message}"),
+    }
+}
+
+fn missing_imports(path: &std::path::Path, imports: &[MissingImport]) -> String {
+    let mut text = format!(
+        "`{}` needs {} import{} that weld does not provide:",
+        path.display(),
+        imports.len(),
+        if imports.len() == 1 { "" } else { "s" }
+    );
+    for import in imports {
+        let _ = fmt::Write::write_fmt(
+            &mut text,
+            format_args!("\n  {} `{}`: {}", import.kind, import.name, import.reason),
+        );
+    }
+    text.push_str("\ncompose them in first (`weld plug`), or pass --trap-unknown-imports to run anyway with traps in their place");
+    text
+}

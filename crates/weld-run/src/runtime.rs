@@ -1,0 +1,315 @@
+//! The embedded wasmtime: one engine, its linker with WASI, the compile
+//! cache, and stores that carry a guest's capabilities and limits.
+
+use crate::cache::{Cache, CacheStatus};
+use crate::host::{Capabilities, Host, MemoryLimiter};
+use crate::limits::{Limit, Limits};
+use crate::{Error, MissingImport};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{
+    Component, InstancePre, Linker, LinkerInstance, ResourceTable, ResourceType,
+};
+use wasmtime::{Config, Engine, Store, Trap};
+
+/// How often the epoch advances when a timeout is set.
+const TICK: Duration = Duration::from_millis(10);
+
+/// How a [`Runtime`] is set up.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+    /// Where compiled code is cached; `None` compiles every time.
+    pub cache: Option<Cache>,
+    /// Use the pooling allocator: instantiation in microseconds, for many
+    /// short-lived instances (`weld test`).
+    pub pooling: bool,
+    /// Instantiate even when imports are missing; calling one traps.
+    pub trap_unknown_imports: bool,
+}
+
+/// A wasmtime engine with WASI 0.2 linked in.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<Host>,
+    options: Options,
+    _ticker: Option<Ticker>,
+}
+
+/// A component compiled and type-checked against the host, ready to be
+/// instantiated any number of times.
+pub struct Prepared {
+    pub path: PathBuf,
+    pub component: Component,
+    pub pre: InstancePre<Host>,
+    pub cache: CacheStatus,
+}
+
+impl Runtime {
+    pub fn new(options: Options) -> Result<Runtime, Error> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        // Both change the compiled code, so they are only on when asked for.
+        config.epoch_interruption(options.limits.timeout.is_some());
+        config.consume_fuel(options.limits.fuel.is_some());
+        if let Some(stack) = options.limits.max_stack {
+            config.max_wasm_stack(stack);
+        }
+        if options.pooling {
+            let pooling = wasmtime::PoolingAllocationConfig::default();
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+        }
+        let engine = Engine::new(&config).map_err(|e| Error::Engine(e.into()))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| Error::Engine(e.into()))?;
+        let ticker = options
+            .limits
+            .timeout
+            .map(|_| Ticker::start(engine.clone()));
+        Ok(Runtime {
+            engine,
+            linker,
+            options,
+            _ticker: ticker,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles a component (or loads it from the cache) and checks its
+    /// imports against what the host provides. `on_compile` is called
+    /// before an actual compilation and its result dropped after it, so a
+    /// caller can show progress only when there is something to wait for.
+    pub fn prepare<G>(
+        &self,
+        path: &Path,
+        wasm: &[u8],
+        on_compile: impl FnOnce() -> G,
+    ) -> Result<Prepared, Error> {
+        let compile = || {
+            let _progress = on_compile();
+            Component::new(&self.engine, wasm)
+        };
+        let compiled = match &self.options.cache {
+            Some(cache) => cache.load(&self.engine, wasm, compile),
+            None => compile().map(|c| (c, CacheStatus::Disabled)),
+        };
+        let (component, cache) = compiled.map_err(|e| Error::Compile {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
+        let pre = self.instance_pre(path, &component)?;
+        Ok(Prepared {
+            path: path.to_owned(),
+            component,
+            pre,
+            cache,
+        })
+    }
+
+    fn instance_pre(&self, path: &Path, component: &Component) -> Result<InstancePre<Host>, Error> {
+        let first_error = match self.linker.instantiate_pre(component) {
+            Ok(pre) => return Ok(pre),
+            Err(e) => e,
+        };
+        let (missing, linker) = self
+            .stub_missing(component)
+            .map_err(|_| Error::Instantiate {
+                path: path.to_owned(),
+                source: first_error.into(),
+            })?;
+        if !self.options.trap_unknown_imports {
+            return Err(Error::MissingImports {
+                path: path.to_owned(),
+                imports: missing,
+            });
+        }
+        linker
+            .instantiate_pre(component)
+            .map_err(|e| Error::Instantiate {
+                path: path.to_owned(),
+                source: e.into(),
+            })
+    }
+
+    /// Finds every import the host cannot satisfy, one at a time: wasmtime
+    /// reports the first, which is then stubbed with traps so the next shows.
+    /// Returns them with a linker in which all are stubbed.
+    fn stub_missing(
+        &self,
+        component: &Component,
+    ) -> wasmtime::Result<(Vec<MissingImport>, Linker<Host>)> {
+        let ty = component.component_type();
+        let imports: Vec<_> = ty.imports(&self.engine).collect();
+        let mut linker = self.linker.clone();
+        linker.allow_shadowing(true);
+        let mut missing: Vec<MissingImport> = Vec::new();
+        loop {
+            let Err(error) = linker.instantiate_pre(component) else {
+                return Ok((missing, linker));
+            };
+            let text = format!("{error:?}");
+            let Some((name, import)) = imports.iter().find(|(name, _)| {
+                text.contains(&format!("`{name}`")) && !missing.iter().any(|m| m.name == *name)
+            }) else {
+                return Err(error);
+            };
+            let cause = error.root_cause().to_string();
+            // wasmtime names the first absent item inside the import; an
+            // absent import is simply not provided.
+            let reason = if cause.ends_with("implementation is missing") {
+                "not provided".to_owned()
+            } else {
+                cause
+            };
+            missing.push(MissingImport {
+                name: (*name).to_owned(),
+                kind: item_kind(&import.ty),
+                reason,
+            });
+            stub(&mut linker.root(), name, &import.ty, &self.engine, name)?;
+        }
+    }
+
+    /// A fresh store with `caps` and this runtime's limits.
+    pub fn store(&self, caps: &Capabilities) -> Result<Store<Host>, Error> {
+        let host = Host {
+            wasi: caps.wasi()?,
+            table: ResourceTable::new(),
+            memory: MemoryLimiter::new(self.options.limits.max_memory),
+        };
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|host| &mut host.memory);
+        if let Some(fuel) = self.options.limits.fuel {
+            store.set_fuel(fuel).map_err(|e| Error::Engine(e.into()))?;
+        }
+        if let Some(timeout) = self.options.limits.timeout {
+            store.set_epoch_deadline(timeout.div_duration_f64(TICK).ceil() as u64 + 1);
+            store.epoch_deadline_trap();
+        }
+        Ok(store)
+    }
+
+    /// Classifies a failed guest call: a limit that was hit, the guest's own
+    /// exit, a trap with its backtrace, or a host error.
+    pub fn guest_error(&self, store: &Store<Host>, error: wasmtime::Error) -> Error {
+        if let Some(limit) = store.data().memory.hit {
+            return Error::Limit(limit);
+        }
+        if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            return Error::Exit(exit.0);
+        }
+        let limits = &self.options.limits;
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) if limits.timeout.is_some() => {
+                Error::Limit(Limit::Timeout(limits.timeout.unwrap_or_default()))
+            }
+            Some(Trap::OutOfFuel) if limits.fuel.is_some() => {
+                Error::Limit(Limit::Fuel(limits.fuel.unwrap_or_default()))
+            }
+            Some(Trap::StackOverflow) if limits.max_stack.is_some() => {
+                Error::Limit(Limit::Stack(limits.max_stack.unwrap_or_default()))
+            }
+            Some(trap) => Error::Trap {
+                message: trap.to_string(),
+                backtrace: backtrace(&error),
+            },
+            // A host function failed under the guest, e.g. a stub of a
+            // missing import: a trap from the guest's point of view.
+            None if backtrace(&error).is_some() => Error::Trap {
+                message: error.root_cause().to_string(),
+                backtrace: backtrace(&error),
+            },
+            None => Error::Guest(error.into()),
+        }
+    }
+}
+
+fn backtrace(error: &wasmtime::Error) -> Option<String> {
+    error
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .map(|bt| bt.to_string())
+}
+
+fn item_kind(item: &ComponentItem) -> &'static str {
+    match item {
+        ComponentItem::ComponentFunc(_) | ComponentItem::CoreFunc(_) => "function",
+        ComponentItem::Module(_) => "module",
+        ComponentItem::Component(_) => "component",
+        ComponentItem::ComponentInstance(_) => "instance",
+        ComponentItem::Type(_) => "type",
+        ComponentItem::Resource(_) => "resource",
+    }
+}
+
+/// A resource type for imported resources the host does not provide; no
+/// value of it is ever made, since every function that could is a trap.
+struct Unprovided;
+
+/// Defines `name` in `linker` so that it type-checks and traps when used.
+fn stub(
+    linker: &mut LinkerInstance<'_, Host>,
+    name: &str,
+    item: &ComponentItem,
+    engine: &Engine,
+    path: &str,
+) -> wasmtime::Result<()> {
+    match item {
+        ComponentItem::ComponentFunc(_) => {
+            let path = path.to_owned();
+            linker.func_new(name, move |_, _, _, _| {
+                wasmtime::bail!("`{path}` is not provided by the host (--trap-unknown-imports)")
+            })
+        }
+        ComponentItem::ComponentInstance(instance) => {
+            let mut inner = linker.instance(name)?;
+            for (export, item) in instance.exports(engine) {
+                stub(
+                    &mut inner,
+                    export,
+                    &item.ty,
+                    engine,
+                    &format!("{path}#{export}"),
+                )?;
+            }
+            Ok(())
+        }
+        ComponentItem::Resource(_) => {
+            linker.resource(name, ResourceType::host::<Unprovided>(), |_, _| Ok(()))
+        }
+        ComponentItem::Type(_) => Ok(()),
+        ComponentItem::Module(_) | ComponentItem::Component(_) | ComponentItem::CoreFunc(_) => {
+            wasmtime::bail!("cannot stand in for imported {} `{path}`", item_kind(item))
+        }
+    }
+}
+
+/// Advances the engine's epoch every [`TICK`] until dropped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(TICK);
+                engine.increment_epoch();
+            }
+        });
+        Ticker { stop }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

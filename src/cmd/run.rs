@@ -1,0 +1,53 @@
+use crate::flags::{self, CapabilityFlags, RuntimeFlags};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+/// Run a `wasi:cli/run` component on the embedded wasmtime.
+///
+/// Nothing of the host is visible to the guest unless granted: no
+/// directories, no environment, no network. stdin, stdout and stderr are
+/// the host's. The exit status is the guest's: what it passed to
+/// `wasi:cli/exit`, 0 when `run` returned `ok` and 1 for `err`. A trap
+/// exits with 134; hitting --timeout, --fuel, --max-memory or --max-stack
+/// exits with 124, 123, 122 or 121.
+#[derive(clap::Args)]
+#[command(trailing_var_arg = true)]
+pub struct Args {
+    #[command(flatten)]
+    caps: CapabilityFlags,
+    #[command(flatten)]
+    runtime: RuntimeFlags,
+    /// The component to run.
+    component: PathBuf,
+    /// Arguments for the guest; its `argv[0]` is the component's path.
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+impl Args {
+    pub fn run(self) -> Result<u8> {
+        let runtime = self.runtime.runtime(false)?;
+        let prepared = flags::prepare(&runtime, &self.component)?;
+        let mut argv = vec![self.component.display().to_string()];
+        argv.extend(self.args);
+        let caps = self.caps.capabilities(argv);
+        if let Some(timeout) = self.runtime.timeout {
+            watchdog(timeout);
+        }
+        let status = weld_run::command::run(&runtime, &prepared, &caps)
+            .with_context(|| format!("failed to run `{}`", self.component.display()))?;
+        Ok(u8::try_from(status).unwrap_or(weld_run::status::FAILURE))
+    }
+}
+
+/// Epoch interruption stops wasm code, but not a guest blocked in a host
+/// call (reading stdin, sleeping): after the timeout and a second's grace,
+/// end the process with the same message and status.
+fn watchdog(timeout: std::time::Duration) {
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout + std::time::Duration::from_secs(1));
+        let limit = weld_run::Limit::Timeout(timeout);
+        eprintln!("error: {limit} while the guest was blocked in a host call");
+        std::process::exit(weld_run::status::TIMEOUT.into());
+    });
+}

@@ -1,0 +1,93 @@
+//! Flags shared by `run`, `invoke` and `test`, named as wasmtime users know
+//! them: capabilities (`--dir`, `--env`, ...), limits (`--timeout`,
+//! `--fuel`, ...) and the compile cache.
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use weld_run::limits::{parse_duration, parse_size};
+use weld_run::{Cache, Capabilities, DirGrant, Limits, Options, Prepared, Runtime};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CapabilityFlags {
+    /// Grant a host directory: `HOST[::GUEST]`, `:ro` appended for read-only.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
+    pub dirs: Vec<DirGrant>,
+    /// Set an environment variable, or pass the host's value of NAME on.
+    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = weld_run::host::parse_env)]
+    pub env: Vec<(String, Option<String>)>,
+    /// Pass the host's whole environment on.
+    #[arg(long)]
+    pub inherit_env: bool,
+    /// Allow TCP, UDP and name lookups on the host's network.
+    #[arg(long)]
+    pub inherit_network: bool,
+}
+
+impl CapabilityFlags {
+    pub fn capabilities(&self, args: Vec<String>) -> Capabilities {
+        Capabilities {
+            args,
+            dirs: self.dirs.clone(),
+            env: self.env.clone(),
+            inherit_env: self.inherit_env,
+            inherit_network: self.inherit_network,
+            stdio: weld_run::Stdio::Inherit,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RuntimeFlags {
+    /// Stop the guest after this long (`500ms`, `2s`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Stop the guest after this many units of fuel (about one per instruction).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+    /// Cap the guest's linear memory, all memories together (`10MiB`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+    /// Cap the native stack that wasm code may use (`512KiB`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_stack: Option<u64>,
+    /// Instantiate even when imports are missing; calling one traps.
+    #[arg(long)]
+    pub trap_unknown_imports: bool,
+    /// Neither read nor write the compile cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl RuntimeFlags {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            timeout: self.timeout,
+            fuel: self.fuel,
+            max_memory: self.max_memory,
+            max_stack: self
+                .max_stack
+                .map(|s| usize::try_from(s).unwrap_or(usize::MAX)),
+        }
+    }
+
+    pub fn runtime(&self, pooling: bool) -> Result<Runtime> {
+        let cache = if self.no_cache {
+            None
+        } else {
+            Cache::default_dir().map(Cache::new)
+        };
+        Ok(Runtime::new(Options {
+            limits: self.limits(),
+            cache,
+            pooling,
+            trap_unknown_imports: self.trap_unknown_imports,
+        })?)
+    }
+}
+
+/// Reads and prepares a component, showing progress while it compiles.
+pub fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared> {
+    let wasm = crate::io::read_wasm(path)?;
+    let name: PathBuf = crate::io::input_name(path);
+    Ok(runtime.prepare(&name, &wasm, || crate::progress::Spinner::start(&name))?)
+}

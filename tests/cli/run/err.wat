@@ -1,0 +1,10 @@
+;; FAIL(1): run %
+;; `run` returns err: status 1, and no message, as the guest chose to say nothing.
+(component
+  (core module $m
+    (func (export "run") (result i32) (i32.const 1)))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $cli-run (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.12" (instance $cli-run))
+)

@@ -1,0 +1,10 @@
+;; RUN: run %
+;; `run` returns ok: status 0.
+(component
+  (core module $m
+    (func (export "run") (result i32) (i32.const 0)))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $cli-run (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.12" (instance $cli-run))
+)
