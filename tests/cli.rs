@@ -49,7 +49,7 @@ fn collect(dir: &Path, cases: &mut Vec<PathBuf>) {
 
 struct Directive {
     expect: Expect,
-    commands: Vec<String>,
+    commands: Vec<Vec<String>>,
 }
 
 enum Expect {
@@ -76,8 +76,33 @@ fn directive(path: &Path) -> Option<Directive> {
                 .ok()?,
         ),
     };
-    let commands = args.split('|').map(|c| c.trim().to_owned()).collect();
+    let commands = split_commands(args);
     Some(Directive { expect, commands })
+}
+
+/// Splits `a 'b c' | d` into `[[a, "b c"], [d]]`, as a shell would.
+fn split_commands(line: &str) -> Vec<Vec<String>> {
+    let mut commands = vec![Vec::new()];
+    let mut word: Option<String> = None;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, '|') => {
+                commands.last_mut().unwrap().extend(word.take());
+                commands.push(Vec::new());
+            }
+            (None, c) if c.is_whitespace() => commands.last_mut().unwrap().extend(word.take()),
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    commands.last_mut().unwrap().extend(word);
+    commands
 }
 
 fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
@@ -92,7 +117,7 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
     let mut last = None;
     for (i, command) in directive.commands.iter().enumerate() {
         let args: Vec<String> = command
-            .split_whitespace()
+            .iter()
             .map(|arg| {
                 arg.replace("%tmp", &tmp_path)
                     .replace("%dir", &case_dir)
@@ -104,7 +129,8 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
         let is_last = i + 1 == directive.commands.len();
         if !is_last && !output.status.success() {
             return Err(format!(
-                "`weld {command}` failed:\n{}",
+                "`weld {}` failed:\n{}",
+                command.join(" "),
                 String::from_utf8_lossy(&output.stderr)
             )
             .into());

@@ -86,10 +86,7 @@ impl<'r> Session<'r> {
     /// and returns its result in WAVE (`()` when there is none). `@PATH`s
     /// are read relative to `base`.
     pub fn call(&mut self, call: &str, base: &Path) -> Result<String, Error> {
-        let bad_call = |message: String| Error::Call {
-            call: call.to_owned(),
-            message,
-        };
+        let bad_call = |message: String| Error::Call { message };
         let (name, args) = match call.find('(') {
             Some(open) => (call[..open].trim(), &call[open..]),
             None => (call.trim(), "()"),

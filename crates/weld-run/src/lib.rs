@@ -90,8 +90,8 @@ pub enum Error {
         name: String,
         candidates: Vec<String>,
     },
-    #[error("cannot read the arguments of `{call}`: {message}")]
-    Call { call: String, message: String },
+    #[error("cannot read the arguments: {message}")]
+    Call { message: String },
     #[error("{}", trap_message(message, backtrace))]
     Trap {
         message: String,
