@@ -13,12 +13,18 @@ pub fn root() -> &'static Path {
 
 /// Runs `weld ARGS` from the repository root with `stdin` as its input.
 pub fn weld_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    weld_in_env(args, stdin, &[])
+}
+
+/// Runs `weld ARGS` with `stdin` and extra environment variables.
+pub fn weld_in_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
         // Compiled components are cached under target/, never in ~/.cache.
         .env("WELD_CACHE_DIR", cache_dir())
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -52,6 +58,18 @@ pub fn weld_ok(args: &[&str]) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// Builds the wasi-libc probe command (`fixtures/c/probe.c`) with `weld new`.
+pub fn build_probe(dir: &Path) -> PathBuf {
+    let out = dir.join("probe.wasm");
+    weld_ok(&[
+        "new",
+        "tests/cli/inputs/c-probe.core.wasm",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    out
 }
 
 /// Builds `fixtures/wat/<name>.wat` for world `<name>` with `weld new`.

@@ -1,0 +1,113 @@
+//! `weld run` behaviour that snapshots cannot show: stdin, the host
+//! environment, and the compile cache on disk.
+
+mod common;
+
+use common::{weld_in_env, weld_with_stdin};
+use std::path::{Path, PathBuf};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn stdin_reaches_the_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let output = weld_with_stdin(&["run", probe.to_str().unwrap(), "echo"], b"piped\nin");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "piped\nin");
+}
+
+#[test]
+fn host_environment_is_visible_only_when_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let probe = probe.to_str().unwrap();
+    let env = [("WELD_SECRET", "42")];
+    let run = |flags: &[&str]| {
+        let args = [&["run"], flags, &[probe, "env", "WELD_SECRET"]].concat();
+        weld_in_env(&args, b"", &env)
+    };
+    let denied = run(&[]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert_eq!(text(&denied.stderr), "WELD_SECRET is not set\n");
+    for flags in [&["--inherit-env"][..], &["--env", "WELD_SECRET"]] {
+        let granted = run(flags);
+        assert!(
+            granted.status.success(),
+            "{flags:?}: {}",
+            text(&granted.stderr)
+        );
+        assert_eq!(text(&granted.stdout), "WELD_SECRET=42\n");
+    }
+}
+
+fn cache_entries(cache: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(cache) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Runs the probe's `args` command with its own cache directory.
+fn run_cached(probe: &Path, cache: &Path, flags: &[&str]) {
+    let args = [&["run"], flags, &[probe.to_str().unwrap(), "args"]].concat();
+    let output = weld_in_env(&args, b"", &[("WELD_CACHE_DIR", cache.to_str().unwrap())]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn compiled_code_is_cached_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let cache = dir.path().join("cache");
+    run_cached(&probe, &cache, &[]);
+    let entries = cache_entries(&cache);
+    assert_eq!(
+        entries.len(),
+        1,
+        "one entry per component and engine setting"
+    );
+    let written = std::fs::metadata(&entries[0]).unwrap().modified().unwrap();
+    run_cached(&probe, &cache, &[]);
+    // A hit reads the entry and writes nothing.
+    assert_eq!(
+        std::fs::metadata(&entries[0]).unwrap().modified().unwrap(),
+        written
+    );
+    // Engine settings that change compiled code get entries of their own.
+    run_cached(&probe, &cache, &["--fuel", "100000000"]);
+    assert_eq!(cache_entries(&cache).len(), 2);
+}
+
+#[test]
+fn a_damaged_cache_entry_is_compiled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let cache = dir.path().join("cache");
+    run_cached(&probe, &cache, &[]);
+    let entry = cache_entries(&cache).remove(0);
+    let good = std::fs::read(&entry).unwrap();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xff;
+    for damaged in [flipped, good[..good.len() / 3].to_vec(), Vec::new()] {
+        std::fs::write(&entry, &damaged).unwrap();
+        run_cached(&probe, &cache, &[]);
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            good,
+            "the entry is rewritten"
+        );
+    }
+}
+
+#[test]
+fn no_cache_leaves_the_cache_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let cache = dir.path().join("cache");
+    run_cached(&probe, &cache, &["--no-cache"]);
+    assert!(cache_entries(&cache).is_empty());
+}
