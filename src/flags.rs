@@ -70,7 +70,7 @@ impl RuntimeFlags {
         }
     }
 
-    pub fn runtime(&self, pooling: bool) -> Result<Runtime> {
+    pub fn runtime(&self, pooling: bool, per_store_limits: bool) -> Result<Runtime> {
         let cache = if self.no_cache {
             None
         } else {
@@ -81,6 +81,7 @@ impl RuntimeFlags {
             cache,
             pooling,
             trap_unknown_imports: self.trap_unknown_imports,
+            per_store_limits,
         })?)
     }
 }

@@ -19,6 +19,7 @@ enum Cli {
     New(cmd::new::Args),
     Run(cmd::run::Args),
     Invoke(cmd::invoke::Args),
+    Test(cmd::test::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Cli::New(args) => args.run().map(|()| 0),
         Cli::Run(args) => args.run(),
         Cli::Invoke(args) => args.run(),
+        Cli::Test(args) => args.run(),
     };
     match result {
         Ok(status) => ExitCode::from(status),

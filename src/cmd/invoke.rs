@@ -27,12 +27,13 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<u8> {
-        let runtime = self.runtime.runtime(false)?;
+        let runtime = self.runtime.runtime(false, false)?;
         let prepared = flags::prepare(&runtime, &self.component)?;
         let caps = self
             .caps
             .capabilities(vec![self.component.display().to_string()]);
-        let mut session = weld_run::invoke::Session::new(&runtime, &prepared, &caps)?;
+        let store = runtime.store(&caps)?;
+        let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
         for call in &self.calls {
             let result = session
                 .call(call, Path::new("."))

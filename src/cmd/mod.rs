@@ -2,4 +2,5 @@ pub mod inspect;
 pub mod invoke;
 pub mod new;
 pub mod run;
+pub mod test;
 pub mod wit;

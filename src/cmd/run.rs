@@ -26,7 +26,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<u8> {
-        let runtime = self.runtime.runtime(false)?;
+        let runtime = self.runtime.runtime(false, false)?;
         let prepared = flags::prepare(&runtime, &self.component)?;
         let mut argv = vec![self.component.display().to_string()];
         argv.extend(self.args);
@@ -34,7 +34,8 @@ impl Args {
         if let Some(timeout) = self.runtime.timeout {
             watchdog(timeout);
         }
-        let status = weld_run::command::run(&runtime, &prepared, &caps)
+        let store = runtime.store(&caps)?;
+        let status = weld_run::command::run(&runtime, &prepared, store)
             .with_context(|| format!("failed to run `{}`", self.component.display()))?;
         Ok(u8::try_from(status).unwrap_or(weld_run::status::FAILURE))
     }

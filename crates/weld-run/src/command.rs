@@ -1,15 +1,16 @@
 //! Running a `wasi:cli/run` component, as `weld run` does.
 
 use crate::Error;
-use crate::host::Capabilities;
+use crate::host::Host;
 use crate::runtime::{Prepared, Runtime};
+use wasmtime::Store;
 use wasmtime::component::types::ComponentItem;
 
 /// Runs the component's `wasi:cli/run` export and returns its exit status:
 /// 0 for `ok`, 1 for `err`, or what it passed to `wasi:cli/exit`.
-pub fn run(runtime: &Runtime, prepared: &Prepared, caps: &Capabilities) -> Result<i32, Error> {
+/// `store` carries the guest's capabilities and limits ([`Runtime::store`]).
+pub fn run(runtime: &Runtime, prepared: &Prepared, mut store: Store<Host>) -> Result<i32, Error> {
     let run_interface = command_export(runtime, prepared)?;
-    let mut store = runtime.store(caps)?;
     let result = (|| {
         let instance = prepared.pre.instantiate(&mut store)?;
         let interface = instance

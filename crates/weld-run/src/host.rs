@@ -35,17 +35,6 @@ pub enum Stdio {
     },
 }
 
-impl Stdio {
-    /// Captured streams over `stdin`, keeping up to `limit` bytes of output.
-    pub fn captured(stdin: Vec<u8>, limit: usize) -> Stdio {
-        Stdio::Captured {
-            stdin,
-            stdout: MemoryOutputPipe::new(limit),
-            stderr: MemoryOutputPipe::new(limit),
-        }
-    }
-}
-
 /// A host directory made visible to the guest: `HOST[::GUEST][:ro]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirGrant {
@@ -149,6 +138,8 @@ pub struct Host {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) memory: MemoryLimiter,
+    /// The limits this store was made with, to name the one that is hit.
+    pub(crate) limits: crate::Limits,
 }
 
 impl WasiView for Host {

@@ -4,14 +4,13 @@
 //! next. In a call, `@PATH` (or `@"PATH"`) stands for the bytes of a file as
 //! a `list<u8>`, so large inputs need not be spelled out.
 
-use crate::host::Capabilities;
 use crate::runtime::{Prepared, Runtime};
 use crate::{Error, host::Host};
 use std::fmt::Write;
 use std::path::Path;
 use wasmtime::Store;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Instance, Val, wasm_wave};
+use wasmtime::component::{Instance, Type, Val, wasm_wave};
 
 /// An exported function: `interface#name`, or `name` at the top level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +28,41 @@ impl std::fmt::Display for Export {
     }
 }
 
+/// What a call returned.
+#[derive(Debug, Clone)]
+pub struct Called {
+    values: Vec<Val>,
+    types: Vec<Type>,
+}
+
+impl Called {
+    /// Whether the result equals `expected`, written in WAVE: compared as
+    /// values of the result's type, so spacing and field order do not matter.
+    pub fn matches(&self, expected: &str) -> Result<bool, String> {
+        match (self.values.as_slice(), self.types.as_slice()) {
+            ([value], [ty]) => wasm_wave::from_str::<Val>(ty, expected)
+                .map(|expected| expected == *value)
+                .map_err(|e| format!("cannot read the expected result `{expected}`: {e}")),
+            _ => Ok(expected.trim() == self.to_string()),
+        }
+    }
+}
+
+/// WAVE, as `weld invoke` prints it: the value, or `()` when there is none.
+impl std::fmt::Display for Called {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>")))
+            .collect();
+        match shown.as_slice() {
+            [one] => f.write_str(one),
+            many => write!(f, "({})", many.join(", ")),
+        }
+    }
+}
+
 /// One instance of a component, on which calls are made in turn.
 pub struct Session<'r> {
     runtime: &'r Runtime,
@@ -38,12 +72,12 @@ pub struct Session<'r> {
 }
 
 impl<'r> Session<'r> {
+    /// Instantiates `prepared` in `store` (see [`Runtime::store`]).
     pub fn new(
         runtime: &'r Runtime,
         prepared: &Prepared,
-        caps: &Capabilities,
+        mut store: Store<Host>,
     ) -> Result<Session<'r>, Error> {
-        let mut store = runtime.store(caps)?;
         let instance = prepared.pre.instantiate(&mut store).map_err(|e| {
             match runtime.guest_error(&store, e) {
                 Error::Guest(source) => Error::Instantiate {
@@ -82,10 +116,9 @@ impl<'r> Session<'r> {
         })
     }
 
-    /// Makes one call, such as `grayscale({data: @img.rgba, width: 2, height: 1})`,
-    /// and returns its result in WAVE (`()` when there is none). `@PATH`s
-    /// are read relative to `base`.
-    pub fn call(&mut self, call: &str, base: &Path) -> Result<String, Error> {
+    /// Makes one call, such as `grayscale({data: @img.rgba, width: 2, height: 1})`.
+    /// `@PATH`s are read relative to `base`.
+    pub fn call(&mut self, call: &str, base: &Path) -> Result<Called, Error> {
         let bad_call = |message: String| Error::Call { message };
         let (name, args) = match call.find('(') {
             Some(open) => (call[..open].trim(), &call[open..]),
@@ -121,16 +154,12 @@ impl<'r> Session<'r> {
                     "^".repeat(width)
                 ))
             })?;
-        let mut results = vec![Val::Bool(false); ty.results().len()];
-        if let Err(e) = func.call(&mut self.store, &parsed, &mut results) {
+        let types: Vec<Type> = ty.results().collect();
+        let mut values = vec![Val::Bool(false); types.len()];
+        if let Err(e) = func.call(&mut self.store, &parsed, &mut values) {
             return Err(self.runtime.guest_error(&self.store, e));
         }
-        let shown: Result<Vec<_>, _> = results.iter().map(wasm_wave::to_string).collect();
-        let shown = shown.map_err(|e| bad_call(format!("cannot show the result: {e}")))?;
-        Ok(match shown.as_slice() {
-            [one] => one.clone(),
-            many => format!("({})", many.join(", ")),
-        })
+        Ok(Called { values, types })
     }
 
     fn func(&mut self, export: &Export) -> Result<wasmtime::component::Func, Error> {

@@ -12,6 +12,7 @@ pub mod host;
 pub mod invoke;
 pub mod limits;
 pub mod runtime;
+pub mod suite;
 
 pub use cache::{Cache, CacheStatus};
 pub use host::{Capabilities, DirGrant, Stdio};

@@ -29,6 +29,9 @@ pub struct Options {
     pub pooling: bool,
     /// Instantiate even when imports are missing; calling one traps.
     pub trap_unknown_imports: bool,
+    /// Compile in fuel metering and epoch checks even without a limit, so
+    /// that each store can be given limits of its own ([`Runtime::store_with`]).
+    pub per_store_limits: bool,
 }
 
 /// A wasmtime engine with WASI 0.2 linked in.
@@ -53,8 +56,9 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         // Both change the compiled code, so they are only on when asked for.
-        config.epoch_interruption(options.limits.timeout.is_some());
-        config.consume_fuel(options.limits.fuel.is_some());
+        let epochs = options.limits.timeout.is_some() || options.per_store_limits;
+        config.epoch_interruption(epochs);
+        config.consume_fuel(options.limits.fuel.is_some() || options.per_store_limits);
         if let Some(stack) = options.limits.max_stack {
             config.max_wasm_stack(stack);
         }
@@ -65,10 +69,7 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(|e| Error::Engine(e.into()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| Error::Engine(e.into()))?;
-        let ticker = options
-            .limits
-            .timeout
-            .map(|_| Ticker::start(engine.clone()));
+        let ticker = epochs.then(|| Ticker::start(engine.clone()));
         Ok(Runtime {
             engine,
             linker,
@@ -79,6 +80,11 @@ impl Runtime {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The limits stores get unless given others.
+    pub fn limits(&self) -> Limits {
+        self.options.limits
     }
 
     /// Compiles a component (or loads it from the cache) and checks its
@@ -178,18 +184,35 @@ impl Runtime {
 
     /// A fresh store with `caps` and this runtime's limits.
     pub fn store(&self, caps: &Capabilities) -> Result<Store<Host>, Error> {
+        self.store_with(caps, self.options.limits)
+    }
+
+    /// A fresh store with `caps` and `limits`; time and fuel limits need
+    /// [`Options::per_store_limits`] or the same limit in [`Options::limits`].
+    pub fn store_with(&self, caps: &Capabilities, limits: Limits) -> Result<Store<Host>, Error> {
         let host = Host {
             wasi: caps.wasi()?,
             table: ResourceTable::new(),
-            memory: MemoryLimiter::new(self.options.limits.max_memory),
+            memory: MemoryLimiter::new(limits.max_memory),
+            limits,
         };
         let mut store = Store::new(&self.engine, host);
         store.limiter(|host| &mut host.memory);
-        if let Some(fuel) = self.options.limits.fuel {
+        let config = &self.options;
+        if config.per_store_limits || config.limits.fuel.is_some() {
+            let fuel = limits.fuel.unwrap_or(u64::MAX);
             store.set_fuel(fuel).map_err(|e| Error::Engine(e.into()))?;
         }
-        if let Some(timeout) = self.options.limits.timeout {
-            store.set_epoch_deadline(timeout.div_duration_f64(TICK).ceil() as u64 + 1);
+        if config.per_store_limits || config.limits.timeout.is_some() {
+            // Far enough to never come, near enough that wasmtime can add
+            // the current epoch to it without overflowing.
+            let never = u64::MAX / 2;
+            let ticks = match limits.timeout {
+                Some(timeout) => (timeout.div_duration_f64(TICK).ceil() as u64).saturating_add(1),
+                None => never,
+            };
+            let ticks = ticks.min(never);
+            store.set_epoch_deadline(ticks);
             store.epoch_deadline_trap();
         }
         Ok(store)
@@ -204,7 +227,8 @@ impl Runtime {
         if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
             return Error::Exit(exit.0);
         }
-        let limits = &self.options.limits;
+        let limits = &store.data().limits;
+        let max_stack = self.options.limits.max_stack;
         match error.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) if limits.timeout.is_some() => {
                 Error::Limit(Limit::Timeout(limits.timeout.unwrap_or_default()))
@@ -212,8 +236,8 @@ impl Runtime {
             Some(Trap::OutOfFuel) if limits.fuel.is_some() => {
                 Error::Limit(Limit::Fuel(limits.fuel.unwrap_or_default()))
             }
-            Some(Trap::StackOverflow) if limits.max_stack.is_some() => {
-                Error::Limit(Limit::Stack(limits.max_stack.unwrap_or_default()))
+            Some(Trap::StackOverflow) if max_stack.is_some() => {
+                Error::Limit(Limit::Stack(max_stack.unwrap_or_default()))
             }
             Some(trap) => Error::Trap {
                 message: trap.to_string(),

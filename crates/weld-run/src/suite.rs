@@ -1,0 +1,528 @@
+//! `weld test`: declarative checks of components, read from a TOML file.
+//!
+//! ```toml
+//! [defaults]                 # optional: any case key but `name`
+//! component = "processor.wasm"
+//!
+//! [[case]]
+//! name = "grayscale of one red pixel"
+//! invoke = "grayscale({data: [255, 0, 0, 255], width: 1, height: 1})"
+//! expect = "{data: [76, 76, 76, 255], width: 1, height: 1}"
+//!
+//! [[case]]
+//! name = "a short image traps"
+//! invoke = "grayscale({data: [1], width: 1, height: 1})"
+//! trap = "unreachable"
+//!
+//! [[case]]
+//! name = "the probe reads a granted file"
+//! component = "probe.wasm"
+//! run = ["read", "/data/hello.txt"]
+//! dirs = ["data::/data:ro"]
+//! stdout = "hello\n"
+//! ```
+//!
+//! Paths are relative to the spec file. Compiled components and their
+//! `InstancePre`s are shared by every case that names the same file.
+
+use crate::host::{Capabilities, DirGrant, Stdio};
+use crate::invoke::Session;
+use crate::limits::{Limits, parse_duration, parse_size};
+use crate::runtime::{Prepared, Runtime};
+use crate::{BoxError, Error};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+/// The most output a `run` case may capture from each stream.
+const CAPTURE_LIMIT: usize = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is not a valid test spec")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
+    },
+    #[error("`{path}`, {case}: {message}")]
+    Case {
+        path: PathBuf,
+        /// `case 3`, or `case 3 (its name)`.
+        case: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct CaseSpec {
+    name: Option<String>,
+    component: Option<PathBuf>,
+    invoke: Option<OneOrMany>,
+    expect: Option<OneOrMany>,
+    trap: Option<TrapSpec>,
+    run: Option<Vec<String>>,
+    env: Option<BTreeMap<String, String>>,
+    dirs: Option<Vec<String>>,
+    stdin: Option<String>,
+    stdin_file: Option<PathBuf>,
+    stdout: Option<String>,
+    stdout_file: Option<PathBuf>,
+    stderr: Option<String>,
+    stderr_contains: Option<String>,
+    status: Option<i32>,
+    timeout: Option<String>,
+    fuel: Option<u64>,
+    max_memory: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// `trap = true` for any trap, or a text the error must contain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum TrapSpec {
+    Any(bool),
+    Containing(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    #[serde(default)]
+    defaults: CaseSpec,
+    #[serde(rename = "case", default)]
+    cases: Vec<CaseSpec>,
+}
+
+/// A case, checked and with its defaults and paths filled in.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    component: PathBuf,
+    action: Action,
+    caps: Capabilities,
+    stdin: Vec<u8>,
+    limits: Limits,
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Invoke {
+        calls: Vec<String>,
+        expect: Vec<String>,
+        trap: Option<Option<String>>,
+    },
+    Run {
+        stdout: Option<Vec<u8>>,
+        stderr: Option<String>,
+        stderr_contains: Option<String>,
+        status: i32,
+        trap: Option<Option<String>>,
+    },
+}
+
+/// A test spec: its cases, ready to run.
+#[derive(Debug)]
+pub struct Suite {
+    pub path: PathBuf,
+    pub cases: Vec<Case>,
+}
+
+/// How one case went.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    pub failure: Option<String>,
+    pub duration: Duration,
+}
+
+impl Suite {
+    /// Reads and checks a spec; every problem names the case at fault.
+    pub fn load(path: &Path) -> Result<Suite, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: SpecFile = toml::from_str(&text).map_err(|e| SpecError::Parse {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let cases = file
+            .cases
+            .into_iter()
+            .enumerate()
+            .map(|(i, case)| {
+                let number = format!("case {}", i + 1);
+                let (name, label) = match &case.name {
+                    Some(name) => (name.clone(), format!("{number} ({name})")),
+                    None => (number.clone(), number),
+                };
+                check_case(base, &file.defaults, case, name).map_err(|message| SpecError::Case {
+                    path: path.to_owned(),
+                    case: label,
+                    message,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Suite {
+            path: path.to_owned(),
+            cases,
+        })
+    }
+
+    /// Runs every case in order, reporting each as it finishes.
+    pub fn run(&self, runtime: &Runtime, mut report: impl FnMut(&CaseResult)) -> Vec<CaseResult> {
+        let mut prepared: HashMap<PathBuf, Result<Prepared, String>> = HashMap::new();
+        let mut results = Vec::new();
+        for case in &self.cases {
+            let start = Instant::now();
+            let component = prepared
+                .entry(case.component.clone())
+                .or_insert_with(|| prepare(runtime, &case.component));
+            let failure = match component {
+                Ok(component) => run_case(runtime, component, case).err(),
+                Err(message) => Some(message.clone()),
+            };
+            let result = CaseResult {
+                name: case.name.clone(),
+                failure,
+                duration: start.elapsed(),
+            };
+            report(&result);
+            results.push(result);
+        }
+        results
+    }
+}
+
+fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared, String> {
+    let wasm = weld_wit::wasm::read_file(path)
+        .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
+        .map_err(|e| error_text(&e))?;
+    runtime
+        .prepare(path, &wasm, || ())
+        .map_err(|e| error_text(&e))
+}
+
+fn check_case(
+    base: &Path,
+    defaults: &CaseSpec,
+    case: CaseSpec,
+    name: String,
+) -> Result<Case, String> {
+    macro_rules! pick {
+        ($field:ident) => {
+            case.$field.clone().or_else(|| defaults.$field.clone())
+        };
+    }
+    let component = pick!(component).ok_or("no `component` (in the case or in [defaults])")?;
+    let component = base.join(component);
+    let read = |file: PathBuf| {
+        let path = base.join(file);
+        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    };
+    let stdin = match (pick!(stdin), pick!(stdin_file)) {
+        (Some(_), Some(_)) => return Err("give `stdin` or `stdin-file`, not both".into()),
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(file)) => read(file)?,
+        (None, None) => Vec::new(),
+    };
+    let dirs = pick!(dirs)
+        .unwrap_or_default()
+        .iter()
+        .map(|dir| {
+            let mut grant: DirGrant = dir.parse()?;
+            grant.host = base.join(grant.host);
+            Ok(grant)
+        })
+        .collect::<Result<_, String>>()?;
+    let limits = Limits {
+        timeout: pick!(timeout).map(|t| parse_duration(&t)).transpose()?,
+        fuel: pick!(fuel),
+        max_memory: pick!(max_memory).map(|m| parse_size(&m)).transpose()?,
+        max_stack: None,
+    };
+    let trap = pick!(trap).map(|trap| match trap {
+        TrapSpec::Any(_) => None,
+        TrapSpec::Containing(text) => Some(text),
+    });
+    if matches!(pick!(trap), Some(TrapSpec::Any(false))) {
+        return Err("`trap = false` says nothing: leave `trap` out".into());
+    }
+    let mut args = vec![component.display().to_string()];
+    let action = match (pick!(invoke), pick!(run)) {
+        (Some(_), Some(_)) => return Err("give `invoke` or `run`, not both".into()),
+        (None, None) => return Err("give `invoke` (calls) or `run` (arguments)".into()),
+        (Some(calls), None) => {
+            let calls = calls.into_vec();
+            let expect = pick!(expect).map(OneOrMany::into_vec).unwrap_or_default();
+            if trap.is_none() && expect.len() != calls.len() {
+                return Err(format!(
+                    "{} call(s) but {} expected result(s); give `expect` for each call, or `trap`",
+                    calls.len(),
+                    expect.len()
+                ));
+            }
+            Action::Invoke {
+                calls,
+                expect,
+                trap,
+            }
+        }
+        (None, Some(run_args)) => {
+            args.extend(run_args);
+            let stdout = match (pick!(stdout), pick!(stdout_file)) {
+                (Some(_), Some(_)) => return Err("give `stdout` or `stdout-file`, not both".into()),
+                (Some(text), None) => Some(text.into_bytes()),
+                (None, Some(file)) => Some(read(file)?),
+                (None, None) => None,
+            };
+            Action::Run {
+                stdout,
+                stderr: pick!(stderr),
+                stderr_contains: pick!(stderr_contains),
+                status: pick!(status).unwrap_or(0),
+                trap,
+            }
+        }
+    };
+    let caps = Capabilities {
+        args,
+        dirs,
+        env: pick!(env)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect(),
+        inherit_env: false,
+        inherit_network: false,
+        stdio: Stdio::Inherit,
+    };
+    Ok(Case {
+        name,
+        component,
+        action,
+        caps,
+        stdin,
+        limits,
+    })
+}
+
+/// Runs one case; `Err` says why it failed.
+fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), String> {
+    // Each case gets fresh streams, so no output leaks between cases.
+    let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
+    let err = MemoryOutputPipe::new(CAPTURE_LIMIT);
+    let caps = Capabilities {
+        stdio: Stdio::Captured {
+            stdin: case.stdin.clone(),
+            stdout: out.clone(),
+            stderr: err.clone(),
+        },
+        ..case.caps.clone()
+    };
+    // The case's own limits first, then those given to `weld test`.
+    let defaults = runtime.limits();
+    let limits = Limits {
+        timeout: case.limits.timeout.or(defaults.timeout),
+        fuel: case.limits.fuel.or(defaults.fuel),
+        max_memory: case.limits.max_memory.or(defaults.max_memory),
+        max_stack: defaults.max_stack,
+    };
+    let store = runtime
+        .store_with(&caps, limits)
+        .map_err(|e| error_text(&e))?;
+    match &case.action {
+        Action::Invoke {
+            calls,
+            expect,
+            trap,
+        } => {
+            let mut session = match Session::new(runtime, prepared, store) {
+                Ok(session) => session,
+                Err(error) => return expected_failure(trap, &error),
+            };
+            let base = Path::new("");
+            for (i, call) in calls.iter().enumerate() {
+                let called = match session.call(call, base) {
+                    Ok(called) => called,
+                    Err(error) => return expected_failure(trap, &error),
+                };
+                if let Some(expected) = expect.get(i)
+                    && !called.matches(expected)?
+                {
+                    return Err(format!(
+                        "`{call}` returned `{called}`, expected `{expected}`"
+                    ));
+                }
+            }
+            match trap {
+                Some(_) => Err("expected a trap, but every call returned".into()),
+                None => Ok(()),
+            }
+        }
+        Action::Run {
+            stdout,
+            stderr,
+            stderr_contains,
+            status,
+            trap,
+        } => {
+            let status_got = match crate::command::run(runtime, prepared, store) {
+                Ok(code) => code,
+                Err(error) if trap.is_some() => return expected_failure(trap, &error),
+                Err(error) => return Err(error_text(&error)),
+            };
+            if trap.is_some() {
+                return Err(format!(
+                    "expected a trap, but it exited with status {status_got}"
+                ));
+            }
+            let (out, err) = (out.contents(), err.contents());
+            if status_got != *status {
+                let stderr = String::from_utf8_lossy(&err);
+                let stderr = stderr.trim_end();
+                let shown = if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stderr: {stderr}")
+                };
+                return Err(format!(
+                    "exited with status {status_got}, expected {status}{shown}"
+                ));
+            }
+            if let Some(expected) = stdout {
+                compare("stdout", expected, &out)?;
+            }
+            if let Some(expected) = stderr {
+                compare("stderr", expected.as_bytes(), &err)?;
+            }
+            if let Some(part) = stderr_contains {
+                let text = String::from_utf8_lossy(&err);
+                if !text.contains(part.as_str()) {
+                    return Err(format!(
+                        "stderr does not contain `{part}`; it is `{}`",
+                        text.trim_end()
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A failure is a pass when the case expects a trap and the message fits.
+fn expected_failure(trap: &Option<Option<String>>, error: &Error) -> Result<(), String> {
+    let text = error_text(error);
+    match trap {
+        Some(None) if matches!(error, Error::Trap { .. } | Error::Limit(_)) => Ok(()),
+        Some(Some(part)) if text.contains(part.as_str()) => Ok(()),
+        Some(Some(part)) => Err(format!("expected a trap containing `{part}`, got: {text}")),
+        _ => Err(text),
+    }
+}
+
+/// Names where two outputs first differ, with a little of each.
+fn compare(stream: &str, expected: &[u8], actual: &[u8]) -> Result<(), String> {
+    if expected == actual {
+        return Ok(());
+    }
+    let at = expected
+        .iter()
+        .zip(actual)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(actual.len()));
+    let line = 1 + actual[..at].iter().filter(|b| **b == b'\n').count();
+    let excerpt = |bytes: &[u8]| {
+        let end = (at + 40).min(bytes.len());
+        format!("{:?}", String::from_utf8_lossy(&bytes[at..end]))
+    };
+    Err(format!(
+        "{stream} differs at byte {at} (line {line}): expected {}, got {} ({} bytes expected, {} got)",
+        excerpt(expected),
+        excerpt(actual),
+        expected.len(),
+        actual.len()
+    ))
+}
+
+/// An error with its causes, on one line.
+fn error_text(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The results as JUnit XML, one test case per spec case.
+pub fn junit(suite_name: &str, results: &[CaseResult]) -> String {
+    let failures = results.iter().filter(|r| r.failure.is_some()).count();
+    let total: f64 = results.iter().map(|r| r.duration.as_secs_f64()).sum();
+    let name = xml_escape(suite_name);
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">\n  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">\n",
+        results.len(),
+        results.len()
+    );
+    for result in results {
+        let case = xml_escape(&result.name);
+        let time = result.duration.as_secs_f64();
+        match &result.failure {
+            None => xml.push_str(&format!(
+                "    <testcase name=\"{case}\" classname=\"{name}\" time=\"{time:.3}\"/>\n"
+            )),
+            Some(failure) => {
+                let failure = xml_escape(failure);
+                xml.push_str(&format!(
+                    "    <testcase name=\"{case}\" classname=\"{name}\" time=\"{time:.3}\">\n      <failure message=\"{failure}\">{failure}</failure>\n    </testcase>\n"
+                ));
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+fn xml_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&apos;".to_owned(),
+            // XML 1.0 cannot carry other control characters at all.
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => "\u{fffd}".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
