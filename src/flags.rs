@@ -70,6 +70,21 @@ impl RuntimeFlags {
         }
     }
 
+    /// Epoch interruption stops wasm code, but not a guest blocked in a
+    /// host call (reading stdin, sleeping): after the timeout and a second's
+    /// grace, end the process with the timeout's message and status.
+    pub fn start_watchdog(&self) {
+        let Some(timeout) = self.timeout else {
+            return;
+        };
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout + std::time::Duration::from_secs(1));
+            let limit = weld_run::Limit::Timeout(timeout);
+            eprintln!("error: {limit} while the guest was blocked in a host call");
+            std::process::exit(weld_run::status::TIMEOUT.into());
+        });
+    }
+
     pub fn runtime(&self, pooling: bool, per_store_limits: bool) -> Result<Runtime> {
         let cache = if self.no_cache {
             None

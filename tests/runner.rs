@@ -111,3 +111,41 @@ fn no_cache_leaves_the_cache_alone() {
     run_cached(&probe, &cache, &["--no-cache"]);
     assert!(cache_entries(&cache).is_empty());
 }
+
+/// A guest blocked reading stdin is beyond epoch interruption; the
+/// watchdog ends it with the timeout's status all the same.
+#[test]
+fn timeout_stops_a_guest_blocked_in_a_host_call() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
+        .args(["run", "--timeout", "200ms", probe.to_str().unwrap(), "echo"])
+        .env("WELD_CACHE_DIR", common::cache_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdin stays open and empty, so the guest waits for input forever.
+    let _stdin = child.stdin.take();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("weld run --timeout did not stop a blocked guest");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(124));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: time limit of 200ms (--timeout) reached while the guest was blocked in a host call\n"
+    );
+}

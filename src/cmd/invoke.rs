@@ -32,6 +32,7 @@ impl Args {
         let caps = self
             .caps
             .capabilities(vec![self.component.display().to_string()]);
+        self.runtime.start_watchdog();
         let store = runtime.store(&caps)?;
         let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
         for call in &self.calls {

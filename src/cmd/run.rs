@@ -31,24 +31,10 @@ impl Args {
         let mut argv = vec![self.component.display().to_string()];
         argv.extend(self.args);
         let caps = self.caps.capabilities(argv);
-        if let Some(timeout) = self.runtime.timeout {
-            watchdog(timeout);
-        }
+        self.runtime.start_watchdog();
         let store = runtime.store(&caps)?;
         let status = weld_run::command::run(&runtime, &prepared, store)
             .with_context(|| format!("failed to run `{}`", self.component.display()))?;
         Ok(u8::try_from(status).unwrap_or(weld_run::status::FAILURE))
     }
-}
-
-/// Epoch interruption stops wasm code, but not a guest blocked in a host
-/// call (reading stdin, sleeping): after the timeout and a second's grace,
-/// end the process with the same message and status.
-fn watchdog(timeout: std::time::Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(timeout + std::time::Duration::from_secs(1));
-        let limit = weld_run::Limit::Timeout(timeout);
-        eprintln!("error: {limit} while the guest was blocked in a host call");
-        std::process::exit(weld_run::status::TIMEOUT.into());
-    });
 }

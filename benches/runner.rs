@@ -1,0 +1,126 @@
+//! In-process figures for the runner, printed as Markdown rows for
+//! BENCHMARKS.md (`benches/run.sh` adds the whole-process comparison with
+//! `wasmtime run`). Run with `cargo bench --bench runner`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use weld_run::{Capabilities, Options, Prepared, Runtime};
+use weld_wit::componentize::{self, Options as NewOptions};
+
+/// Mean time of `f` over `n` runs, after `n / 10` warm-up runs.
+fn mean(n: u32, mut f: impl FnMut()) -> Duration {
+    for _ in 0..n / 10 {
+        f();
+    }
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed() / n
+}
+
+fn processor(runtime: &Runtime, name: &str, core: &Path, wit: bool) -> Prepared {
+    let bytes = weld_wit::wasm::read_file(core).unwrap();
+    let bytes = weld_wit::wasm::to_binary(core, bytes).unwrap();
+    let loaded = wit.then(|| weld_wit::load(Path::new("wit")).unwrap());
+    let options = NewOptions {
+        world: loaded.as_ref().map(|wit| (wit, Some("processor"))),
+        adapters: Vec::new(),
+    };
+    let component = componentize::new_component(core, bytes, &options).unwrap();
+    runtime.prepare(Path::new(name), &component, || ()).unwrap()
+}
+
+fn instantiate_us(pooling: bool) -> f64 {
+    let runtime = Runtime::new(Options {
+        pooling,
+        ..Options::default()
+    })
+    .unwrap();
+    let p = processor(
+        &runtime,
+        "wat",
+        Path::new("fixtures/wat/processor.wat"),
+        true,
+    );
+    let caps = Capabilities::default();
+    let time = mean(5_000, || {
+        let mut store = runtime.store(&caps).unwrap();
+        p.pre.instantiate(&mut store).unwrap();
+    });
+    time.as_secs_f64() * 1e6
+}
+
+#[derive(
+    wasmtime::component::ComponentType, wasmtime::component::Lift, wasmtime::component::Lower, Clone,
+)]
+#[component(record)]
+struct Image {
+    data: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+/// One typed call: the image is copied in, converted and copied out.
+fn grayscale_ms(runtime: &Runtime, p: &Prepared, image: &Image) -> f64 {
+    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let instance = p.pre.instantiate(&mut store).unwrap();
+    let iface = instance
+        .get_export_index(&mut store, None, "my:image-processor/process")
+        .unwrap();
+    let func = instance
+        .get_export_index(&mut store, Some(&iface), "grayscale")
+        .unwrap();
+    let grayscale = instance
+        .get_typed_func::<(Image,), (Image,)>(&mut store, func)
+        .unwrap();
+    let time = mean(20, || {
+        std::hint::black_box(grayscale.call(&mut store, (image.clone(),)).unwrap());
+    });
+    time.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::set_current_dir(root).unwrap();
+    println!("| measurement | value |");
+    println!("| --- | --- |");
+    println!(
+        "| instantiate the WAT processor (`InstancePre`, on-demand allocator) | {:.1} µs |",
+        instantiate_us(false)
+    );
+    println!(
+        "| instantiate the WAT processor (`InstancePre`, pooling allocator) | {:.1} µs |",
+        instantiate_us(true)
+    );
+
+    let pixels: Vec<u8> = (0..1920 * 1080 * 4).map(|i| (i * 7 % 251) as u8).collect();
+    let image = Image {
+        data: pixels.clone(),
+        width: 1920,
+        height: 1080,
+    };
+
+    let runtime = Runtime::new(Options::default()).unwrap();
+    let native = mean(20, || {
+        let mut out = pixels.clone();
+        for px in out.chunks_exact_mut(4) {
+            let y = ((77 * u32::from(px[0]) + 150 * u32::from(px[1]) + 29 * u32::from(px[2])) >> 8)
+                as u8;
+            px[..3].fill(y);
+        }
+        std::hint::black_box(out);
+    });
+    println!(
+        "| grayscale 1920×1080, native Rust reference | {:.2} ms |",
+        native.as_secs_f64() * 1e3
+    );
+    for (name, core, wit) in [
+        ("WAT", "fixtures/wat/processor.wat", true),
+        ("C", "tests/cli/inputs/c-processor.core.wasm", false),
+    ] {
+        let p = processor(&runtime, name, Path::new(core), wit);
+        let ms = grayscale_ms(&runtime, &p, &image);
+        println!("| one `grayscale` call on 1920×1080, {name} processor | {ms:.2} ms |");
+    }
+}
