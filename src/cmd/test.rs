@@ -28,7 +28,7 @@ impl Args {
         // Many short-lived instances: pooling makes each one cheap, and
         // per-store limits let every case carry its own.
         let runtime = self.runtime.runtime(true, true)?;
-        let results = suite.run(&runtime, |result| {
+        let results = suite.run(&runtime, crate::progress::Spinner::start, |result| {
             let _ = io::write_text(None, &line(result));
         });
         let failed = results.iter().filter(|r| r.failure.is_some()).count();

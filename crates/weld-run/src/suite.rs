@@ -196,14 +196,21 @@ impl Suite {
     }
 
     /// Runs every case in order, reporting each as it finishes.
-    pub fn run(&self, runtime: &Runtime, mut report: impl FnMut(&CaseResult)) -> Vec<CaseResult> {
+    /// `on_compile` is called as a component starts compiling and its
+    /// result dropped when it is done, as in [`Runtime::prepare`].
+    pub fn run<G>(
+        &self,
+        runtime: &Runtime,
+        on_compile: impl Fn(&Path) -> G,
+        mut report: impl FnMut(&CaseResult),
+    ) -> Vec<CaseResult> {
         let mut prepared: HashMap<PathBuf, Result<Prepared, String>> = HashMap::new();
         let mut results = Vec::new();
         for case in &self.cases {
             let start = Instant::now();
             let component = prepared
                 .entry(case.component.clone())
-                .or_insert_with(|| prepare(runtime, &case.component));
+                .or_insert_with(|| prepare(runtime, &case.component, &on_compile));
             let failure = match component {
                 Ok(component) => run_case(runtime, component, case).err(),
                 Err(message) => Some(message.clone()),
@@ -220,12 +227,16 @@ impl Suite {
     }
 }
 
-fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared, String> {
+fn prepare<G>(
+    runtime: &Runtime,
+    path: &Path,
+    on_compile: impl Fn(&Path) -> G,
+) -> Result<Prepared, String> {
     let wasm = weld_wit::wasm::read_file(path)
         .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
         .map_err(|e| error_text(&e))?;
     runtime
-        .prepare(path, &wasm, || ())
+        .prepare(path, &wasm, || on_compile(path))
         .map_err(|e| error_text(&e))
 }
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Benchmarks for BENCHMARKS.md: `weld run` against `wasmtime run` on the
+# same components in the same run (cold and with a warm cache), then the
+# in-process figures of `cargo bench --bench runner`.
+#
+# Needs hyperfine (Debian) and wasmtime-cli 48 (`cargo install --locked
+# wasmtime-cli@48.0.8`); with componentize-py on PATH it also measures an
+# 18 MB Python component. Writes BENCHMARKS.md at the repository root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in hyperfine wasmtime; do
+  command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool" >&2; exit 1; }
+done
+case "$(wasmtime --version)" in
+  "wasmtime 48."*) ;;
+  *) echo "benches/run.sh compares with wasmtime 48, found $(wasmtime --version)" >&2; exit 1 ;;
+esac
+
+cargo build --release --quiet
+weld="$PWD/target/release/weld"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export WELD_CACHE_DIR="$work/weld-cache"
+# wasmtime's own cache goes to a fresh directory too, so both start cold.
+export XDG_CACHE_HOME="$work/xdg-cache"
+
+"$weld" new tests/cli/inputs/c-probe.core.wasm -o "$work/probe.wasm"
+components=("probe.wasm args|C command (wasi-libc), $(stat -c %s "$work/probe.wasm") bytes")
+if command -v componentize-py >/dev/null; then
+  cat > "$work/app.py" <<'PY'
+from wit_world import exports
+
+class Run(exports.Run):
+    def run(self) -> None:
+        print("hello")
+PY
+  (cd "$work" && componentize-py -d "$OLDPWD/wit" -w app componentize app -o python.wasm >/dev/null)
+  components+=("python.wasm|Python command (componentize-py), $(stat -c %s "$work/python.wasm") bytes")
+fi
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Made by \`benches/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m);"
+  echo "$(wasmtime --version), weld $("$weld" --version | cut -d' ' -f2). Each table is one hyperfine run,"
+  echo "so the ratios compare like with like. Components that import what neither"
+  echo "runner provides run with imports trapping (\`--trap-unknown-imports\`,"
+  echo "\`-W unknown-imports-trap=y\`); nothing calls them."
+  for entry in "${components[@]}"; do
+    cmd="${entry%%|*}"; what="${entry#*|}"
+    echo
+    echo "## \`run\`: $what"
+    echo
+    echo "### Cold: compiled every time"
+    echo
+    hyperfine --style none --runs 5 --export-markdown "$work/cold.md" \
+      -n "weld run --no-cache" "$weld run --no-cache --trap-unknown-imports $work/$cmd" \
+      -n "wasmtime run -C cache=n" "wasmtime run -C cache=n -W unknown-imports-trap=y $work/$cmd" >/dev/null
+    cat "$work/cold.md"
+    echo
+    echo "### Warm: compiled code from the cache"
+    echo
+    hyperfine --style none --warmup 3 --runs 30 --export-markdown "$work/warm.md" \
+      -n "weld run" "$weld run --trap-unknown-imports $work/$cmd" \
+      -n "wasmtime run" "wasmtime run -C cache=y -W unknown-imports-trap=y $work/$cmd" >/dev/null
+    cat "$work/warm.md"
+  done
+  echo
+  echo "## In process (\`cargo bench --bench runner\`)"
+  echo
+  cargo bench --quiet --bench runner 2>/dev/null
+} > BENCHMARKS.md
+echo "wrote BENCHMARKS.md"
