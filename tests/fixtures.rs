@@ -1,0 +1,247 @@
+//! The committed multi-language fixtures (`fixtures/components/`, rebuilt by
+//! `fixtures/build.sh`): every component validates and has the expected
+//! world, every processor gives byte-identical results through `weld invoke`
+//! on the reference images, and every app composed with every processor
+//! prints the expected PGM under `weld run`.
+
+mod common;
+
+use common::{root, weld, weld_ok};
+use std::path::{Path, PathBuf};
+
+const LANGS: [&str; 3] = ["wat", "c", "python"];
+const IMAGES: [(u32, u32); 3] = [(1, 1), (63, 17), (640, 480)];
+
+fn component(lang: &str, world: &str) -> PathBuf {
+    root().join(format!("fixtures/components/{lang}-{world}.wasm"))
+}
+
+#[test]
+fn the_checksums_match() {
+    let sums = std::fs::read_to_string(root().join("fixtures/components/SHA256SUMS")).unwrap();
+    let built = std::fs::read_to_string(root().join("fixtures/components/BUILT-WITH")).unwrap();
+    for lang in LANGS {
+        for world in ["processor", "app"] {
+            let name = format!("{lang}-{world}.wasm");
+            assert!(
+                sums.lines().any(|l| l.ends_with(&format!(" {name}"))),
+                "{name} in SHA256SUMS"
+            );
+            assert!(
+                built.lines().any(|l| l.starts_with(&format!("{name}: "))),
+                "{name} in BUILT-WITH"
+            );
+        }
+    }
+    let output = std::process::Command::new("sha256sum")
+        .args(["--check", "--quiet", "SHA256SUMS"])
+        .current_dir(root().join("fixtures/components"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn every_component_validates_and_has_its_world() {
+    for lang in LANGS {
+        for (world, export) in [
+            ("processor", "my:image-processor/process"),
+            ("app", "wasi:cli/run@0.2"),
+        ] {
+            let path = component(lang, world);
+            let bytes = std::fs::read(&path).unwrap();
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&bytes)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let json = weld_ok(&["inspect", path.to_str().unwrap(), "--json"]).stdout;
+            let report: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let names = |key: &str| -> Vec<String> {
+                report[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["name"].as_str().unwrap().to_owned())
+                    .collect()
+            };
+            assert!(
+                names("exports").iter().any(|n| n.starts_with(export)),
+                "{lang}-{world} exports {export}"
+            );
+            if world == "app" {
+                assert!(
+                    names("imports")
+                        .iter()
+                        .any(|n| n == "my:image-processor/process"),
+                    "{lang}-app imports process"
+                );
+            }
+        }
+    }
+}
+
+/// The image as RGBA, as the apps make it from the PPM: alpha 255.
+fn rgba(width: u32, height: u32) -> Vec<u8> {
+    let ppm = std::fs::read(root().join(format!("fixtures/images/{width}x{height}.ppm"))).unwrap();
+    let header = format!("P6\n{width} {height}\n255\n");
+    assert!(ppm.starts_with(header.as_bytes()));
+    ppm[header.len()..]
+        .chunks(3)
+        .flat_map(|px| [px[0], px[1], px[2], 255])
+        .collect()
+}
+
+#[test]
+fn every_processor_agrees_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    for (width, height) in IMAGES {
+        let file = dir.path().join(format!("{width}x{height}.rgba"));
+        std::fs::write(&file, rgba(width, height)).unwrap();
+        let image = format!(
+            "{{data: @{}, width: {width}, height: {height}}}",
+            file.display()
+        );
+        let calls = [
+            format!("grayscale({image})"),
+            format!(
+                "resize({image}, {}, {})",
+                (width / 2).max(1),
+                (height / 2).max(1)
+            ),
+            format!("resize({image}, {}, {})", width * 2 + 1, height + 3),
+        ];
+        let mut first: Option<(String, Vec<u8>)> = None;
+        for lang in LANGS {
+            let processor = component(lang, "processor");
+            let mut args = vec!["invoke", processor.to_str().unwrap()];
+            args.extend(calls.iter().map(String::as_str));
+            let output = weld(&args);
+            assert!(
+                output.status.success(),
+                "{lang}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            match &first {
+                None => first = Some((lang.to_owned(), output.stdout)),
+                Some((other, expected)) => assert!(
+                    output.stdout == *expected,
+                    "{lang} and {other} differ on {width}x{height}"
+                ),
+            }
+        }
+    }
+}
+
+/// Composes `app` with `processor` (wasm-compose, until weld's linker lands).
+fn compose(app: &Path, processor: &Path, out: &Path) {
+    let config = wasm_compose::config::Config {
+        definitions: vec![processor.to_owned()],
+        ..Default::default()
+    };
+    let bytes = wasm_compose::composer::ComponentComposer::new(app, &config)
+        .compose()
+        .unwrap_or_else(|e| {
+            panic!(
+                "composing {} with {}: {e:?}",
+                app.display(),
+                processor.display()
+            )
+        });
+    std::fs::write(out, bytes).unwrap();
+}
+
+#[test]
+fn every_app_with_every_processor_prints_the_expected_pgm() {
+    let dir = tempfile::tempdir().unwrap();
+    for app in LANGS.into_iter().filter(|lang| *lang != "wat") {
+        for processor in LANGS {
+            let composed = dir.path().join(format!("{app}-with-{processor}.wasm"));
+            compose(
+                &component(app, "app"),
+                &component(processor, "processor"),
+                &composed,
+            );
+            // The large image only where both sides are fast.
+            let fast = app != "python" && processor != "python";
+            for (width, height) in IMAGES.into_iter().filter(|(w, _)| fast || *w < 640) {
+                let input = format!("/data/{width}x{height}.ppm");
+                let output = weld(&[
+                    "run",
+                    "--dir",
+                    "fixtures/images::/data:ro",
+                    composed.to_str().unwrap(),
+                    &input,
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{app} app with {processor} processor on {input}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let expected = std::fs::read(
+                    root().join(format!("fixtures/images/{width}x{height}.expected.pgm")),
+                )
+                .unwrap();
+                assert!(
+                    output.stdout == expected,
+                    "{app} app with {processor} processor on {input}: wrong PGM"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_wat_app_checks_itself_against_every_processor() {
+    let dir = tempfile::tempdir().unwrap();
+    for processor in LANGS {
+        let composed = dir.path().join(format!("wat-with-{processor}.wasm"));
+        compose(
+            &component("wat", "app"),
+            &component(processor, "processor"),
+            &composed,
+        );
+        let output = weld(&["run", composed.to_str().unwrap()]);
+        assert!(
+            output.status.success(),
+            "wat app with {processor}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn apps_report_bad_input_and_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.ppm"), b"P3\n1 1\n255\n0 0 0\n").unwrap();
+    std::fs::write(dir.path().join("short.ppm"), b"P6\n4 4\n255\nabc").unwrap();
+    let grant = format!("{}::/data:ro", dir.path().display());
+    for app in ["c", "python"] {
+        let composed = dir.path().join(format!("{app}.wasm"));
+        compose(
+            &component(app, "app"),
+            &component("c", "processor"),
+            &composed,
+        );
+        for (input, message) in [
+            ("/data/missing.ppm", "missing.ppm"),
+            ("/data/bad.ppm", "not a binary PPM"),
+            ("/data/short.ppm", "truncated PPM data"),
+        ] {
+            let output = weld(&["run", "--dir", &grant, composed.to_str().unwrap(), input]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{app} app on {input}: {stderr}"
+            );
+            assert!(stderr.contains(message), "{app} app on {input}: {stderr}");
+            assert!(
+                output.stdout.is_empty(),
+                "{app} app on {input} wrote to stdout"
+            );
+        }
+    }
+}
