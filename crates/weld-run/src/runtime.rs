@@ -155,6 +155,7 @@ impl Runtime {
         let mut linker = self.linker.clone();
         linker.allow_shadowing(true);
         let mut missing: Vec<MissingImport> = Vec::new();
+        let io_resources = wasi_io_resources(&imports, &self.engine);
         loop {
             let Err(error) = linker.instantiate_pre(component) else {
                 return Ok((missing, linker));
@@ -178,7 +179,11 @@ impl Runtime {
                 kind: item_kind(&import.ty),
                 reason,
             });
-            stub(&mut linker.root(), name, &import.ty, &self.engine, name)?;
+            let stubs = Stubs {
+                engine: &self.engine,
+                io_resources: &io_resources,
+            };
+            stubs.define(&mut linker.root(), name, &import.ty, name)?;
         }
     }
 
@@ -275,40 +280,81 @@ fn item_kind(item: &ComponentItem) -> &'static str {
 /// value of it is ever made, since every function that could is a trap.
 struct Unprovided;
 
-/// Defines `name` in `linker` so that it type-checks and traps when used.
-fn stub(
-    linker: &mut LinkerInstance<'_, Host>,
-    name: &str,
-    item: &ComponentItem,
+/// The component's view of the `wasi:io` resources, paired with the host
+/// types wasmtime-wasi gives them. A missing interface that uses them
+/// (`wasi:http/types` re-exports `input-stream`, say) must be stubbed with
+/// these very types, or it would not type-check against the real `wasi:io`.
+fn wasi_io_resources(
+    imports: &[(&str, wasmtime::component::types::ComponentExtern<'_>)],
     engine: &Engine,
-    path: &str,
-) -> wasmtime::Result<()> {
-    match item {
-        ComponentItem::ComponentFunc(_) => {
-            let path = path.to_owned();
-            linker.func_new(name, move |_, _, _, _| {
-                wasmtime::bail!("`{path}` is not provided by the host (--trap-unknown-imports)")
-            })
-        }
-        ComponentItem::ComponentInstance(instance) => {
-            let mut inner = linker.instance(name)?;
-            for (export, item) in instance.exports(engine) {
-                stub(
-                    &mut inner,
-                    export,
-                    &item.ty,
-                    engine,
-                    &format!("{path}#{export}"),
-                )?;
+) -> Vec<(ResourceType, ResourceType)> {
+    use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, IoError};
+    let host = |interface: &str, resource: &str| match (interface, resource) {
+        ("wasi:io/streams", "input-stream") => Some(ResourceType::host::<DynInputStream>()),
+        ("wasi:io/streams", "output-stream") => Some(ResourceType::host::<DynOutputStream>()),
+        ("wasi:io/poll", "pollable") => Some(ResourceType::host::<DynPollable>()),
+        ("wasi:io/error", "error") => Some(ResourceType::host::<IoError>()),
+        _ => None,
+    };
+    let mut pairs = Vec::new();
+    for (name, import) in imports {
+        let ComponentItem::ComponentInstance(instance) = &import.ty else {
+            continue;
+        };
+        let interface = name
+            .split_once('@')
+            .map_or(*name, |(interface, _)| interface);
+        for (export, item) in instance.exports(engine) {
+            if let (ComponentItem::Resource(theirs), Some(ours)) =
+                (item.ty, host(interface, export))
+            {
+                pairs.push((theirs, ours));
             }
-            Ok(())
         }
-        ComponentItem::Resource(_) => {
-            linker.resource(name, ResourceType::host::<Unprovided>(), |_, _| Ok(()))
-        }
-        ComponentItem::Type(_) => Ok(()),
-        ComponentItem::Module(_) | ComponentItem::Component(_) | ComponentItem::CoreFunc(_) => {
-            wasmtime::bail!("cannot stand in for imported {} `{path}`", item_kind(item))
+    }
+    pairs
+}
+
+/// Defines imports so that they type-check and trap when used.
+struct Stubs<'a> {
+    engine: &'a Engine,
+    io_resources: &'a [(ResourceType, ResourceType)],
+}
+
+impl Stubs<'_> {
+    fn define(
+        &self,
+        linker: &mut LinkerInstance<'_, Host>,
+        name: &str,
+        item: &ComponentItem,
+        path: &str,
+    ) -> wasmtime::Result<()> {
+        match item {
+            ComponentItem::ComponentFunc(_) => {
+                let path = path.to_owned();
+                linker.func_new(name, move |_, _, _, _| {
+                    wasmtime::bail!("`{path}` is not provided by the host (--trap-unknown-imports)")
+                })
+            }
+            ComponentItem::ComponentInstance(instance) => {
+                let mut inner = linker.instance(name)?;
+                for (export, item) in instance.exports(self.engine) {
+                    self.define(&mut inner, export, &item.ty, &format!("{path}#{export}"))?;
+                }
+                Ok(())
+            }
+            ComponentItem::Resource(theirs) => {
+                let ty = self
+                    .io_resources
+                    .iter()
+                    .find(|(known, _)| known == theirs)
+                    .map_or_else(ResourceType::host::<Unprovided>, |(_, ours)| *ours);
+                linker.resource(name, ty, |_, _| Ok(()))
+            }
+            ComponentItem::Type(_) => Ok(()),
+            ComponentItem::Module(_) | ComponentItem::Component(_) | ComponentItem::CoreFunc(_) => {
+                wasmtime::bail!("cannot stand in for imported {} `{path}`", item_kind(item))
+            }
         }
     }
 }
