@@ -3,13 +3,13 @@
 # same components in the same run (cold and with a warm cache), then the
 # in-process figures of `cargo bench --bench runner`.
 #
-# Needs hyperfine (Debian) and wasmtime-cli 48 (`cargo install --locked
-# wasmtime-cli@48.0.8`); with componentize-py on PATH it also measures an
-# 18 MB Python component. Writes BENCHMARKS.md at the repository root.
+# Needs hyperfine (Debian), wasmtime-cli 48 (`cargo install --locked
+# wasmtime-cli@48.0.8`) and wasm-tools (`cargo install --locked wasm-tools`,
+# to compose the Python fixture). Writes BENCHMARKS.md at the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in hyperfine wasmtime; do
+for tool in hyperfine wasmtime wasm-tools; do
   command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool" >&2; exit 1; }
 done
 case "$(wasmtime --version)" in
@@ -26,27 +26,22 @@ export WELD_CACHE_DIR="$work/weld-cache"
 export XDG_CACHE_HOME="$work/xdg-cache"
 
 "$weld" new tests/cli/inputs/c-probe.core.wasm -o "$work/probe.wasm"
-components=("probe.wasm args|C command (wasi-libc), $(stat -c %s "$work/probe.wasm") bytes")
-if command -v componentize-py >/dev/null; then
-  cat > "$work/app.py" <<'PY'
-from wit_world import exports
-
-class Run(exports.Run):
-    def run(self) -> None:
-        print("hello")
-PY
-  (cd "$work" && componentize-py -d "$OLDPWD/wit" -w app componentize app -o python.wasm >/dev/null)
-  components+=("python.wasm|Python command (componentize-py), $(stat -c %s "$work/python.wasm") bytes")
-fi
+# The committed Python app with the WAT processor plugged in: an 18 MB
+# component whose compilation dominates a cold run.
+wasm-tools compose -d fixtures/components/wat-processor.wasm fixtures/components/python-app.wasm \
+  -o "$work/python-app.wasm" >/dev/null 2>"$work/compose.log" || { cat "$work/compose.log" >&2; exit 1; }
+components=(
+  "probe.wasm args|C command (wasi-libc), $(stat -c %s "$work/probe.wasm") bytes"
+  "python-app.wasm /data/63x17.ppm|Python app (componentize-py) with the WAT processor, $(stat -c %s "$work/python-app.wasm") bytes"
+)
 
 {
   echo "# Benchmarks"
   echo
   echo "Made by \`benches/run.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m);"
   echo "$(wasmtime --version), weld $("$weld" --version | cut -d' ' -f2). Each table is one hyperfine run,"
-  echo "so the ratios compare like with like. Components that import what neither"
-  echo "runner provides run with imports trapping (\`--trap-unknown-imports\`,"
-  echo "\`-W unknown-imports-trap=y\`); nothing calls them."
+  echo "so the ratios compare like with like. Both runners get the same grants"
+  echo "(\`--dir fixtures/images::/data\`) and start with empty caches."
   for entry in "${components[@]}"; do
     cmd="${entry%%|*}"; what="${entry#*|}"
     echo
@@ -55,15 +50,15 @@ fi
     echo "### Cold: compiled every time"
     echo
     hyperfine --style none --runs 5 --export-markdown "$work/cold.md" \
-      -n "weld run --no-cache" "$weld run --no-cache --trap-unknown-imports $work/$cmd" \
-      -n "wasmtime run -C cache=n" "wasmtime run -C cache=n -W unknown-imports-trap=y $work/$cmd" >/dev/null
+      -n "weld run --no-cache" "$weld run --no-cache --dir fixtures/images::/data $work/$cmd" \
+      -n "wasmtime run -C cache=n" "wasmtime run -C cache=n --dir fixtures/images::/data $work/$cmd" >/dev/null
     cat "$work/cold.md"
     echo
     echo "### Warm: compiled code from the cache"
     echo
     hyperfine --style none --warmup 3 --runs 30 --export-markdown "$work/warm.md" \
-      -n "weld run" "$weld run --trap-unknown-imports $work/$cmd" \
-      -n "wasmtime run" "wasmtime run -C cache=y -W unknown-imports-trap=y $work/$cmd" >/dev/null
+      -n "weld run" "$weld run --dir fixtures/images::/data $work/$cmd" \
+      -n "wasmtime run" "wasmtime run -C cache=y --dir fixtures/images::/data $work/$cmd" >/dev/null
     cat "$work/warm.md"
   done
   echo
