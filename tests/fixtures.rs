@@ -9,9 +9,9 @@ mod common;
 use common::{root, weld, weld_ok};
 use std::path::{Path, PathBuf};
 
-const LANGS: [&str; 4] = ["wat", "c", "python", "js"];
-/// Languages whose components compile in well under a second.
-const FAST: [&str; 2] = ["wat", "c"];
+const LANGS: [&str; 5] = ["wat", "c", "python", "js", "go"];
+/// Languages whose components compile in about a second or less.
+const FAST: [&str; 3] = ["wat", "c", "go"];
 const IMAGES: [(u32, u32); 3] = [(1, 1), (63, 17), (640, 480)];
 
 fn component(lang: &str, world: &str) -> PathBuf {
@@ -226,7 +226,7 @@ fn apps_report_bad_input_and_fail() {
     std::fs::write(dir.path().join("bad.ppm"), b"P3\n1 1\n255\n0 0 0\n").unwrap();
     std::fs::write(dir.path().join("short.ppm"), b"P6\n4 4\n255\nabc").unwrap();
     let grant = format!("{}::/data:ro", dir.path().display());
-    for app in ["c", "python", "js"] {
+    for app in ["c", "python", "js", "go"] {
         let composed = dir.path().join(format!("{app}.wasm"));
         compose(
             &component(app, "app"),

@@ -52,6 +52,13 @@ pub fn new_component(path: &Path, mut module: Vec<u8>, options: &Options) -> Res
             path: path.to_owned(),
         });
     }
+    // Without WIT, wit-component would drop these exports without a word.
+    if !surface.has_component_type && !surface.component_exports.is_empty() {
+        return Err(Error::ExportsWithoutWit {
+            path: path.to_owned(),
+            exports: surface.component_exports.join("`, `"),
+        });
+    }
 
     let encode_err = |e: anyhow::Error| Error::Encode {
         path: path.to_owned(),
@@ -89,6 +96,9 @@ struct Surface {
     has_component_type: bool,
     imports_preview1: bool,
     exports_start: bool,
+    /// Exports named as the canonical ABI names component functions
+    /// (`iface#func`, `cabi_post_...`).
+    component_exports: Vec<String>,
 }
 
 impl Surface {
@@ -101,6 +111,7 @@ impl Surface {
             has_component_type: false,
             imports_preview1: false,
             exports_start: false,
+            component_exports: Vec::new(),
         };
         for payload in wasmparser::Parser::new(0).parse_all(module) {
             match payload.map_err(invalid)? {
@@ -113,7 +124,11 @@ impl Surface {
                 }
                 wasmparser::Payload::ExportSection(reader) => {
                     for export in reader {
-                        surface.exports_start |= export.map_err(invalid)?.name == "_start";
+                        let name = export.map_err(invalid)?.name;
+                        surface.exports_start |= name == "_start";
+                        if name.contains('#') || name.starts_with("cabi_post_") {
+                            surface.component_exports.push(name.to_owned());
+                        }
                     }
                 }
                 wasmparser::Payload::CustomSection(section) => {

@@ -67,6 +67,10 @@ pub enum Error {
         "`{path}` carries no WIT (no `component-type` custom section) and imports no WASI preview1 functions; give its world with --wit DIR --world NAME"
     )]
     NoWorld { path: PathBuf },
+    #[error(
+        "`{path}` exports `{exports}` but carries no WIT to say what they are; give its world with --wit DIR --world NAME"
+    )]
+    ExportsWithoutWit { path: PathBuf, exports: String },
     #[error("failed to embed world `{world}` into `{path}`")]
     Embed {
         path: PathBuf,
