@@ -148,6 +148,8 @@ fn run_flags(app: &str) -> &'static [&'static str] {
 }
 
 /// Composes `app` with `processor` (wasm-compose, until weld's linker lands).
+/// With `WELD_KEEP_COMPOSED=DIR` the result is also kept in DIR, for
+/// `fixtures/second-runtime.sh` to run on another runtime.
 fn compose(app: &Path, processor: &Path, out: &Path) {
     let config = wasm_compose::config::Config {
         definitions: vec![processor.to_owned()],
@@ -162,7 +164,11 @@ fn compose(app: &Path, processor: &Path, out: &Path) {
                 processor.display()
             )
         });
-    std::fs::write(out, bytes).unwrap();
+    std::fs::write(out, &bytes).unwrap();
+    if let Some(keep) = std::env::var_os("WELD_KEEP_COMPOSED") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(out.file_name().unwrap()), &bytes).unwrap();
+    }
 }
 
 #[test]
