@@ -3,13 +3,12 @@
 # same components in the same run (cold and with a warm cache), then the
 # in-process figures of `cargo bench --bench runner`.
 #
-# Needs hyperfine (Debian), wasmtime-cli 48 (`cargo install --locked
-# wasmtime-cli@48.0.8`) and wasm-tools (`cargo install --locked wasm-tools`,
-# to compose the Python fixture). Writes BENCHMARKS.md at the repository root.
+# Needs hyperfine (Debian) and wasmtime-cli 48 (`cargo install --locked
+# wasmtime-cli@48.0.8`). Writes BENCHMARKS.md at the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in hyperfine wasmtime wasm-tools; do
+for tool in hyperfine wasmtime; do
   command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool" >&2; exit 1; }
 done
 case "$(wasmtime --version)" in
@@ -28,8 +27,8 @@ export XDG_CACHE_HOME="$work/xdg-cache"
 "$weld" new tests/cli/inputs/c-probe.core.wasm -o "$work/probe.wasm"
 # The committed Python app with the WAT processor plugged in: an 18 MB
 # component whose compilation dominates a cold run.
-wasm-tools compose -d fixtures/components/wat-processor.wasm fixtures/components/python-app.wasm \
-  -o "$work/python-app.wasm" >/dev/null 2>"$work/compose.log" || { cat "$work/compose.log" >&2; exit 1; }
+"$weld" plug fixtures/components/python-app.wasm --plug fixtures/components/wat-processor.wasm \
+  -o "$work/python-app.wasm"
 components=(
   "probe.wasm args|C command (wasi-libc), $(stat -c %s "$work/probe.wasm") bytes"
   "python-app.wasm /data/63x17.ppm|Python app (componentize-py) with the WAT processor, $(stat -c %s "$work/python-app.wasm") bytes"

@@ -1,8 +1,8 @@
 //! The committed multi-language fixtures (`fixtures/components/`, rebuilt by
 //! `fixtures/build.sh`): every component validates and has the expected
 //! world, every processor gives byte-identical results through `weld invoke`
-//! on the reference images, and every app composed with every processor
-//! prints the expected PGM under `weld run`.
+//! on the reference images, and every app plugged into every processor with
+//! `weld plug` prints the expected PGM under `weld run`.
 
 mod common;
 
@@ -147,27 +147,19 @@ fn run_flags(app: &str) -> &'static [&'static str] {
     }
 }
 
-/// Composes `app` with `processor` (wasm-compose, until weld's linker lands).
-/// With `WELD_KEEP_COMPOSED=DIR` the result is also kept in DIR, for
+/// Composes `app` with `processor` with `weld plug`. With
+/// `WELD_KEEP_COMPOSED=DIR` the result is also kept in DIR, for
 /// `fixtures/second-runtime.sh` to run on another runtime.
 fn compose(app: &Path, processor: &Path, out: &Path) {
-    let config = wasm_compose::config::Config {
-        definitions: vec![processor.to_owned()],
-        ..Default::default()
-    };
-    let bytes = wasm_compose::composer::ComponentComposer::new(app, &config)
-        .compose()
-        .unwrap_or_else(|e| {
-            panic!(
-                "composing {} with {}: {e:?}",
-                app.display(),
-                processor.display()
-            )
-        });
-    std::fs::write(out, &bytes).unwrap();
+    let (app, processor, out_arg) = (
+        app.to_str().unwrap(),
+        processor.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    weld_ok(&["plug", app, "--plug", processor, "-o", out_arg]);
     if let Some(keep) = std::env::var_os("WELD_KEEP_COMPOSED") {
         std::fs::create_dir_all(&keep).unwrap();
-        std::fs::write(Path::new(&keep).join(out.file_name().unwrap()), &bytes).unwrap();
+        std::fs::copy(out, Path::new(&keep).join(out.file_name().unwrap())).unwrap();
     }
 }
 

@@ -141,3 +141,39 @@ fn adapt_overrides_the_bundled_adapter() {
     assert!(!exports_run(&["--adapt", &named]));
     assert!(!exports_run(&["--adapt", reactor.to_str().unwrap()]));
 }
+
+#[test]
+fn plug_is_deterministic_and_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let plug = |out: &Path| {
+        weld(&[
+            "plug",
+            "fixtures/components/c-app.wasm",
+            "--plug",
+            "fixtures/components/go-processor.wasm",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (first, second) = (
+        dir.path().join("first.wasm"),
+        dir.path().join("second.wasm"),
+    );
+    assert!(plug(&first).status.success());
+    assert!(plug(&second).status.success());
+    assert!(std::fs::read(&first).unwrap() == std::fs::read(&second).unwrap());
+
+    // A plug that fits nothing fails, and the good output stays as it was.
+    let good = std::fs::read(&first).unwrap();
+    let failed = weld(&[
+        "plug",
+        "fixtures/components/c-app.wasm",
+        "--plug",
+        "tests/cli/plug/semver-0.2.12.wat",
+        "-o",
+        first.to_str().unwrap(),
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(std::fs::read(&first).unwrap() == good);
+    assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
+}

@@ -179,7 +179,10 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<Report> {
 
 fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
     let walked = walk(path, bytes)?;
-    let (resolve, world) = match wit_parser::decoding::decode(bytes) {
+    let decoded = crate::guard::guarded(|| wit_parser::decoding::decode(bytes))
+        .map_err(anyhow::Error::msg)
+        .and_then(|decoded| decoded);
+    let (resolve, world) = match decoded {
         Ok(DecodedWasm::Component(resolve, world)) => (resolve, world),
         Ok(DecodedWasm::WitPackage(resolve, package)) => {
             return Ok(Contents::WitPackage {
@@ -358,15 +361,15 @@ fn module_report(
             }
             Payload::CustomSection(section) if section.name().starts_with("component-type") => {
                 // The section holds the world encoded as a component type.
-                let world = wit_parser::decoding::decode_world(section.data()).ok().map(
-                    |(resolve, world)| {
-                        let world = &resolve.worlds[world];
-                        match world.package {
-                            Some(p) => resolve.id_of_name(p, &world.name),
-                            None => world.name.clone(),
-                        }
-                    },
-                );
+                let decoded =
+                    crate::guard::guarded(|| wit_parser::decoding::decode_world(section.data()));
+                let world = decoded.ok().and_then(Result::ok).map(|(resolve, world)| {
+                    let world = &resolve.worlds[world];
+                    match world.package {
+                        Some(p) => resolve.id_of_name(p, &world.name),
+                        None => world.name.clone(),
+                    }
+                });
                 report.component_type.push(world.unwrap_or_else(|| {
                     format!("{} (in a format weld cannot read)", section.name())
                 }));

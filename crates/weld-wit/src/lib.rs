@@ -8,6 +8,7 @@
 pub mod componentize;
 pub mod display;
 mod error;
+mod guard;
 pub mod inspect;
 pub mod load;
 pub mod print;

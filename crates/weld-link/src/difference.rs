@@ -1,0 +1,70 @@
+//! Why an export does not fit an import, in WIT terms: the first items that
+//! differ between the interface imported and the one exported.
+
+use std::path::Path;
+use weld_wit::display::{func_type, type_definition};
+use weld_wit::wit_parser::{InterfaceId, Resolve, WorldItem};
+
+/// Lines such as `grayscale: expected func(img: image) -> image, found
+/// func(x: u32) -> u32`, or a note when the WIT cannot be read.
+pub(crate) fn explain(importer: (&Path, &[u8], &str), exporter: (&Path, &[u8], &str)) -> String {
+    let (Some((import_resolve, import)), Some((export_resolve, export))) =
+        (interface(importer, true), interface(exporter, false))
+    else {
+        return "  (their WIT could not be read to say how)".to_owned();
+    };
+    let (imported, exported) = (
+        &import_resolve.interfaces[import],
+        &export_resolve.interfaces[export],
+    );
+    let mut lines = Vec::new();
+    for (name, id) in &imported.types {
+        let expected = type_definition(&import_resolve, *id);
+        match exported.types.get(name) {
+            None => lines.push(format!("  type {name}: expected {expected}, found nothing")),
+            Some(found) => {
+                let found = type_definition(&export_resolve, *found);
+                if found != expected {
+                    lines.push(format!("  type {name}: expected {expected}, found {found}"));
+                }
+            }
+        }
+    }
+    for (name, func) in &imported.functions {
+        let expected = func_type(&import_resolve, func);
+        match exported.functions.get(name) {
+            None => lines.push(format!("  {name}: expected {expected}, found nothing")),
+            Some(found) => {
+                let found = func_type(&export_resolve, found);
+                if found != expected {
+                    lines.push(format!("  {name}: expected {expected}, found {found}"));
+                }
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(
+            "  (their WIT looks alike; the difference is in types the interface uses)".to_owned(),
+        );
+    }
+    lines.join("\n")
+}
+
+/// The interface `name` among a component's imports or exports.
+fn interface(
+    (path, bytes, name): (&Path, &[u8], &str),
+    import: bool,
+) -> Option<(Resolve, InterfaceId)> {
+    let wit = weld_wit::load_bytes(path, bytes.to_vec()).ok()?;
+    let world = &wit.resolve.worlds[wit.world?];
+    let items = if import {
+        &world.imports
+    } else {
+        &world.exports
+    };
+    let id = items.iter().find_map(|(key, item)| match item {
+        WorldItem::Interface { id, .. } if wit.resolve.name_world_key(key) == name => Some(*id),
+        _ => None,
+    })?;
+    Some((wit.resolve, id))
+}

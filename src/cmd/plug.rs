@@ -1,0 +1,63 @@
+use crate::io;
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use weld_link::Plug;
+
+/// Fill a component's imports with the exports of other components.
+///
+/// An import takes the first plug, in the order given, that exports the
+/// same interface at a semver-compatible version (`@0.2.12` fills
+/// `@0.2.0`; never across a major version or a 0.x minor one). Plugs may
+/// fill each other's imports, so a decorator that both imports and exports
+/// an interface sits between the socket and the plug after it. Imports
+/// nothing fills stay imports of the result, merged. Every plug must fill
+/// something; when one does not, the error says why.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The component whose imports to fill; the result has its exports.
+    socket: PathBuf,
+    /// A component to plug in; `FILE[IFACE,...]` offers only those exports.
+    #[arg(long = "plug", required = true, value_name = "FILE[IFACE,...]")]
+    plugs: Vec<String>,
+    /// Where to write the composed component.
+    #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
+    output: Option<PathBuf>,
+    /// Print what would be connected to what, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl Args {
+    pub fn run(self) -> Result<()> {
+        let socket = io::read_wasm(&self.socket)?;
+        let plugs = self
+            .plugs
+            .iter()
+            .map(|arg| plug(arg))
+            .collect::<Result<Vec<_>>>()?;
+        let plugged = weld_link::plug(&io::input_name(&self.socket), &socket, &plugs, self.dry_run)
+            .with_context(|| format!("failed to plug into `{}`", self.socket.display()))?;
+        match plugged.component {
+            Some(component) => io::write_binary(self.output.as_deref(), &component),
+            None => io::write_text(None, &plugged.plan.to_string()),
+        }
+    }
+}
+
+/// `FILE` or `FILE[IFACE,...]`.
+fn plug(arg: &str) -> Result<Plug> {
+    let (file, only) = match arg.strip_suffix(']').and_then(|rest| rest.split_once('[')) {
+        Some((file, list)) => (file, list.split(',').map(|s| s.trim().to_owned()).collect()),
+        None => (arg, Vec::new()),
+    };
+    let only: Vec<String> = only;
+    if file.is_empty() || only.iter().any(String::is_empty) {
+        bail!("invalid --plug `{arg}`: expected FILE or FILE[IFACE,...]");
+    }
+    let path = PathBuf::from(file);
+    Ok(Plug {
+        bytes: io::read_wasm(&path)?,
+        path,
+        only,
+    })
+}
