@@ -184,7 +184,7 @@ pub fn plug(
                 return Err(Error::NoSuchExport {
                     path: p.path.to_owned(),
                     name: query.clone(),
-                    available: list(&p.exports),
+                    available: weld_wit::display::code_list(&p.exports, "no interfaces"),
                 });
             }
         }
@@ -246,18 +246,6 @@ pub fn plug(
         plan,
         component: Some(bytes),
     })
-}
-
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
-        "no interfaces".to_owned()
-    } else {
-        items
-            .iter()
-            .map(|i| format!("`{i}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// One line per export of plug `j`, saying what it could have filled.

@@ -80,7 +80,7 @@ pub enum Error {
     NotCommand { path: PathBuf },
     #[error(
         "no exported function `{name}`; the component exports {}",
-        list(available)
+        weld_wit::display::code_list(available, "no functions")
     )]
     NoSuchFunction {
         name: String,
@@ -119,18 +119,6 @@ impl Error {
             Error::Exit(code) => u8::try_from(*code).unwrap_or(status::FAILURE),
             _ => status::FAILURE,
         }
-    }
-}
-
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
-        "no functions".to_owned()
-    } else {
-        items
-            .iter()
-            .map(|i| format!("`{i}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 

@@ -129,3 +129,13 @@ pub fn func_type(resolve: &Resolve, func: &Function) -> String {
         None => format!("{prefix}({params})"),
     }
 }
+
+/// Names in backticks, comma-separated, for messages: `` `a`, `b` ``, or
+/// `none` when there are none.
+pub fn code_list(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        return none.to_owned();
+    }
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    quoted.join(", ")
+}
