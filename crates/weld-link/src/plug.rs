@@ -136,7 +136,8 @@ fn instance_exports(component: &Component<'_>) -> Vec<String> {
 }
 
 /// Plugs `plugs` into `socket`. Plugs may fill each other's imports; each
-/// import takes the first plug, in the order given, whose export fits it.
+/// import takes the first plug whose export fits it, looking first at the
+/// plugs given after its own component and then at those before.
 pub fn plug(
     socket: &Path,
     socket_bytes: &[u8],
@@ -198,7 +199,10 @@ pub fn plug(
     let mut leftover: Vec<String> = Vec::new();
     for (importer, p) in parsed.iter().enumerate() {
         for import in &p.imports {
-            let provider = (1..parsed.len()).filter(|j| *j != importer).find_map(|j| {
+            // Plugs after the importer first, so that decorators given in
+            // order form a chain; then the ones before it.
+            let order = (importer + 1..parsed.len()).chain(1..importer);
+            let provider = order.into_iter().find_map(|j| {
                 parsed[j]
                     .exports
                     .iter()
