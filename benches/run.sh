@@ -3,12 +3,14 @@
 # same components in the same run (cold and with a warm cache), then the
 # in-process figures of `cargo bench --bench runner`.
 #
-# Needs hyperfine (Debian) and wasmtime-cli 48 (`cargo install --locked
-# wasmtime-cli@48.0.8`). Writes BENCHMARKS.md at the repository root.
+# Needs hyperfine (Debian), wasmtime-cli 48 (`cargo install --locked
+# wasmtime-cli@48.0.8`), and for the composition figures wac-cli and
+# wasm-tools (`cargo install --locked wac-cli wasm-tools`). Writes
+# BENCHMARKS.md at the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in hyperfine wasmtime; do
+for tool in hyperfine wasmtime wac wasm-tools; do
   command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool" >&2; exit 1; }
 done
 case "$(wasmtime --version)" in
@@ -33,6 +35,15 @@ components=(
   "probe.wasm args|C command (wasi-libc), $(stat -c %s "$work/probe.wasm") bytes"
   "python-app.wasm /data/63x17.ppm|Python app (componentize-py) with the WAT processor, $(stat -c %s "$work/python-app.wasm") bytes"
 )
+
+# Prints a Markdown row: NAME and the peak resident memory of the command.
+peak() {
+  local name="$1" kib
+  shift
+  /usr/bin/time -f %M -o "$work/peak" "$@" >/dev/null 2>&1
+  kib=$(tail -1 "$work/peak")
+  echo "| $name | $((kib / 1024)) |"
+}
 
 {
   echo "# Benchmarks"
@@ -60,6 +71,39 @@ components=(
       -n "wasmtime run" "wasmtime run -C cache=y --dir fixtures/images::/data $work/$cmd" >/dev/null
     cat "$work/warm.md"
   done
+  echo
+  echo "## \`plug\`: the Python app with the C processor"
+  echo
+  echo "Same inputs for all three; peak memory is GNU time's maximum resident set."
+  echo
+  app=fixtures/components/python-app.wasm processor=fixtures/components/c-processor.wasm
+  hyperfine --style none --warmup 2 --runs 20 --export-markdown "$work/plug.md" \
+    -n "weld plug" "$weld plug $app --plug $processor -o $work/weld.wasm" \
+    -n "wac plug" "wac plug --plug $processor $app -o $work/wac.wasm" \
+    -n "wasm-tools compose" "wasm-tools compose -d $processor $app -o $work/wasm-tools.wasm" >/dev/null 2>&1
+  cat "$work/plug.md"
+  echo
+  echo "| Command | Peak memory [MiB] |"
+  echo "|:---|---:|"
+  peak "weld plug" "$weld" plug "$app" --plug "$processor" -o "$work/weld.wasm"
+  peak "wac plug" wac plug --plug "$processor" "$app" -o "$work/wac.wasm"
+  peak "wasm-tools compose" wasm-tools compose -d "$processor" "$app" -o "$work/wasm-tools.wasm"
+  echo
+  echo "## \`plug\`: a chain of pass-through decorators"
+  echo
+  echo "The WAT app, N copies of a component that imports and re-exports \`process\`,"
+  echo "then the C processor: cost against chain length."
+  echo
+  wasm-tools parse tests/cli/plug/passthrough.wat -o "$work/pass.wasm"
+  "$weld" new fixtures/wat/app.wat --wit wit --world app -o "$work/app.wasm"
+  chain=()
+  for n in 50 100 200; do
+    plugs=""
+    for _ in $(seq "$n"); do plugs="$plugs --plug $work/pass.wasm"; done
+    chain+=(-n "weld plug, $n decorators" "$weld plug $work/app.wasm $plugs --plug $processor -o $work/chain-$n.wasm")
+  done
+  hyperfine --style none --warmup 1 --runs 10 --export-markdown "$work/chain.md" "${chain[@]}" >/dev/null
+  cat "$work/chain.md"
   echo
   echo "## In process (\`cargo bench --bench runner\`)"
   echo

@@ -7,11 +7,11 @@ use weld_link::Plug;
 ///
 /// An import takes the first plug, in the order given, that exports the
 /// same interface at a semver-compatible version (`@0.2.12` fills
-/// `@0.2.0`; never across a major version or a 0.x minor one). Plugs may
-/// fill each other's imports, so a decorator that both imports and exports
-/// an interface sits between the socket and the plug after it. Imports
-/// nothing fills stay imports of the result, merged. Every plug must fill
-/// something; when one does not, the error says why.
+/// `@0.2.0`; never across a major version or a 0.x minor one). Plugs fill
+/// each other's imports, looking first at the plugs after them, so
+/// decorators that import and export an interface chain in the order given.
+/// Imports nothing fills stay imports of the result, merged. Every plug
+/// must fill something; when one does not, the error says why.
 #[derive(clap::Args)]
 pub struct Args {
     /// The component whose imports to fill; the result has its exports.
