@@ -135,6 +135,27 @@ fn instance_exports(component: &Component<'_>) -> Vec<String> {
         .collect()
 }
 
+/// Reads a component to compose, borrowing its bytes (an 18 MB input is
+/// not copied).
+fn parse<'a>(
+    validator: &mut wasmparser::Validator,
+    i: usize,
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<Component<'a>, Error> {
+    if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
+        return Err(weld_wit::Error::CoreModule {
+            path: path.to_owned(),
+            hint: "; `weld new` makes it one",
+        }
+        .into());
+    }
+    Component::from_bytes(validator, format!("c{i}"), bytes).map_err(|e| Error::Parse {
+        path: path.to_owned(),
+        source: e.into(),
+    })
+}
+
 /// Plugs `plugs` into `socket`. Plugs may fill each other's imports; each
 /// import takes the first plug whose export fits it, looking first at the
 /// plugs given after its own component and then at those before.
@@ -145,21 +166,6 @@ pub fn plug(
     dry_run: bool,
 ) -> Result<Plugged, Error> {
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
-    let parse = |validator: &mut wasmparser::Validator, i: usize, path: &Path, bytes: &[u8]| {
-        weld_wit::wasm::kind(path, bytes).and_then(|kind| match kind {
-            weld_wit::wasm::WasmKind::Component => Ok(()),
-            weld_wit::wasm::WasmKind::Module => Err(weld_wit::Error::CoreModule {
-                path: path.to_owned(),
-                hint: "; `weld new` makes it one",
-            }),
-        })?;
-        Component::from_bytes(validator, format!("c{i}"), bytes.to_vec()).map_err(|e| {
-            Error::Parse {
-                path: path.to_owned(),
-                source: e.into(),
-            }
-        })
-    };
     let mut components = vec![parse(&mut validator, 0, socket, socket_bytes)?];
     for (i, plug) in plugs.iter().enumerate() {
         components.push(parse(&mut validator, i + 1, &plug.path, &plug.bytes)?);
