@@ -24,8 +24,6 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    #[error("{0}")]
-    NoMatch(String),
     #[error("plug `{path}` exports nothing that any import needs:{why}")]
     UnusedPlug { path: PathBuf, why: String },
     #[error("plug `{path}` has no export `{name}` to restrict it to; it exports {available}")]

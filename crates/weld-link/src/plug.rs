@@ -66,10 +66,11 @@ impl std::fmt::Display for Plan {
 
 /// An interface name split into its unversioned part and its version.
 fn split_version(name: &str) -> (&str, Option<semver::Version>) {
-    match name.rsplit_once('@') {
-        Some((base, version)) => (base, semver::Version::parse(version).ok()),
-        None => (name, None),
-    }
+    let base = weld_wit::names::unversioned(name);
+    let version = name
+        .get(base.len() + 1..)
+        .and_then(|v| semver::Version::parse(v).ok());
+    (base, version)
 }
 
 /// Why an export cannot fill an import of the same interface, if it cannot.
@@ -103,13 +104,6 @@ fn version_mismatch(import: &str, export: &str) -> Option<Option<&'static str>> 
 /// semver-compatible version no older than the import's.
 fn fits(import: &str, export: &str) -> bool {
     version_mismatch(import, export) == Some(None)
-}
-
-/// Whether `query` names `export`: in full, without version, or by its last part.
-fn names(export: &str, query: &str) -> bool {
-    let (base, _) = split_version(export);
-    let short = base.rsplit_once('/').map_or(base, |(_, short)| short);
-    query == export || query == base || query == short
 }
 
 struct Parsed<'a> {
@@ -187,7 +181,11 @@ pub fn plug(
         .collect();
     for p in &parsed[1..] {
         for query in p.only {
-            if !p.exports.iter().any(|e| names(e, query)) {
+            if !p
+                .exports
+                .iter()
+                .any(|e| weld_wit::names::names_interface(e, query))
+            {
                 return Err(Error::NoSuchExport {
                     path: p.path.to_owned(),
                     name: query.clone(),
@@ -199,7 +197,10 @@ pub fn plug(
 
     let offers = |j: usize, export: &str| {
         let only = parsed[j].only;
-        only.is_empty() || only.iter().any(|q| names(export, q))
+        only.is_empty()
+            || only
+                .iter()
+                .any(|q| weld_wit::names::names_interface(export, q))
     };
     let mut links = Vec::new();
     let mut leftover: Vec<String> = Vec::new();

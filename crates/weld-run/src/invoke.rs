@@ -210,7 +210,7 @@ impl<'r> Session<'r> {
             .filter(|e| e.name == name)
             .filter(|e| match (interface, &e.interface) {
                 (None, _) => true,
-                (Some(query), Some(full)) => interface_matches(full, query),
+                (Some(query), Some(full)) => weld_wit::names::names_interface(full, query),
                 (Some(_), None) => false,
             })
             .collect()
@@ -219,16 +219,6 @@ impl<'r> Session<'r> {
     fn available(&self) -> Vec<String> {
         self.exports.iter().map(|e| e.to_string()).collect()
     }
-}
-
-/// Whether `query` names the interface `full` (`my:pkg/iface@1.0.0`): in
-/// full, without its version, or by its last part (`iface`).
-fn interface_matches(full: &str, query: &str) -> bool {
-    let unversioned = full.split_once('@').map_or(full, |(name, _)| name);
-    let short = unversioned
-        .rsplit_once('/')
-        .map_or(unversioned, |(_, short)| short);
-    query == full || query == unversioned || query == short
 }
 
 /// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with

@@ -49,6 +49,8 @@ pub struct MissingImport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(transparent)]
+    Wit(#[from] weld_wit::Error),
     #[error("failed to configure wasmtime")]
     Engine(#[source] BoxError),
     #[error("failed to compile `{path}`")]

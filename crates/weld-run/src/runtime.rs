@@ -97,6 +97,13 @@ impl Runtime {
         wasm: &[u8],
         on_compile: impl FnOnce() -> G,
     ) -> Result<Prepared, Error> {
+        if weld_wit::wasm::kind(path, wasm)? == weld_wit::wasm::WasmKind::Module {
+            return Err(weld_wit::Error::CoreModule {
+                path: path.to_owned(),
+                hint: "; `weld new` makes it one",
+            }
+            .into());
+        }
         let compile = || {
             let _progress = on_compile();
             Component::new(&self.engine, wasm)

@@ -11,6 +11,7 @@ mod error;
 mod guard;
 pub mod inspect;
 pub mod load;
+pub mod names;
 pub mod print;
 pub mod wasm;
 
