@@ -78,7 +78,7 @@ impl RuntimeFlags {
             return;
         };
         std::thread::spawn(move || {
-            std::thread::sleep(timeout + std::time::Duration::from_secs(1));
+            std::thread::sleep(timeout.saturating_add(std::time::Duration::from_secs(1)));
             let limit = weld_run::Limit::Timeout(timeout);
             eprintln!("error: {limit} while the guest was blocked in a host call");
             std::process::exit(weld_run::status::TIMEOUT.into());
