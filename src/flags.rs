@@ -1,6 +1,7 @@
 //! Flags shared by `run`, `invoke` and `test`, named as wasmtime users know
 //! them: capabilities (`--dir`, `--env`, ...), limits (`--timeout`,
-//! `--fuel`, ...) and the compile cache.
+//! `--fuel`, ...) and the compile cache; and the output flags of `plug`
+//! and `compose`.
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -106,4 +107,25 @@ pub fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared> {
     let wasm = crate::io::read_wasm(path)?;
     let name: PathBuf = crate::io::input_name(path);
     Ok(runtime.prepare(&name, &wasm, || crate::progress::Spinner::start(&name))?)
+}
+
+/// Where `plug` and `compose` write the result, or `--dry-run`.
+#[derive(clap::Args)]
+pub struct ComposeOutput {
+    /// Where to write the composed component.
+    #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
+    output: Option<PathBuf>,
+    /// Print what would be connected to what, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl ComposeOutput {
+    /// Writes the component, or prints the plan of a dry run.
+    pub fn write(&self, composed: weld_link::Composed) -> Result<()> {
+        match composed.component {
+            Some(component) => crate::io::write_binary(self.output.as_deref(), &component),
+            None => crate::io::write_text(None, &composed.plan.to_string()),
+        }
+    }
 }

@@ -257,3 +257,32 @@ fn apps_report_bad_input_and_fail() {
         }
     }
 }
+
+/// The README's first command: the bundled manifest composes the Python
+/// app with the C processor, and the result prints the expected image and
+/// exports the processor for `weld invoke`.
+#[test]
+fn the_bundled_manifest_composes_the_readme_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("image-app.wasm");
+    let out = out.to_str().unwrap();
+    weld_ok(&["compose", "fixtures/weld.toml", "-o", out]);
+    let output = weld_ok(&[
+        "run",
+        "--dir",
+        "fixtures/images::/images:ro",
+        out,
+        "/images/63x17.ppm",
+    ]);
+    let expected = std::fs::read(root().join("fixtures/images/63x17.expected.pgm")).unwrap();
+    assert!(output.stdout == expected, "wrong PGM");
+    let output = weld_ok(&[
+        "invoke",
+        out,
+        "grayscale({data: [255, 0, 0, 255], width: 1, height: 1})",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "{data: [76, 76, 76, 255], width: 1, height: 1}\n"
+    );
+}

@@ -1,3 +1,5 @@
+pub mod compose;
+pub mod graph;
 pub mod inspect;
 pub mod invoke;
 pub mod new;

@@ -1,3 +1,4 @@
+use crate::flags::ComposeOutput;
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -19,12 +20,8 @@ pub struct Args {
     /// A component to plug in; `FILE[IFACE,...]` offers only those exports.
     #[arg(long = "plug", required = true, value_name = "FILE[IFACE,...]")]
     plugs: Vec<String>,
-    /// Where to write the composed component.
-    #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
-    output: Option<PathBuf>,
-    /// Print what would be connected to what, and write nothing.
-    #[arg(long)]
-    dry_run: bool,
+    #[command(flatten)]
+    output: ComposeOutput,
 }
 
 impl Args {
@@ -35,12 +32,14 @@ impl Args {
             .iter()
             .map(|arg| plug(arg))
             .collect::<Result<Vec<_>>>()?;
-        let plugged = weld_link::plug(&io::input_name(&self.socket), &socket, &plugs, self.dry_run)
-            .with_context(|| format!("failed to plug into `{}`", self.socket.display()))?;
-        match plugged.component {
-            Some(component) => io::write_binary(self.output.as_deref(), &component),
-            None => io::write_text(None, &plugged.plan.to_string()),
-        }
+        let plugged = weld_link::plug(
+            &io::input_name(&self.socket),
+            &socket,
+            &plugs,
+            self.output.dry_run,
+        )
+        .with_context(|| format!("failed to plug into `{}`", self.socket.display()))?;
+        self.output.write(plugged)
     }
 }
 

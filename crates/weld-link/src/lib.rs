@@ -5,12 +5,19 @@
 //! (semver-aware, transitive, restricted per plug) and errors that say why
 //! something did not connect.
 
+mod composition;
 mod difference;
+mod manifest;
+mod picture;
 mod plug;
+mod structure;
 
-pub use plug::{Link, Plan, Plug, Plugged, plug};
+pub use composition::{Components, Export, Instance, Link, Plan};
+pub use manifest::Manifest;
+pub use picture::{Format, Picture};
+pub use plug::{Composed, Plug, plug};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -26,21 +33,23 @@ pub enum Error {
     },
     #[error("plug `{path}` exports nothing that any import needs:{why}")]
     UnusedPlug { path: PathBuf, why: String },
-    #[error("plug `{path}` has no export `{name}` to restrict it to; it exports {available}")]
+    #[error("plug `{component}` has no export `{name}` to restrict it to; it exports {available}")]
     NoSuchExport {
-        path: PathBuf,
+        component: String,
         name: String,
         available: String,
     },
+    #[error("{location}: {message}")]
+    Manifest { location: String, message: String },
     #[error("cycle: {0}")]
     Cycle(String),
     #[error(
         "`{importer}` imports `{import}`, but what `{exporter}` exports as `{export}` does not fit:\n{difference}"
     )]
     Mismatch {
-        importer: PathBuf,
+        importer: String,
         import: String,
-        exporter: PathBuf,
+        exporter: String,
         export: String,
         difference: String,
     },
@@ -48,4 +57,21 @@ pub enum Error {
     Encode(#[source] BoxError),
     #[error("the composition does not validate; this is a bug in weld")]
     InvalidOutput(#[source] BoxError),
+}
+
+/// The picture of a composed component, read back from its top level.
+pub fn picture_of_component(path: &Path, bytes: &[u8]) -> Result<Picture, Error> {
+    if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
+        return Err(weld_wit::Error::CoreModule {
+            path: path.to_owned(),
+            hint: ", which instantiates no components",
+        }
+        .into());
+    }
+    weld_wit::wasm::validate(path, bytes)?;
+    let structure = structure::Structure::read(bytes).map_err(|e| Error::Parse {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    Ok(Picture::of_component(&structure))
 }

@@ -206,9 +206,19 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
             .map(|(key, item)| world_item(&resolve, key, item))
             .collect()
     };
+    // WIT has no words for imported components or modules: those the
+    // world leaves out are listed by name and kind.
+    let with_raw = |mut items: Vec<Item>, raw: Vec<Item>| {
+        for item in raw {
+            if !items.iter().any(|i| i.name == item.name) {
+                items.push(item);
+            }
+        }
+        items
+    };
     Ok(Contents::Component(ComponentReport {
-        imports: items(&world.imports),
-        exports: items(&world.exports),
+        imports: with_raw(items(&world.imports), walked.imports),
+        exports: with_raw(items(&world.exports), walked.exports),
         nested: walked.nested,
         producers: walked.producers,
         not_wit: None,

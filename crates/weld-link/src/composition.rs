@@ -1,0 +1,392 @@
+//! What `weld plug` and `weld compose` share: components read for
+//! composing, a plan of instances and links, and its encoding.
+//!
+//! wasm-compose's `CompositionGraph` encodes the instances, checks each
+//! connection's types and merges the imports left over. It can only export
+//! all of one instance's exports, under their own names, so weld encodes
+//! the result's exports itself with wasm-encoder: it finds each instance in
+//! the encoded output (`structure`) and appends the aliases and exports,
+//! and a name section so that tools (and `weld graph`) can tell the
+//! instances apart.
+
+use crate::structure::{Source, Structure};
+use crate::{Error, difference};
+use std::path::{Path, PathBuf};
+use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
+use wasm_encoder::{
+    Alias, ComponentAliasSection, ComponentExportKind, ComponentExportSection,
+    ComponentNameSection, ComponentSection, NameMap,
+};
+use wasmparser::{ComponentExternalKind, ComponentTypeRef};
+
+/// A component read for composing, with what it imports and exports.
+pub(crate) struct Unit<'a> {
+    pub name: String,
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+    pub component: Component<'a>,
+    /// Instance imports: the ones that can be linked.
+    pub imports: Vec<String>,
+    /// Instance exports: the ones that can fill an import.
+    pub instance_exports: Vec<String>,
+}
+
+impl<'a> Unit<'a> {
+    /// Reads a component to compose, borrowing its bytes (an 18 MB input
+    /// is not copied). `name` names it in the result.
+    pub fn read(
+        validator: &mut wasmparser::Validator,
+        name: String,
+        path: &'a Path,
+        bytes: &'a [u8],
+    ) -> Result<Self, Error> {
+        if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
+            return Err(weld_wit::Error::CoreModule {
+                path: path.to_owned(),
+                hint: "; `weld new` makes it one",
+            }
+            .into());
+        }
+        let component =
+            Component::from_bytes(validator, name.clone(), bytes).map_err(|e| Error::Parse {
+                path: path.to_owned(),
+                source: e.into(),
+            })?;
+        let imports = component
+            .imports()
+            .filter(|(_, _, ty)| matches!(ty, ComponentTypeRef::Instance(_)))
+            .map(|(_, name, _)| name.to_owned())
+            .collect();
+        let instance_exports = component
+            .exports()
+            .filter(|(_, _, kind, _)| *kind == ComponentExternalKind::Instance)
+            .map(|(_, name, _, _)| name.to_owned())
+            .collect();
+        Ok(Unit {
+            name,
+            path,
+            bytes,
+            component,
+            imports,
+            instance_exports,
+        })
+    }
+
+    /// Every export, of any kind, in order.
+    pub fn exports(&self) -> Vec<String> {
+        self.component
+            .exports()
+            .map(|(_, name, _, _)| name.to_owned())
+            .collect()
+    }
+}
+
+/// One import of an instance filled by an export of another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub importer: usize,
+    pub import: String,
+    pub exporter: usize,
+    pub export: String,
+}
+
+/// One export of the result: `name`, taken from `export` of `instance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub name: String,
+    pub instance: usize,
+    pub export: String,
+}
+
+/// One instance of a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub name: String,
+    pub component: PathBuf,
+}
+
+/// What is connected to what, what the result exports and what remains
+/// imported.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub instances: Vec<Instance>,
+    pub links: Vec<Link>,
+    pub exports: Vec<Export>,
+    /// Imports nothing fills, by instance: they become the result's
+    /// imports, merged by name.
+    pub unfilled: Vec<(usize, String)>,
+}
+
+impl Plan {
+    /// The result's imports: the unfilled ones, each name once.
+    pub fn leftover(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for (_, name) in &self.unfilled {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |i: usize| &self.instances[i].name;
+        let renamed = |from: &str, to: &str| {
+            if from == to {
+                String::new()
+            } else {
+                format!(" (as {from})")
+            }
+        };
+        for link in &self.links {
+            writeln!(
+                f,
+                "{} imports {} <- {}{}",
+                name(link.importer),
+                link.import,
+                name(link.exporter),
+                renamed(&link.export, &link.import)
+            )?;
+        }
+        for export in &self.exports {
+            writeln!(
+                f,
+                "exports {} <- {}{}",
+                export.name,
+                name(export.instance),
+                renamed(&export.export, &export.name)
+            )?;
+        }
+        for import in self.leftover() {
+            writeln!(f, "left imported: {import}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the components are copied into the result or imported by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Components {
+    Embedded,
+    Imported,
+}
+
+/// Encodes `plan`, whose instance `i` is of `units[of[i]]`, and validates
+/// the result.
+pub(crate) fn encode(
+    units: Vec<Unit<'_>>,
+    of: &[usize],
+    plan: &Plan,
+    components: Components,
+) -> Result<Vec<u8>, Error> {
+    // The kinds of the exports, known before the components move into
+    // the graph.
+    let mut kinds = Vec::new();
+    for export in &plan.exports {
+        let unit = &units[of[export.instance]];
+        let kind = unit
+            .component
+            .export_by_name(&export.export)
+            .map(|(_, kind, _)| kind)
+            .ok_or_else(|| Error::Encode(format!("lost track of `{}`", export.export).into()))?;
+        kinds.push(kind);
+    }
+    let named: Vec<(String, &Path, &[u8])> = units
+        .iter()
+        .map(|u| (u.name.clone(), u.path, u.bytes))
+        .collect();
+    let mut graph = CompositionGraph::new();
+    let mut ids = Vec::new();
+    for unit in units {
+        ids.push(
+            graph
+                .add_component(unit.component)
+                .map_err(|e| Error::Encode(e.into()))?,
+        );
+    }
+    let mut instances = Vec::new();
+    for &unit in of {
+        instances.push(
+            graph
+                .instantiate(ids[unit])
+                .map_err(|e| Error::Encode(e.into()))?,
+        );
+    }
+    for link in &plan.links {
+        // Links name the components' own imports and exports.
+        let export = graph
+            .get_component_of_instance(instances[link.exporter])
+            .and_then(|(_, c)| c.export_by_name(&link.export))
+            .map(|(index, _, _)| index);
+        let import = graph
+            .get_component_of_instance(instances[link.importer])
+            .and_then(|(_, c)| c.import_by_name(&link.import))
+            .map(|(index, _)| index);
+        let (Some(export), Some(import)) = (export, import) else {
+            return Err(Error::Encode(
+                format!("lost track of `{}`", link.import).into(),
+            ));
+        };
+        let connected = graph.connect(
+            instances[link.exporter],
+            Some(export),
+            instances[link.importer],
+            import,
+        );
+        if connected.is_err() {
+            let (importer, exporter) = (&named[of[link.importer]], &named[of[link.exporter]]);
+            return Err(Error::Mismatch {
+                importer: plan.instances[link.importer].name.clone(),
+                import: link.import.clone(),
+                exporter: plan.instances[link.exporter].name.clone(),
+                export: link.export.clone(),
+                difference: difference::explain(
+                    (importer.1, importer.2, &link.import),
+                    (exporter.1, exporter.2, &link.export),
+                ),
+            });
+        }
+    }
+    let mut bytes = graph
+        .encode(EncodeOptions {
+            define_components: components == Components::Embedded,
+            export: None,
+            validate: false,
+        })
+        .map_err(|e| Error::Encode(e.into()))?;
+    let names: Vec<&str> = named.iter().map(|(name, _, _)| name.as_str()).collect();
+    append_exports(&mut bytes, plan, of, &kinds, &names, components)
+        .map_err(|e| Error::Encode(e.into()))?;
+    weld_wit::wasm::validate(Path::new("the composition"), &bytes)
+        .map_err(|e| Error::InvalidOutput(e.into()))?;
+    Ok(bytes)
+}
+
+/// Appends the plan's exports, and a name section naming its components
+/// and instances, to a graph wasm-compose encoded without exports.
+fn append_exports(
+    bytes: &mut Vec<u8>,
+    plan: &Plan,
+    of: &[usize],
+    kinds: &[ComponentExternalKind],
+    units: &[&str],
+    components: Components,
+) -> Result<(), String> {
+    let structure = Structure::read(bytes).map_err(|e| e.to_string())?;
+    // wasm-compose defines the components that have instances, in order.
+    let mut component_index = Vec::new();
+    let mut defined = 0;
+    for (unit, name) in units.iter().enumerate() {
+        let index = match components {
+            _ if !of.contains(&unit) => None,
+            Components::Embedded => {
+                defined += 1;
+                structure.defined_component(defined - 1)
+            }
+            Components::Imported => structure.imported_component(name),
+        };
+        component_index.push(index);
+    }
+    let encoded = find_instances(&structure, plan, of, &component_index)
+        .ok_or("cannot find the instances in the encoding")?;
+
+    let mut aliases = ComponentAliasSection::new();
+    let mut exports = ComponentExportSection::new();
+    let mut counts = structure.counts.clone();
+    let mut aliased = Vec::new();
+    for (export, &kind) in plan.exports.iter().zip(kinds) {
+        let instance = structure.instantiations[encoded[export.instance]].index;
+        aliases.alias(Alias::InstanceExport {
+            instance,
+            kind: export_kind(kind),
+            name: &export.export,
+        });
+        aliased.push(counts.next(kind));
+    }
+    for ((export, &kind), index) in plan.exports.iter().zip(kinds).zip(aliased) {
+        exports.export(&export.name, export_kind(kind), index, None);
+    }
+    if !plan.exports.is_empty() {
+        aliases.append_to_component(bytes);
+        exports.append_to_component(bytes);
+    }
+
+    let mut component_names = NameMap::new();
+    for (index, name) in component_index.iter().zip(units) {
+        if let Some(index) = index {
+            component_names.append(*index, name);
+        }
+    }
+    let mut instance_names = NameMap::new();
+    for (instance, n) in plan.instances.iter().zip(&encoded) {
+        instance_names.append(structure.instantiations[*n].index, &instance.name);
+    }
+    let mut names = ComponentNameSection::new();
+    names.components(&component_names);
+    names.instances(&instance_names);
+    names.append_to_component(bytes);
+    Ok(())
+}
+
+/// Which instantiation of the encoding is each instance of the plan: one
+/// of the same component whose arguments are the plan's links. Instances
+/// of one component that look alike from their arguments may differ in
+/// what later imports from them, so a choice that a later instantiation
+/// contradicts is undone.
+fn find_instances(
+    structure: &Structure,
+    plan: &Plan,
+    of: &[usize],
+    component_index: &[Option<u32>],
+) -> Option<Vec<usize>> {
+    fn assign(
+        n: usize,
+        found: &mut Vec<Option<usize>>,
+        structure: &Structure,
+        plan: &Plan,
+        of: &[usize],
+        component_index: &[Option<u32>],
+    ) -> bool {
+        let Some(instantiation) = structure.instantiations.get(n) else {
+            return found.iter().all(Option::is_some);
+        };
+        for i in 0..plan.instances.len() {
+            let fits = found[i].is_none()
+                && component_index[of[i]] == Some(instantiation.component)
+                && plan.links.iter().filter(|l| l.importer == i).all(|link| {
+                    let from = Source::Export {
+                        instantiation: found[link.exporter].unwrap_or(usize::MAX),
+                        name: link.export.clone(),
+                    };
+                    instantiation
+                        .args
+                        .iter()
+                        .any(|(name, source)| *name == link.import && *source == from)
+                });
+            if fits {
+                found[i] = Some(n);
+                if assign(n + 1, found, structure, plan, of, component_index) {
+                    return true;
+                }
+                found[i] = None;
+            }
+        }
+        false
+    }
+    let mut found = vec![None; plan.instances.len()];
+    assign(0, &mut found, structure, plan, of, component_index)
+        .then(|| found.into_iter().flatten().collect())
+}
+
+fn export_kind(kind: ComponentExternalKind) -> ComponentExportKind {
+    match kind {
+        ComponentExternalKind::Module => ComponentExportKind::Module,
+        ComponentExternalKind::Func => ComponentExportKind::Func,
+        ComponentExternalKind::Value => ComponentExportKind::Value,
+        ComponentExternalKind::Type => ComponentExportKind::Type,
+        ComponentExternalKind::Instance => ComponentExportKind::Instance,
+        ComponentExternalKind::Component => ComponentExportKind::Component,
+    }
+}

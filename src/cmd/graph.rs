@@ -1,0 +1,47 @@
+use crate::io;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use weld_link::{Format, Manifest, Picture};
+
+/// Draw a composition: its instances, what links them, and what it
+/// imports and exports.
+///
+/// INPUT is a `weld compose` manifest (`*.toml`), drawn as it would be
+/// composed, or a composed component, drawn from the instances read back
+/// out of it (any composed component: from weld, wac or wasm-tools).
+#[derive(clap::Args)]
+pub struct Args {
+    /// A manifest (`*.toml`) or a composed component (`-` for stdin).
+    input: PathBuf,
+    /// Mermaid (which GitHub renders in Markdown) or Graphviz dot.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// Where to write the picture; stdout when absent.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+impl Args {
+    pub fn run(self) -> Result<()> {
+        let picture = if self.input.extension().is_some_and(|e| e == "toml") {
+            Manifest::load(&self.input)
+                .and_then(|manifest| manifest.compose(true))
+                .map(|composed| Picture::of_plan(&composed.plan))
+        } else {
+            let bytes = io::read_wasm(&self.input)?;
+            weld_link::picture_of_component(&io::input_name(&self.input), &bytes)
+        }
+        .with_context(|| format!("failed to draw `{}`", self.input.display()))?;
+        let format = match self.format {
+            GraphFormat::Mermaid => Format::Mermaid,
+            GraphFormat::Dot => Format::Dot,
+        };
+        io::write_text(self.output.as_deref(), &picture.render(format))
+    }
+}
