@@ -63,6 +63,18 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 /// Writes through a temporary file in the destination's directory, renamed
 /// over the destination only once everything is written.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes)?.commit()
+}
+
+/// A file written in full to a temporary name beside its destination; it
+/// takes the destination's name on `commit` and vanishes if dropped.
+pub struct Staged {
+    file: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+/// Writes `bytes` to a temporary file beside `path`.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -87,10 +99,29 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(context)?;
     file.write_all(bytes).with_context(context)?;
     file.as_file().sync_all().with_context(context)?;
-    file.persist(path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
-    Ok(())
+    Ok(Staged {
+        file,
+        path: path.to_owned(),
+    })
+}
+
+impl Staged {
+    pub fn commit(self) -> Result<()> {
+        self.file
+            .persist(&self.path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// Writes a component that is still being validated: a file is written to
+/// its temporary name meanwhile, and takes its name only if it is valid.
+pub fn write_validating(output: Option<&Path>, component: weld_link::Validating) -> Result<()> {
+    match output {
+        Some(path) if !is_stdio(path) => component.alongside(|bytes| stage(path, bytes))??.commit(),
+        _ => write_binary(output, &component.finish()?),
+    }
 }
 
 fn is_stdio(path: &Path) -> bool {

@@ -177,3 +177,26 @@ fn plug_is_deterministic_and_atomic() {
     assert!(std::fs::read(&first).unwrap() == good);
     assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
 }
+
+#[test]
+fn compose_is_deterministic_and_keeps_a_good_file_when_an_input_is_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose =
+        |manifest: &str, out: &Path| weld(&["compose", manifest, "-o", out.to_str().unwrap()]);
+    let (first, second) = (
+        dir.path().join("first.wasm"),
+        dir.path().join("second.wasm"),
+    );
+    let manifest = "tests/cli/compose/decorated.toml";
+    assert!(compose(manifest, &first).status.success());
+    assert!(compose(manifest, &second).status.success());
+    assert!(std::fs::read(&first).unwrap() == std::fs::read(&second).unwrap());
+
+    // The invalid function body is found while the result is being
+    // written to a temporary file, which must vanish.
+    let good = std::fs::read(&first).unwrap();
+    let failed = compose("tests/cli/compose/invalid-body.toml", &first);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(std::fs::read(&first).unwrap() == good);
+    assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
+}

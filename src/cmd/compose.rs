@@ -28,9 +28,11 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<()> {
+        let context = || format!("failed to compose `{}`", self.manifest.display());
         let composed = weld_link::Manifest::load(&self.manifest)
             .and_then(|manifest| manifest.compose(self.output.dry_run))
-            .with_context(|| format!("failed to compose `{}`", self.manifest.display()))?;
-        self.output.write(composed)
+            .with_context(context)?;
+        // Validation ends while the result is written.
+        self.output.write(composed).with_context(context)
     }
 }

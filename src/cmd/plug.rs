@@ -2,6 +2,7 @@ use crate::flags::ComposeOutput;
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
+use std::sync::Arc;
 use weld_link::Plug;
 
 /// Fill a component's imports with the exports of other components.
@@ -26,20 +27,22 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<()> {
-        let socket = io::read_wasm(&self.socket)?;
+        let socket = Arc::new(io::read_wasm(&self.socket)?);
         let plugs = self
             .plugs
             .iter()
             .map(|arg| plug(arg))
             .collect::<Result<Vec<_>>>()?;
+        let context = || format!("failed to plug into `{}`", self.socket.display());
         let plugged = weld_link::plug(
             &io::input_name(&self.socket),
             &socket,
             &plugs,
             self.output.dry_run,
         )
-        .with_context(|| format!("failed to plug into `{}`", self.socket.display()))?;
-        self.output.write(plugged)
+        .with_context(context)?;
+        // Validation ends while the result is written.
+        self.output.write(plugged).with_context(context)
     }
 }
 
@@ -55,7 +58,7 @@ fn plug(arg: &str) -> Result<Plug> {
     }
     let path = PathBuf::from(file);
     Ok(Plug {
-        bytes: io::read_wasm(&path)?,
+        bytes: Arc::new(io::read_wasm(&path)?),
         path,
         only,
     })

@@ -8,10 +8,19 @@
 //! the encoded output (`structure`) and appends the aliases and exports,
 //! and a name section so that tools (and `weld graph`) can tell the
 //! instances apart.
+//!
+//! Validation is most of the cost of composing a large component, so it
+//! runs beside the rest: the inputs are validated in full from the start,
+//! the result (all but the function bodies it copies from them) while it
+//! is written to a temporary file, which only takes its name once both
+//! pass.
 
 use crate::structure::{Source, Structure};
 use crate::{Error, difference};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
 use wasm_encoder::{
     Alias, ComponentAliasSection, ComponentExportKind, ComponentExportSection,
@@ -23,7 +32,7 @@ use wasmparser::{ComponentExternalKind, ComponentTypeRef};
 pub(crate) struct Unit<'a> {
     pub name: String,
     pub path: &'a Path,
-    pub bytes: &'a [u8],
+    pub bytes: &'a Shared,
     pub component: Component<'a>,
     /// Instance imports: the ones that can be linked.
     pub imports: Vec<String>,
@@ -38,7 +47,7 @@ impl<'a> Unit<'a> {
         validator: &mut wasmparser::Validator,
         name: String,
         path: &'a Path,
-        bytes: &'a [u8],
+        bytes: &'a Shared,
     ) -> Result<Self, Error> {
         if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
             return Err(weld_wit::Error::CoreModule {
@@ -48,9 +57,11 @@ impl<'a> Unit<'a> {
             .into());
         }
         let component =
-            Component::from_bytes(validator, name.clone(), bytes).map_err(|e| Error::Parse {
-                path: path.to_owned(),
-                source: e.into(),
+            Component::from_bytes(validator, name.clone(), bytes.as_slice()).map_err(|e| {
+                Error::Parse {
+                    path: path.to_owned(),
+                    source: e.into(),
+                }
             })?;
         let imports = component
             .imports()
@@ -78,6 +89,25 @@ impl<'a> Unit<'a> {
             .exports()
             .map(|(_, name, _, _)| name.to_owned())
             .collect()
+    }
+}
+
+/// A component's bytes, shared with the thread that validates them.
+pub type Shared = Arc<Vec<u8>>;
+
+/// The full validation of the components to compose, started as soon as
+/// they are read so that it overlaps parsing, encoding and writing. The
+/// composition's own validation then skips their function bodies.
+pub(crate) struct InputCheck(JoinHandle<Result<(), Error>>);
+
+impl InputCheck {
+    pub fn start(inputs: Vec<(PathBuf, Shared)>) -> InputCheck {
+        InputCheck(std::thread::spawn(move || {
+            for (path, bytes) in &inputs {
+                weld_wit::wasm::validate(path, bytes)?;
+            }
+            Ok(())
+        }))
     }
 }
 
@@ -180,7 +210,8 @@ pub(crate) fn encode(
     of: &[usize],
     plan: &Plan,
     components: Components,
-) -> Result<Vec<u8>, Error> {
+    inputs: InputCheck,
+) -> Result<Validating, Error> {
     // The kinds of the exports, known before the components move into
     // the graph.
     let mut kinds = Vec::new();
@@ -195,8 +226,16 @@ pub(crate) fn encode(
     }
     let named: Vec<(String, &Path, &[u8])> = units
         .iter()
-        .map(|u| (u.name.clone(), u.path, u.bytes))
+        .map(|u| (u.name.clone(), u.path, u.bytes.as_slice()))
         .collect();
+    // The components wasm-compose copies into the result, in order.
+    let copied: Vec<Shared> = match components {
+        Components::Embedded => (0..units.len())
+            .filter(|unit| of.contains(unit))
+            .map(|unit| Arc::clone(units[unit].bytes))
+            .collect(),
+        Components::Imported => Vec::new(),
+    };
     let mut graph = CompositionGraph::new();
     let mut ids = Vec::new();
     for unit in units {
@@ -257,15 +296,73 @@ pub(crate) fn encode(
         })
         .map_err(|e| Error::Encode(e.into()))?;
     let names: Vec<&str> = named.iter().map(|(name, _, _)| name.as_str()).collect();
-    append_exports(&mut bytes, plan, of, &kinds, &names, components)
+    let defined = append_exports(&mut bytes, plan, of, &kinds, &names, components)
         .map_err(|e| Error::Encode(e.into()))?;
-    weld_wit::wasm::validate(Path::new("the composition"), &bytes)
-        .map_err(|e| Error::InvalidOutput(e.into()))?;
-    Ok(bytes)
+    let copies = defined.into_iter().zip(copied).collect();
+    Ok(Validating::start(bytes, inputs, copies))
+}
+
+/// A composed component under validation, which takes as long as writing
+/// it (for an 18 MB component): the bytes come out only once it is valid,
+/// but can be written to a temporary file meanwhile.
+pub struct Validating {
+    bytes: Shared,
+    check: JoinHandle<Result<(), Error>>,
+}
+
+impl Validating {
+    /// Validates `bytes`, whose ranges in `copies` hold verbatim copies of
+    /// inputs that `inputs` validates in full.
+    fn start(
+        bytes: Vec<u8>,
+        inputs: InputCheck,
+        copies: Vec<(Range<usize>, Shared)>,
+    ) -> Validating {
+        let bytes = Arc::new(bytes);
+        let shared = Arc::clone(&bytes);
+        let check = std::thread::spawn(move || {
+            let checked: Vec<Range<usize>> = copies
+                .into_iter()
+                .filter(|(range, input)| shared.get(range.clone()) == Some(input.as_slice()))
+                .map(|(range, _)| range)
+                .collect();
+            let output =
+                weld_wit::wasm::validate_except(Path::new("the composition"), &shared, &checked);
+            // An invalid input is reported as such, before the result.
+            inputs
+                .0
+                .join()
+                .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))?;
+            output.map(drop).map_err(|e| Error::InvalidOutput(e.into()))
+        });
+        Validating { bytes, check }
+    }
+
+    /// Runs `alongside` on the bytes while the validation goes on, and
+    /// returns what it returns only if the component is valid.
+    pub fn alongside<T>(self, alongside: impl FnOnce(&[u8]) -> T) -> Result<T, Error> {
+        let result = alongside(&self.bytes);
+        self.wait()?;
+        Ok(result)
+    }
+
+    /// The bytes, once they are valid.
+    pub fn finish(self) -> Result<Vec<u8>, Error> {
+        let bytes = Arc::clone(&self.bytes);
+        self.wait()?;
+        Ok(Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec()))
+    }
+
+    fn wait(self) -> Result<(), Error> {
+        self.check
+            .join()
+            .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))
+    }
 }
 
 /// Appends the plan's exports, and a name section naming its components
 /// and instances, to a graph wasm-compose encoded without exports.
+/// Returns where the components it defines lie.
 fn append_exports(
     bytes: &mut Vec<u8>,
     plan: &Plan,
@@ -273,7 +370,7 @@ fn append_exports(
     kinds: &[ComponentExternalKind],
     units: &[&str],
     components: Components,
-) -> Result<(), String> {
+) -> Result<Vec<Range<usize>>, String> {
     let structure = Structure::read(bytes).map_err(|e| e.to_string())?;
     // wasm-compose defines the components that have instances, in order.
     let mut component_index = Vec::new();
@@ -327,7 +424,7 @@ fn append_exports(
     names.components(&component_names);
     names.instances(&instance_names);
     names.append_to_component(bytes);
-    Ok(())
+    Ok(structure.defined)
 }
 
 /// Which instantiation of the encoding is each instance of the plan: one

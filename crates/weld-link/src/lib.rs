@@ -12,7 +12,7 @@ mod picture;
 mod plug;
 mod structure;
 
-pub use composition::{Components, Export, Instance, Link, Plan};
+pub use composition::{Components, Export, Instance, Link, Plan, Shared, Validating};
 pub use manifest::Manifest;
 pub use picture::{Format, Picture};
 pub use plug::{Composed, Plug, plug};

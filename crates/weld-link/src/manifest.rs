@@ -18,13 +18,16 @@
 //! Every problem is reported at the key or value at fault, with its line
 //! and column.
 
-use crate::composition::{self, Components, Export, Instance, Link, Plan, Unit};
+use crate::composition::{
+    self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit,
+};
 use crate::plug::{find_cycle, fits, version_mismatch};
 use crate::{Composed, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 use weld_wit::display::code_list;
 use weld_wit::names::names_interface;
@@ -74,7 +77,7 @@ impl Source {
 /// A manifest read and checked: its components, and the plan they make.
 pub struct Manifest {
     text: Text,
-    components: Vec<(String, PathBuf, Vec<u8>)>,
+    components: Vec<(String, PathBuf, Shared)>,
     file: File,
 }
 
@@ -111,7 +114,7 @@ impl Manifest {
             let bytes = weld_wit::wasm::read_file(&path)
                 .and_then(|bytes| weld_wit::wasm::to_binary(&path, bytes))
                 .map_err(|e| text.error(file.span(), chain(&e)))?;
-            components.push((name.get_ref().clone(), path, bytes));
+            components.push((name.get_ref().clone(), path, Arc::new(bytes)));
         }
         if components.is_empty() {
             return Err(text.error(
@@ -176,6 +179,14 @@ impl Manifest {
     pub fn compose(&self, dry_run: bool) -> Result<Composed, Error> {
         let file = &self.file;
         let instances = self.instances()?;
+        let inputs = (!dry_run).then(|| {
+            let components = self.components.iter();
+            InputCheck::start(
+                components
+                    .map(|(_, path, bytes)| (path.clone(), Arc::clone(bytes)))
+                    .collect(),
+            )
+        });
         let instance_names: Vec<String> = instances
             .iter()
             .map(|(n, _, _)| n.get_ref().clone())
@@ -288,20 +299,20 @@ impl Manifest {
             exports,
             unfilled,
         };
-        if dry_run {
+        let Some(inputs) = inputs else {
             return Ok(Composed {
                 plan,
                 component: None,
             });
-        }
+        };
         let components = match file.embed_components {
             Some(false) => Components::Imported,
             _ => Components::Embedded,
         };
-        let bytes = composition::encode(units, &of, &plan, components)?;
+        let component = composition::encode(units, &of, &plan, components, inputs)?;
         Ok(Composed {
             plan,
-            component: Some(bytes),
+            component: Some(component),
         })
     }
 

@@ -1,14 +1,17 @@
 //! `weld plug`: fill a socket's imports from the exports of plugs.
 
 use crate::Error;
-use crate::composition::{self, Components, Export, Instance, Link, Plan, Unit};
+use crate::composition::{
+    self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit, Validating,
+};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A component offered to fill imports, optionally only with some exports.
 pub struct Plug {
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    pub bytes: Shared,
     /// Interfaces this plug may provide (full name, name without version,
     /// or last part); empty for all of its exports.
     pub only: Vec<String>,
@@ -17,7 +20,7 @@ pub struct Plug {
 /// The plan, and the composed component unless it was a dry run.
 pub struct Composed {
     pub plan: Plan,
-    pub component: Option<Vec<u8>>,
+    pub component: Option<Validating>,
 }
 
 /// An interface name split into its unversioned part and its version.
@@ -68,10 +71,19 @@ pub(crate) fn fits(import: &str, export: &str) -> bool {
 /// result exports what the socket exports.
 pub fn plug(
     socket: &Path,
-    socket_bytes: &[u8],
+    socket_bytes: &Shared,
     plugs: &[Plug],
     dry_run: bool,
 ) -> Result<Composed, Error> {
+    let inputs = (!dry_run).then(|| {
+        let plugs = plugs.iter().map(|p| (p.path.clone(), Arc::clone(&p.bytes)));
+        InputCheck::start(
+            [(socket.to_owned(), Arc::clone(socket_bytes))]
+                .into_iter()
+                .chain(plugs)
+                .collect(),
+        )
+    });
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     let mut units = vec![Unit::read(
         &mut validator,
@@ -168,17 +180,17 @@ pub fn plug(
             .collect(),
         unfilled,
     };
-    if dry_run {
+    let Some(inputs) = inputs else {
         return Ok(Composed {
             plan,
             component: None,
         });
-    }
+    };
     let of: Vec<usize> = (0..units.len()).collect();
-    let bytes = composition::encode(units, &of, &plan, Components::Embedded)?;
+    let component = composition::encode(units, &of, &plan, Components::Embedded, inputs)?;
     Ok(Composed {
         plan,
-        component: Some(bytes),
+        component: Some(component),
     })
 }
 

@@ -4,6 +4,7 @@
 //! graph` draws it.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use wasmparser::{
     Chunk, ComponentAlias, ComponentExternalKind, ComponentInstance, ComponentName,
     ComponentOuterAliasKind, ComponentTypeRef, KnownCustom, Parser, Payload,
@@ -79,6 +80,8 @@ pub struct Structure {
     pub instantiations: Vec<Instantiation>,
     pub exports: Vec<(String, Source)>,
     pub(crate) counts: Counts,
+    /// Where the components defined in the top level lie, in order.
+    pub(crate) defined: Vec<Range<usize>>,
     spaces: [Vec<Origin>; 6],
     component_names: HashMap<u32, String>,
     instance_names: HashMap<u32, String>,
@@ -109,13 +112,10 @@ impl Structure {
                 Payload::ComponentSection {
                     unchecked_range, ..
                 } => {
-                    let defined = structure
-                        .space(ComponentExternalKind::Component)
-                        .iter()
-                        .filter(|o| matches!(o, Origin::Defined(_)))
-                        .count();
-                    structure.add(ComponentExternalKind::Component, Origin::Defined(defined));
+                    let defined = Origin::Defined(structure.defined.len());
+                    structure.add(ComponentExternalKind::Component, defined);
                     data = &data[unchecked_range.len()..];
+                    structure.defined.push(unchecked_range);
                 }
                 Payload::ComponentImportSection(reader) => {
                     for import in reader {

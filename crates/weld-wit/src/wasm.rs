@@ -63,11 +63,83 @@ pub fn kind(path: &Path, bytes: &[u8]) -> Result<WasmKind> {
 
 /// Validates a module or component with every proposal wasmparser knows, so
 /// that inspection never rejects what some runtime would accept.
+///
+/// Function bodies, most of the work for a large component (an 18 MB
+/// Python app), are validated on every core at once; the error reported
+/// is still the first in the file.
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<wasmparser::types::Types> {
-    Validator::new_with_features(WasmFeatures::all())
-        .validate_all(bytes)
-        .map_err(|source| Error::Invalid {
-            path: path.to_owned(),
-            source,
-        })
+    validate_except(path, bytes, &[])
+}
+
+/// Validates all but the function bodies within `checked`: byte ranges
+/// that hold copies of modules or components already validated in full.
+/// A function body depends only on its own module, so it stays valid
+/// wherever its module is copied.
+pub fn validate_except(
+    path: &Path,
+    bytes: &[u8],
+    checked: &[std::ops::Range<usize>],
+) -> Result<wasmparser::types::Types> {
+    let invalid = |source| Error::Invalid {
+        path: path.to_owned(),
+        source,
+    };
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut functions = Vec::new();
+    let mut types = None;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match validator
+            .payload(&payload.map_err(invalid)?)
+            .map_err(invalid)?
+        {
+            wasmparser::ValidPayload::Func(function, body) => {
+                let at = body.range().start;
+                if !checked.iter().any(|range| range.contains(&at)) {
+                    functions.push((function, body));
+                }
+            }
+            // The last end is the top level's.
+            wasmparser::ValidPayload::End(end) => types = Some(end),
+            _ => {}
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(functions.len().div_ceil(64).max(1));
+    // Interleaved, so that each core gets some of the large functions.
+    let mut shares: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, function) in functions.into_iter().enumerate() {
+        shares[i % threads].push((i, function));
+    }
+    let first_error = std::thread::scope(|scope| {
+        let workers: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                scope.spawn(move || {
+                    let mut allocations = wasmparser::FuncValidatorAllocations::default();
+                    for (i, (function, body)) in share {
+                        let mut validator = function.into_validator(allocations);
+                        if let Err(e) = validator.validate(&body) {
+                            return Some((i, e));
+                        }
+                        allocations = validator.into_allocations();
+                    }
+                    None
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().expect("validation does not panic"))
+            .min_by_key(|(i, _)| *i)
+    });
+    match (first_error, types) {
+        (Some((_, e)), _) => Err(invalid(e)),
+        (None, Some(types)) => Ok(types),
+        // The parser ends with the top level or an error; should it not,
+        // the plain validator says what is wrong.
+        (None, None) => Validator::new_with_features(WasmFeatures::all())
+            .validate_all(bytes)
+            .map_err(invalid),
+    }
 }
