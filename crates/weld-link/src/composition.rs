@@ -16,7 +16,7 @@
 //! pass.
 
 use crate::structure::{Source, Structure};
-use crate::{Error, difference};
+use crate::{Error, difference, unshare};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -203,9 +203,10 @@ pub enum Components {
     Imported,
 }
 
-/// Encodes `plan`, whose instance `i` is of `units[of[i]]`, and validates
-/// the result.
+/// Encodes `plan`, whose instance `i` is of `units[of[i]]`, and starts
+/// validating the result. `validator` is the one that read the units.
 pub(crate) fn encode(
+    validator: &mut wasmparser::Validator,
     units: Vec<Unit<'_>>,
     of: &[usize],
     plan: &Plan,
@@ -236,6 +237,34 @@ pub(crate) fn encode(
             .collect(),
         Components::Imported => Vec::new(),
     };
+    let renames = unshare::renames(&units, of, plan);
+    let rewritten: Vec<Option<Shared>> = units
+        .iter()
+        .zip(&renames)
+        .map(|(unit, renames)| {
+            (!renames.is_empty())
+                .then(|| unshare::rename_imports(unit.bytes, renames).map(Arc::new))
+                .transpose()
+                .map_err(Error::Encode)
+        })
+        .collect::<Result<_, _>>()?;
+    // Types from different validators cannot be compared: the units are
+    // read again by the validator that read them first.
+    let units = units
+        .into_iter()
+        .zip(&rewritten)
+        .map(|(unit, bytes)| match bytes {
+            Some(bytes) => Unit::read(validator, unit.name, unit.path, bytes),
+            None => Ok(unit),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let import_name = |link: &'_ Link| -> String {
+        renames[of[link.importer]]
+            .get(&link.import)
+            .unwrap_or(&link.import)
+            .clone()
+    };
+
     let mut graph = CompositionGraph::new();
     let mut ids = Vec::new();
     for unit in units {
@@ -261,7 +290,7 @@ pub(crate) fn encode(
             .map(|(index, _, _)| index);
         let import = graph
             .get_component_of_instance(instances[link.importer])
-            .and_then(|(_, c)| c.import_by_name(&link.import))
+            .and_then(|(_, c)| c.import_by_name(&import_name(link)))
             .map(|(index, _)| index);
         let (Some(export), Some(import)) = (export, import) else {
             return Err(Error::Encode(
@@ -296,7 +325,8 @@ pub(crate) fn encode(
         })
         .map_err(|e| Error::Encode(e.into()))?;
     let names: Vec<&str> = named.iter().map(|(name, _, _)| name.as_str()).collect();
-    let defined = append_exports(&mut bytes, plan, of, &kinds, &names, components)
+    let linked: Vec<String> = plan.links.iter().map(import_name).collect();
+    let defined = append_exports(&mut bytes, plan, of, &linked, &kinds, &names, components)
         .map_err(|e| Error::Encode(e.into()))?;
     let copies = defined.into_iter().zip(copied).collect();
     Ok(Validating::start(bytes, inputs, copies))
@@ -367,6 +397,7 @@ fn append_exports(
     bytes: &mut Vec<u8>,
     plan: &Plan,
     of: &[usize],
+    linked: &[String],
     kinds: &[ComponentExternalKind],
     units: &[&str],
     components: Components,
@@ -386,7 +417,7 @@ fn append_exports(
         };
         component_index.push(index);
     }
-    let encoded = find_instances(&structure, plan, of, &component_index)
+    let encoded = find_instances(&structure, plan, of, linked, &component_index)
         .ok_or("cannot find the instances in the encoding")?;
 
     let mut aliases = ComponentAliasSection::new();
@@ -428,7 +459,8 @@ fn append_exports(
 }
 
 /// Which instantiation of the encoding is each instance of the plan: one
-/// of the same component whose arguments are the plan's links. Instances
+/// of the same component whose arguments are the plan's links (`linked`
+/// names their imports as encoded). Instances
 /// of one component that look alike from their arguments may differ in
 /// what later imports from them, so a choice that a later instantiation
 /// contradicts is undone.
@@ -436,45 +468,63 @@ fn find_instances(
     structure: &Structure,
     plan: &Plan,
     of: &[usize],
+    linked: &[String],
     component_index: &[Option<u32>],
 ) -> Option<Vec<usize>> {
-    fn assign(
-        n: usize,
-        found: &mut Vec<Option<usize>>,
-        structure: &Structure,
-        plan: &Plan,
-        of: &[usize],
-        component_index: &[Option<u32>],
-    ) -> bool {
-        let Some(instantiation) = structure.instantiations.get(n) else {
-            return found.iter().all(Option::is_some);
-        };
-        for i in 0..plan.instances.len() {
-            let fits = found[i].is_none()
-                && component_index[of[i]] == Some(instantiation.component)
-                && plan.links.iter().filter(|l| l.importer == i).all(|link| {
-                    let from = Source::Export {
-                        instantiation: found[link.exporter].unwrap_or(usize::MAX),
-                        name: link.export.clone(),
-                    };
-                    instantiation
-                        .args
-                        .iter()
-                        .any(|(name, source)| *name == link.import && *source == from)
-                });
-            if fits {
-                found[i] = Some(n);
-                if assign(n + 1, found, structure, plan, of, component_index) {
-                    return true;
-                }
-                found[i] = None;
-            }
-        }
-        false
+    /// A link, with the name of its import as encoded.
+    type Linked<'p> = (&'p Link, &'p str);
+    struct Search<'p> {
+        structure: &'p Structure,
+        /// Per instance: its component's index and its links.
+        instances: Vec<(Option<u32>, Vec<Linked<'p>>)>,
+        found: Vec<Option<usize>>,
     }
-    let mut found = vec![None; plan.instances.len()];
-    assign(0, &mut found, structure, plan, of, component_index)
-        .then(|| found.into_iter().flatten().collect())
+    impl Search<'_> {
+        fn fits(&self, i: usize, instantiation: &crate::structure::Instantiation) -> bool {
+            let (component, links) = &self.instances[i];
+            self.found[i].is_none()
+                && *component == Some(instantiation.component)
+                && links.iter().all(|(link, import)| {
+                    let exporter = self.found[link.exporter];
+                    instantiation.args.iter().any(|(name, source)| {
+                        name == import
+                            && matches!(source, Source::Export { instantiation, name }
+                                if Some(*instantiation) == exporter && *name == link.export)
+                    })
+                })
+        }
+
+        fn assign(&mut self, n: usize) -> bool {
+            let Some(instantiation) = self.structure.instantiations.get(n) else {
+                return self.found.iter().all(Option::is_some);
+            };
+            for i in 0..self.instances.len() {
+                if self.fits(i, instantiation) {
+                    self.found[i] = Some(n);
+                    if self.assign(n + 1) {
+                        return true;
+                    }
+                    self.found[i] = None;
+                }
+            }
+            false
+        }
+    }
+    let mut instances: Vec<_> = of
+        .iter()
+        .map(|&u| (component_index[u], Vec::new()))
+        .collect();
+    for (link, import) in plan.links.iter().zip(linked) {
+        instances[link.importer].1.push((link, import.as_str()));
+    }
+    let mut search = Search {
+        structure,
+        found: vec![None; instances.len()],
+        instances,
+    };
+    search
+        .assign(0)
+        .then(|| search.found.into_iter().flatten().collect())
 }
 
 fn export_kind(kind: ComponentExternalKind) -> ComponentExportKind {

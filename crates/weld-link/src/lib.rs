@@ -11,6 +11,7 @@ mod manifest;
 mod picture;
 mod plug;
 mod structure;
+mod unshare;
 
 pub use composition::{Components, Export, Instance, Link, Plan, Shared, Validating};
 pub use manifest::Manifest;

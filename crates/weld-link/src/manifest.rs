@@ -309,7 +309,7 @@ impl Manifest {
             Some(false) => Components::Imported,
             _ => Components::Embedded,
         };
-        let component = composition::encode(units, &of, &plan, components, inputs)?;
+        let component = composition::encode(&mut validator, units, &of, &plan, components, inputs)?;
         Ok(Composed {
             plan,
             component: Some(component),

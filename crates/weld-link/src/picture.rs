@@ -80,8 +80,12 @@ impl Picture {
         for (n, instantiation) in structure.instantiations.iter().enumerate() {
             for (arg, source) in &instantiation.args {
                 if let Some((end, name)) = from(source) {
+                    // An import weld renamed to keep it apart is known by
+                    // what fills it.
                     let label = if name.is_empty() {
                         arg.clone()
+                    } else if crate::unshare::is_private(arg) {
+                        name
                     } else {
                         renamed(&name, arg)
                     };

@@ -187,7 +187,14 @@ pub fn plug(
         });
     };
     let of: Vec<usize> = (0..units.len()).collect();
-    let component = composition::encode(units, &of, &plan, Components::Embedded, inputs)?;
+    let component = composition::encode(
+        &mut validator,
+        units,
+        &of,
+        &plan,
+        Components::Embedded,
+        inputs,
+    )?;
     Ok(Composed {
         plan,
         component: Some(component),

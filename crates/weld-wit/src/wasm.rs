@@ -2,7 +2,7 @@
 
 use crate::{Error, Result};
 use std::path::Path;
-use wasmparser::{Validator, WasmFeatures};
+use wasmparser::{FuncToValidate, FunctionBody, Validator, ValidatorResources, WasmFeatures};
 
 /// What a WebAssembly binary holds, told apart by its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,28 +111,21 @@ pub fn validate_except(
     for (i, function) in functions.into_iter().enumerate() {
         shares[i % threads].push((i, function));
     }
-    let first_error = std::thread::scope(|scope| {
-        let workers: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                scope.spawn(move || {
-                    let mut allocations = wasmparser::FuncValidatorAllocations::default();
-                    for (i, (function, body)) in share {
-                        let mut validator = function.into_validator(allocations);
-                        if let Err(e) = validator.validate(&body) {
-                            return Some((i, e));
-                        }
-                        allocations = validator.into_allocations();
-                    }
-                    None
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .filter_map(|worker| worker.join().expect("validation does not panic"))
-            .min_by_key(|(i, _)| *i)
-    });
+    let first_error = if threads == 1 {
+        // Small modules are not worth a thread.
+        validate_bodies(shares.pop().unwrap_or_default())
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = shares
+                .into_iter()
+                .map(|share| scope.spawn(move || validate_bodies(share)))
+                .collect();
+            workers
+                .into_iter()
+                .filter_map(|worker| worker.join().expect("validation does not panic"))
+                .min_by_key(|(i, _)| *i)
+        })
+    };
     match (first_error, types) {
         (Some((_, e)), _) => Err(invalid(e)),
         (None, Some(types)) => Ok(types),
@@ -142,4 +135,23 @@ pub fn validate_except(
             .validate_all(bytes)
             .map_err(invalid),
     }
+}
+
+/// A function to validate, numbered in the order of the file.
+type Body<'a> = (
+    usize,
+    (FuncToValidate<ValidatorResources>, FunctionBody<'a>),
+);
+
+/// Validates function bodies; the first error, with its number.
+fn validate_bodies(share: Vec<Body<'_>>) -> Option<(usize, wasmparser::BinaryReaderError)> {
+    let mut allocations = wasmparser::FuncValidatorAllocations::default();
+    for (i, (function, body)) in share {
+        let mut validator = function.into_validator(allocations);
+        if let Err(e) = validator.validate(&body) {
+            return Some((i, e));
+        }
+        allocations = validator.into_allocations();
+    }
+    None
 }

@@ -1,0 +1,174 @@
+//! wasm-compose takes imports of one name in different components to be
+//! one import, and makes their resource types one before it connects
+//! anything (`CompositionGraph::add_component`). That is right for imports
+//! left to the host and wrong for an import another component fills: an
+//! app's `wasi:io/poll`, filled by a layer that exports its own pollables
+//! while importing the host's, would have to be the host's and the
+//! layer's at once, and the connection is refused (wasm-tools compose
+//! fails the same way). So before composing, weld renames such filled
+//! imports inside the components that import them, where nothing else
+//! sees the name.
+
+use crate::BoxError;
+use crate::composition::{Plan, Unit};
+use std::collections::HashMap;
+use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
+use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::{Chunk, Parser, Payload};
+
+/// For each unit, the imports to rename and their new names: filled
+/// imports that carry resources, when another instance imports the same
+/// name and takes it from somewhere else (or from the host).
+pub(crate) fn renames(
+    units: &[Unit<'_>],
+    of: &[usize],
+    plan: &Plan,
+) -> Vec<HashMap<String, String>> {
+    let mut renames = vec![HashMap::new(); units.len()];
+    let sources: HashMap<(usize, &str), (usize, &str)> = plan
+        .links
+        .iter()
+        .map(|l| {
+            (
+                (l.importer, l.import.as_str()),
+                (l.exporter, l.export.as_str()),
+            )
+        })
+        .collect();
+    let mut importers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (instance, &unit) in of.iter().enumerate() {
+        for import in &units[unit].imports {
+            importers.entry(import).or_default().push(instance);
+        }
+    }
+    for link in &plan.links {
+        let unit = of[link.importer];
+        let source = Some(&(link.exporter, link.export.as_str()));
+        let others_differ = importers[link.import.as_str()]
+            .iter()
+            .any(|&i| sources.get(&(i, link.import.as_str())) != source);
+        if others_differ && carries_resources(&units[unit], &link.import) {
+            renames[unit]
+                .entry(link.import.clone())
+                .or_insert_with(|| private_name(unit, &link.import));
+        }
+    }
+    renames
+}
+
+/// Whether an instance import holds resource types, which wasm-compose
+/// would make one with those of other imports of its name.
+fn carries_resources(unit: &Unit<'_>, import: &str) -> bool {
+    let types = unit.component.types();
+    let Some(item) = types.component_item_for_import(import) else {
+        return false;
+    };
+    let ComponentEntityType::Instance(instance) = item.ty else {
+        return false;
+    };
+    types[instance].exports.values().any(|export| {
+        matches!(
+            export.ty,
+            ComponentEntityType::Type {
+                referenced: ComponentAnyTypeId::Resource(_),
+                ..
+            }
+        )
+    })
+}
+
+/// Whether weld gave an import this name.
+pub(crate) fn is_private(name: &str) -> bool {
+    let tail = name
+        .strip_prefix("weld-c")
+        .or_else(|| name.rsplit_once("-weld-c").map(|(_, unit)| unit))
+        .unwrap_or("");
+    let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    digits > 0 && (tail.len() == digits || tail[digits..].starts_with(':'))
+}
+
+/// A name no other component imports: `weld-c1:wasi-io/poll@0.2.12` for
+/// `wasi:io/poll@0.2.12` in unit 1.
+fn private_name(unit: usize, import: &str) -> String {
+    match import.split_once(':') {
+        Some((namespace, rest)) => match rest.split_once('/') {
+            Some((package, interface)) => format!("weld-c{unit}:{namespace}-{package}/{interface}"),
+            None => format!("weld-c{unit}:{namespace}/{rest}"),
+        },
+        None => format!("{import}-weld-c{unit}"),
+    }
+}
+
+/// `bytes` with its top-level imports renamed; every other section is
+/// copied as it is.
+pub(crate) fn rename_imports(
+    bytes: &[u8],
+    renames: &HashMap<String, String>,
+) -> Result<Vec<u8>, BoxError> {
+    let mut out = bytes[..8].to_vec();
+    let mut parser = Parser::new(0);
+    let mut data = bytes;
+    loop {
+        let (payload, consumed) = match parser.parse(data, true)? {
+            Chunk::Parsed { consumed, payload } => (payload, consumed),
+            Chunk::NeedMoreData(_) => unreachable!("the whole input is given at once"),
+        };
+        data = &data[consumed..];
+        match &payload {
+            Payload::Version { .. } => continue,
+            Payload::End(_) => return Ok(out),
+            Payload::ComponentImportSection(reader) => {
+                let mut imports = ComponentImportSection::new();
+                for import in reader.clone() {
+                    let import = import?;
+                    let name = renames
+                        .get(import.name.name)
+                        .map_or(import.name.name, String::as_str);
+                    imports.import(name, RoundtripReencoder.component_type_ref(import.ty)?);
+                }
+                imports.append_to_component(&mut out);
+                continue;
+            }
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => data = &data[unchecked_range.len()..],
+            _ => {}
+        }
+        if let Some((id, range)) = payload.as_section() {
+            RawSection {
+                id,
+                data: &bytes[range],
+            }
+            .append_to_component(&mut out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_names_are_valid_and_recognised() {
+        for import in ["wasi:io/poll@0.2.12", "a:b/c", "process"] {
+            let name = private_name(3, import);
+            assert!(
+                wasmparser::names::ComponentName::new(&name, 0).is_ok(),
+                "{name}"
+            );
+            assert!(is_private(&name), "{name}");
+        }
+        for name in [
+            "wasi:io/poll@0.2.12",
+            "weld-cx:a/b",
+            "process-weld-c",
+            "weld-c",
+        ] {
+            assert!(!is_private(name), "{name}");
+        }
+    }
+}
