@@ -63,6 +63,9 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 /// Writes through a temporary file in the destination's directory, renamed
 /// over the destination only once everything is written.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if is_special(path) {
+        return write_special(path, bytes);
+    }
     stage(path, bytes)?.commit()
 }
 
@@ -73,8 +76,19 @@ pub struct Staged {
     path: PathBuf,
 }
 
-/// Writes `bytes` to a temporary file beside `path`.
+/// Writes `bytes` to a temporary file beside `path`, or beside the file a
+/// symbolic link at `path` points to, which is what gets replaced.
 pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            resolved = path.parent().unwrap_or(Path::new("")).join(target);
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -119,9 +133,25 @@ impl Staged {
 /// its temporary name meanwhile, and takes its name only if it is valid.
 pub fn write_validating(output: Option<&Path>, component: weld_link::Validating) -> Result<()> {
     match output {
-        Some(path) if !is_stdio(path) => component.alongside(|bytes| stage(path, bytes))??.commit(),
+        Some(path) if !is_stdio(path) && !is_special(path) => {
+            component.alongside(|bytes| stage(path, bytes))??.commit()
+        }
         _ => write_binary(output, &component.finish()?),
     }
+}
+
+/// Whether `path` is a device, a pipe or the like, such as `/dev/stdout`:
+/// written in place, since renaming a file over it would replace it.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+fn write_special(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 fn is_stdio(path: &Path) -> bool {

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{weld, weld_ok, weld_with_stdin};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -199,4 +200,59 @@ fn compose_is_deterministic_and_keeps_a_good_file_when_an_input_is_invalid() {
     assert_eq!(failed.status.code(), Some(1));
     assert!(std::fs::read(&first).unwrap() == good);
     assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
+}
+
+#[test]
+fn outputs_go_through_symbolic_links_and_into_pipes() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.wasm");
+    let link = dir.path().join("link.wasm");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    weld_ok(&[
+        "new",
+        "fixtures/wat/processor.wat",
+        "--wit",
+        "wit",
+        "--world",
+        "processor",
+        "-o",
+        link.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(wasmparser::Parser::is_component(
+        &std::fs::read(&target).unwrap()
+    ));
+
+    // A named pipe is written in place, not replaced by a file.
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    weld_ok(&[
+        "plug",
+        "fixtures/components/wat-app.wasm",
+        "--plug",
+        "fixtures/components/wat-processor.wasm",
+        "-o",
+        fifo.to_str().unwrap(),
+    ]);
+    let written = reader.join().unwrap();
+    assert!(wasmparser::Parser::is_component(&written));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 }
