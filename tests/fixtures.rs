@@ -286,3 +286,59 @@ fn the_bundled_manifest_composes_the_readme_example() {
         "{data: [76, 76, 76, 255], width: 1, height: 1}\n"
     );
 }
+
+/// Real toolchain output virtualised: the Python app with the C processor,
+/// with sockets denied, a fixed environment and a frozen clock, still
+/// prints the expected image; its result imports no sockets and no wall
+/// clock.
+#[test]
+fn the_virtualised_python_app_prints_the_expected_pgm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, virtualised, report) = (
+        dir.path().join("app.wasm"),
+        dir.path().join("virtualised.wasm"),
+        dir.path().join("report.json"),
+    );
+    weld_ok(&["compose", "fixtures/weld.toml", "-o", app.to_str().unwrap()]);
+    weld_ok(&[
+        "virt",
+        app.to_str().unwrap(),
+        "-o",
+        virtualised.to_str().unwrap(),
+        "--deny-net",
+        "--env",
+        "LANG=C",
+        "--clock-fixed",
+        "2024-01-01T00:00:00Z",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let output = weld_ok(&[
+        "run",
+        "--dir",
+        "fixtures/images::/images:ro",
+        virtualised.to_str().unwrap(),
+        "/images/63x17.ppm",
+    ]);
+    let expected = std::fs::read(root().join("fixtures/images/63x17.expected.pgm")).unwrap();
+    assert!(output.stdout == expected, "wrong PGM");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let remaining: Vec<&str> = report["remaining-imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        remaining
+            .iter()
+            .all(|name| !name.starts_with("wasi:sockets/")
+                && !name.starts_with("wasi:clocks/wall-clock"))
+    );
+    assert!(
+        remaining
+            .iter()
+            .any(|name| name.starts_with("wasi:filesystem/"))
+    );
+}

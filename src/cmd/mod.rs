@@ -6,4 +6,5 @@ pub mod new;
 pub mod plug;
 pub mod run;
 pub mod test;
+pub mod virt;
 pub mod wit;

@@ -1,0 +1,433 @@
+//! The virtualiser of weld: replaces a component's imports with a virtual
+//! implementation composed inside it.
+//!
+//! The virtual component is generated from the WIT types alone, for any
+//! interface: a world exporting the interfaces to replace, a core module
+//! whose functions trap or return constants laid out by the canonical ABI
+//! (wasm-encoder), wrapped by wit-component and plugged into the target by
+//! weld's linker. No compiler and no prebuilt adapter is involved.
+
+mod layout;
+mod module;
+mod policy;
+pub mod presets;
+
+pub use policy::{Action, Policy, Rule};
+
+use layout::{Data, Flat, Layout};
+use module::Body;
+use policy::{Decision, Resolved};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use weld_link::{Composed, Plug, Shared};
+use weld_wit::wit_parser::abi::AbiVariant;
+use weld_wit::wit_parser::{
+    self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport,
+    WorldItem,
+};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Wit(#[from] weld_wit::Error),
+    #[error(transparent)]
+    Link(#[from] weld_link::Error),
+    #[error("`{path}` has no WIT world to virtualise: {source}")]
+    NoWorld { path: PathBuf, source: BoxError },
+    #[error("`{rule}` names no import of the component; it imports {imports}")]
+    NoSuchInterface { rule: String, imports: String },
+    #[error("`{interface}` has no function `{function}`; it has {functions}")]
+    NoSuchFunction {
+        interface: String,
+        function: String,
+        functions: String,
+    },
+    #[error("`{import}` is not an interface of a WIT package, so it cannot be virtualised")]
+    Unnamed { import: String },
+    #[error("invalid value for `{function}`, which returns {ty}: {message}")]
+    Value {
+        function: String,
+        ty: String,
+        message: String,
+    },
+    #[error(
+        "`{function}` has no error case `{case}` to deny with; the cases without a payload are {cases}"
+    )]
+    ErrorCase {
+        function: String,
+        case: String,
+        cases: String,
+    },
+    #[error("failed to build the virtual component")]
+    Build(#[source] BoxError),
+}
+
+/// What became of one import of the target.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub name: String,
+    /// `virtualized` (constants), `denied`, `trapped`, `passed-through`,
+    /// `mixed` when its functions differ, or `replaced` for an interface of
+    /// types only, which the virtual component now defines.
+    pub action: &'static str,
+    /// Each function and what it does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionReport {
+    pub name: String,
+    /// `const`, `deny`, `trap` or `forward` (to the host's function).
+    pub action: &'static str,
+}
+
+/// What `--report` writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub imports: Vec<ImportReport>,
+    /// The imports of the result.
+    #[serde(rename = "remaining-imports")]
+    pub remaining_imports: Vec<String>,
+}
+
+/// The virtualised component, and what became of each import.
+pub struct Virtualized {
+    pub composed: Composed,
+    pub report: Report,
+}
+
+/// Replaces the imports `policy` covers with a virtual component plugged
+/// into the target.
+pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtualized, Error> {
+    let wit = weld_wit::load_bytes(path, imports_only(bytes).unwrap_or_else(|| bytes.to_vec()))?;
+    let world_id = wit.world.ok_or_else(|| Error::NoWorld {
+        path: path.to_owned(),
+        source: "it is a WIT package, not a component".into(),
+    })?;
+    let mut resolve = wit.resolve;
+    let world = &resolve.worlds[world_id];
+    let imports: Vec<(String, wit_parser::InterfaceId)> = world
+        .imports
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } => Some((resolve.name_world_key(key), *id)),
+            _ => None,
+        })
+        .collect();
+    let (replaced, decisions) = policy.decide(&resolve, &imports)?;
+
+    // The world the virtual component implements: every interface with a
+    // decision, exported, and imported too if it passes calls on.
+    if let Some(unnamed) = replaced.iter().find(|name| !name.contains(':')) {
+        return Err(Error::Unnamed {
+            import: unnamed.clone(),
+        });
+    }
+    let forwarding = |name: &str| {
+        decisions
+            .iter()
+            .any(|d| d.interface == name && d.action == Resolved::Forward)
+    };
+    let report = report(&imports, &replaced, &decisions);
+    if replaced.is_empty() {
+        // Nothing to replace: the result is the component itself.
+        let composed = weld_link::plug(path, bytes, &[], false)?;
+        return finish(composed, report);
+    }
+    let text = format!(
+        "package weld:virtual;\nworld virtual {{\n{}}}\n",
+        replaced
+            .iter()
+            .map(|name| match forwarding(name) {
+                true => format!("  import {name};\n  export {name};\n"),
+                false => format!("  export {name};\n"),
+            })
+            .collect::<String>()
+    );
+    let package = resolve
+        .push_str("weld-virtual.wit", &text)
+        .map_err(|e| Error::Build(format!("{e:#}").into()))?;
+    let virtual_world = resolve
+        .select_world(&[package], Some("virtual"))
+        .map_err(|e| Error::Build(format!("{e:#}").into()))?;
+
+    let component = build(&resolve, virtual_world, &decisions)?;
+    let plug = Plug {
+        path: PathBuf::from("<virtual>"),
+        bytes: Arc::new(component),
+        only: Vec::new(),
+    };
+    let composed = weld_link::plug(path, bytes, &[plug], false)?;
+    finish(composed, report)
+}
+
+fn finish(composed: Composed, mut report: Report) -> Result<Virtualized, Error> {
+    report.remaining_imports = composed
+        .plan
+        .leftover()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    Ok(Virtualized { composed, report })
+}
+
+fn report(
+    imports: &[(String, wit_parser::InterfaceId)],
+    replaced: &[String],
+    decisions: &[Decision],
+) -> Report {
+    let imports = imports
+        .iter()
+        .map(|(name, _)| {
+            let functions: Vec<FunctionReport> = decisions
+                .iter()
+                .filter(|d| d.interface == *name)
+                .map(|d| FunctionReport {
+                    name: d.function.clone(),
+                    action: d.kind,
+                })
+                .collect();
+            let action = match functions.first() {
+                None if replaced.contains(name) => "replaced",
+                None => "passed-through",
+                Some(first) if functions.iter().all(|f| f.action == first.action) => {
+                    match first.action {
+                        "const" => "virtualized",
+                        "deny" => "denied",
+                        "forward" => "passed-through",
+                        _ => "trapped",
+                    }
+                }
+                Some(_) => "mixed",
+            };
+            ImportReport {
+                name: name.clone(),
+                action,
+                functions,
+            }
+        })
+        .collect();
+    Report {
+        imports,
+        remaining_imports: Vec::new(),
+    }
+}
+
+/// The virtual component for `world`, with one function per decision.
+fn build(
+    resolve: &Resolve,
+    world: wit_parser::WorldId,
+    decisions: &[Decision],
+) -> Result<Vec<u8>, Error> {
+    let layout = Layout::new(resolve);
+    let mut data = Data::default();
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let mut exports = Vec::new();
+    for (key, item) in &resolve.worlds[world].exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let interface = resolve.name_world_key(key);
+        for func in resolve.interfaces[*id].functions.values() {
+            let decision = decisions
+                .iter()
+                .find(|d| d.interface == interface && d.function == func.name);
+            let body = match decision.map(|d| &d.action) {
+                Some(Resolved::Const(value)) => {
+                    constant(&layout, &mut data, resolve, &interface, func, value)?
+                }
+                Some(Resolved::Err(case)) => error(&layout, &mut data, func, *case),
+                Some(Resolved::Forward) => {
+                    let (module, name) = resolve.wasm_import_name(
+                        mangling,
+                        WasmImport::Func {
+                            interface: Some(key),
+                            func,
+                        },
+                    );
+                    let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+                    Body::Forward {
+                        module,
+                        name,
+                        result: signature
+                            .retptr
+                            .then(|| func.result.map(|ty| layout.size_align(&ty)))
+                            .flatten(),
+                        signature,
+                        post_return: resolve.wasm_export_name(
+                            mangling,
+                            WasmExport::Func {
+                                interface: Some(key),
+                                func,
+                                kind: WasmExportKind::PostReturn,
+                            },
+                        ),
+                    }
+                }
+                _ => Body::Trap,
+            };
+            exports.push(module::Export {
+                name: resolve.wasm_export_name(
+                    mangling,
+                    WasmExport::Func {
+                        interface: Some(key),
+                        func,
+                        kind: WasmExportKind::Normal,
+                    },
+                ),
+                signature: resolve.wasm_signature(AbiVariant::GuestExport, func),
+                body,
+            });
+        }
+    }
+    let mut bytes = module::encode(
+        &data,
+        &exports,
+        &resolve.wasm_export_name(mangling, WasmExport::Memory),
+        &resolve.wasm_export_name(mangling, WasmExport::Realloc),
+    );
+    wit_component::embed_component_metadata(
+        &mut bytes,
+        resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .map_err(|e| Error::Build(format!("{e:#}").into()))?;
+    wit_component::ComponentEncoder::default()
+        .module(&bytes)
+        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| Error::Build(format!("{e:#}").into()))
+}
+
+/// The WAVE type of a WIT type.
+fn wave_type(
+    resolve: &Resolve,
+    ty: &wit_parser::Type,
+) -> Result<wasm_wave::value::Type, wasm_wave::wasm::WasmValueError> {
+    use wasm_wave::value::Type as Wave;
+    use wit_parser::Type;
+    Ok(match ty {
+        Type::Bool => Wave::BOOL,
+        Type::U8 => Wave::U8,
+        Type::U16 => Wave::U16,
+        Type::U32 => Wave::U32,
+        Type::U64 => Wave::U64,
+        Type::S8 => Wave::S8,
+        Type::S16 => Wave::S16,
+        Type::S32 => Wave::S32,
+        Type::S64 => Wave::S64,
+        Type::F32 => Wave::F32,
+        Type::F64 => Wave::F64,
+        Type::Char => Wave::CHAR,
+        Type::String => Wave::STRING,
+        Type::Id(id) => wasm_wave::value::resolve_wit_type(resolve, *id)?,
+        Type::ErrorContext => {
+            return Err(wasm_wave::wasm::WasmValueError::UnsupportedType(
+                "error-context".into(),
+            ));
+        }
+    })
+}
+
+/// The body of a function returning `err` with the error case `case` (an
+/// index into its enum or variant), or a bare `err`.
+fn error(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usize>) -> Body {
+    match func.result {
+        Some(ty) if layout.flat_count(&ty) > 1 => {
+            Body::Return(Flat::I32(layout.place_err(data, &ty, case) as i32))
+        }
+        // `result` without payloads: one i32, 1 for `err`.
+        _ => Body::Return(Flat::I32(1)),
+    }
+}
+
+/// The body of a function returning the constant `value` (WAVE).
+fn constant(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    interface: &str,
+    func: &Function,
+    value: &str,
+) -> Result<Body, Error> {
+    let name = format!("{interface}#{}", func.name);
+    let Some(ty) = func.result else {
+        return Err(Error::Value {
+            function: name,
+            ty: "nothing".into(),
+            message: "a function without a result cannot return a constant".into(),
+        });
+    };
+    let wit_type = match ty {
+        wit_parser::Type::Id(id) if resolve.types[id].name.is_some() => {
+            weld_wit::display::type_definition(resolve, id)
+        }
+        _ => weld_wit::display::type_name(resolve, &ty),
+    };
+    let bad = |message: String| Error::Value {
+        function: name.clone(),
+        ty: wit_type.clone(),
+        message,
+    };
+    let value_type = match wave_type(resolve, &ty) {
+        Ok(value_type) => value_type,
+        // WAVE has no resource handles, but an empty list or `none` of
+        // them needs none.
+        Err(e) => {
+            return layout
+                .place_empty(data, &ty, value.trim())
+                .map(|address| Body::Return(Flat::I32(address as i32)))
+                .ok_or_else(|| bad(e.to_string()));
+        }
+    };
+    let value: wasm_wave::value::Value =
+        wasm_wave::from_str(&value_type, value).map_err(|e| bad(format!("`{value}`: {e}")))?;
+    let signature = resolve.wasm_signature(AbiVariant::GuestExport, func);
+    if signature.retptr {
+        let address = layout.place(data, &ty, &value).map_err(bad)?;
+        return Ok(Body::Return(Flat::I32(address as i32)));
+    }
+    layout
+        .flat(&ty, &value)
+        .map(Body::Return)
+        .ok_or_else(|| bad("a constant cannot hold a resource handle".into()))
+}
+
+/// The start of a component's top level that declares its imports: a
+/// component that only imports, whose WIT wit-parser can decode even when
+/// the component also exports what it imports (which its decoder refuses).
+/// None when the imports are not all at the start.
+fn imports_only(bytes: &[u8]) -> Option<Vec<u8>> {
+    use wasm_encoder::{ComponentSection, RawSection};
+    use wasmparser::{Chunk, Parser, Payload};
+    let mut out = bytes.get(..8)?.to_vec();
+    let mut parser = Parser::new(0);
+    let mut data = bytes;
+    loop {
+        let Chunk::Parsed { consumed, payload } = parser.parse(data, true).ok()? else {
+            return None;
+        };
+        data = &data[consumed..];
+        match &payload {
+            Payload::Version { .. } | Payload::CustomSection(_) => continue,
+            Payload::ComponentTypeSection(_)
+            | Payload::ComponentImportSection(_)
+            | Payload::ComponentAliasSection(_)
+            | Payload::CoreTypeSection(_) => {
+                let (id, range) = payload.as_section()?;
+                RawSection {
+                    id,
+                    data: &bytes[range],
+                }
+                .append_to_component(&mut out);
+            }
+            _ => break,
+        }
+    }
+    weld_wit::wasm::validate(Path::new("imports"), &out).ok()?;
+    Some(out)
+}

@@ -1,0 +1,332 @@
+//! What to do with each imported function: rules over interfaces (full
+//! names, names without a version, last parts or globs such as
+//! `wasi:sockets/*`) and functions (`IFACE#FUNC`), resolved against the
+//! target's imports.
+
+use crate::Error;
+use crate::presets::Wasi;
+use weld_wit::display::code_list;
+use weld_wit::names::{names_interface, unversioned};
+use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind};
+
+/// What a rule does to the functions it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Trap,
+    /// Functions returning `result<_, E>` return `err` (the case given, else
+    /// the first case of `E` without a payload); others trap.
+    Deny {
+        case: Option<String>,
+    },
+    /// Returns this value, written in WAVE.
+    Const(String),
+}
+
+/// `IFACE` or `IFACE#FUNC`, and what to do.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub target: String,
+    pub action: Action,
+}
+
+/// Rules, later ones overriding earlier ones (the WASI presets come
+/// first); a rule for a function overrides one for its interface.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub wasi: Wasi,
+    pub rules: Vec<Rule>,
+    /// Interfaces `deny_all` leaves to the host.
+    pub allow: Vec<String>,
+    /// Deny every import no rule covers and `allow` does not name.
+    pub deny_all: bool,
+}
+
+/// What one function of one import does, once the rules are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resolved {
+    Trap,
+    /// Returns this value, in WAVE.
+    Const(String),
+    /// Returns `err`: the error case with this index, or a bare `err`.
+    Err(Option<usize>),
+    /// Calls the host's own function.
+    Forward,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Decision {
+    pub interface: String,
+    pub function: String,
+    pub action: Resolved,
+    /// `const`, `deny`, `trap` or `forward`, for the report.
+    pub kind: &'static str,
+}
+
+/// Whether `pattern` (a name or a glob) names the import `full`.
+fn matches(full: &str, pattern: &str) -> bool {
+    if pattern.contains('*') {
+        glob(pattern, full) || glob(pattern, unversioned(full))
+    } else {
+        names_interface(full, pattern)
+    }
+}
+
+/// `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (head.len()..=text.len())
+                    .any(|i| text.is_char_boundary(i) && glob(rest, &text[i..]))
+        }
+    }
+}
+
+/// Whether `query` names `func`: its WIT name, or a method's name without
+/// its `[method]` prefix (`descriptor.read`).
+fn names_function(func: &Function, query: &str) -> bool {
+    func.name == query
+        || func
+            .name
+            .split_once(']')
+            .is_some_and(|(_, short)| short == query)
+}
+
+impl Policy {
+    /// The imports to replace, and what each of their functions does. An
+    /// import with no functions is replaced too: the virtual component then
+    /// defines its types, resources included, and the host's go unused.
+    pub(crate) fn decide(
+        &self,
+        resolve: &Resolve,
+        imports: &[(String, InterfaceId)],
+    ) -> Result<(Vec<String>, Vec<Decision>), Error> {
+        let names: Vec<String> = imports.iter().map(|(n, _)| n.clone()).collect();
+        // Every rule must name something.
+        for rule in &self.rules {
+            let (interface, function) = split(&rule.target);
+            let found: Vec<_> = imports
+                .iter()
+                .filter(|(name, _)| matches(name, interface))
+                .collect();
+            if found.is_empty() && !interface.contains('*') {
+                return Err(Error::NoSuchInterface {
+                    rule: rule.target.clone(),
+                    imports: code_list(&names, "no interfaces"),
+                });
+            }
+            if let Some(function) = function {
+                for (name, id) in found {
+                    let functions = &resolve.interfaces[*id].functions;
+                    if !functions.values().any(|f| names_function(f, function)) {
+                        let all: Vec<String> = functions.keys().cloned().collect();
+                        return Err(Error::NoSuchFunction {
+                            interface: name.clone(),
+                            function: function.to_owned(),
+                            functions: code_list(&all, "none"),
+                        });
+                    }
+                }
+            }
+        }
+
+        let mut rules = self
+            .wasi
+            .rules(|interface| names.iter().any(|name| matches(name, interface)));
+        rules.extend(self.rules.iter().cloned());
+        let mut decisions = Vec::new();
+        let mut replaced = Vec::new();
+        for (name, id) in imports {
+            let interface_rule = rules
+                .iter()
+                .rev()
+                .find(|r| split(&r.target).1.is_none() && matches(name, split(&r.target).0));
+            let allowed = self.allow.iter().any(|a| matches(name, a));
+            let covered = interface_rule.is_some()
+                || rules.iter().any(|r| matches(name, split(&r.target).0))
+                || (self.deny_all && !allowed);
+            if !covered {
+                continue;
+            }
+            replaced.push(name.clone());
+            let default = match interface_rule {
+                Some(rule) => Some(&rule.action),
+                None if self.deny_all && !allowed => Some(&Action::Deny { case: None }),
+                // Functions no rule names, in an interface that rules for
+                // some of its functions virtualise, go to the host.
+                None => None,
+            };
+            for func in resolve.interfaces[*id].functions.values() {
+                let function_rule = rules.iter().rev().find(|r| {
+                    let (interface, function) = split(&r.target);
+                    function.is_some_and(|f| names_function(func, f)) && matches(name, interface)
+                });
+                let decision = match function_rule.map(|r| &r.action).or(default) {
+                    Some(action) => resolve_action(resolve, name, func, action)?,
+                    // The interface's own resources cannot be passed on:
+                    // the virtual ones are not the host's.
+                    None if uses_own_resources(resolve, func, *id) => Decision {
+                        interface: name.clone(),
+                        function: func.name.clone(),
+                        action: Resolved::Trap,
+                        kind: "trap",
+                    },
+                    None => Decision {
+                        interface: name.clone(),
+                        function: func.name.clone(),
+                        action: Resolved::Forward,
+                        kind: "forward",
+                    },
+                };
+                decisions.push(decision);
+            }
+        }
+        Ok((replaced, decisions))
+    }
+}
+
+/// `IFACE#FUNC` into its parts.
+fn split(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('#') {
+        Some((interface, function)) => (interface, Some(function)),
+        None => (target, None),
+    }
+}
+
+/// A denial becomes a constant `err`, or a trap.
+fn resolve_action(
+    resolve: &Resolve,
+    interface: &str,
+    func: &Function,
+    action: &Action,
+) -> Result<Decision, Error> {
+    let decision = |action, kind| Decision {
+        interface: interface.to_owned(),
+        function: func.name.clone(),
+        action,
+        kind,
+    };
+    Ok(match action {
+        Action::Trap => decision(Resolved::Trap, "trap"),
+        Action::Const(value) => decision(Resolved::Const(value.clone()), "const"),
+        Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
+            Some(Ok(case)) => decision(Resolved::Err(case), "deny"),
+            Some(Err(cases)) => {
+                return Err(Error::ErrorCase {
+                    function: format!("{interface}#{}", func.name),
+                    case: case.clone().unwrap_or_default(),
+                    cases,
+                });
+            }
+            None => decision(Resolved::Trap, "deny"),
+        },
+    })
+}
+
+/// For a function returning `result<_, E>`: the index of the error case
+/// to return (None for a bare `err`), or the cases to choose from when
+/// `case` is not one. None for other functions.
+fn denial(
+    resolve: &Resolve,
+    func: &Function,
+    case: Option<&str>,
+) -> Option<Result<Option<usize>, String>> {
+    let Type::Id(id) = func.result? else {
+        return None;
+    };
+    let TypeDefKind::Result(result) = &follow(resolve, id).kind else {
+        return None;
+    };
+    let Some(Type::Id(error)) = result.err else {
+        return match result.err {
+            None => Some(Ok(None)),
+            // `result<_, string>` and the like: no case to choose.
+            Some(_) => None,
+        };
+    };
+    // The cases without a payload, with their indices.
+    let cases: Vec<(usize, String)> = match &follow(resolve, error).kind {
+        TypeDefKind::Enum(e) => e.cases.iter().map(|c| c.name.clone()).enumerate().collect(),
+        TypeDefKind::Variant(v) => v
+            .cases
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.ty.is_none())
+            .map(|(i, c)| (i, c.name.clone()))
+            .collect(),
+        _ => return None,
+    };
+    match case {
+        Some(case) => Some(match cases.iter().find(|(_, c)| c == case) {
+            Some((i, _)) => Ok(Some(*i)),
+            None => Err(code_list(
+                &cases.into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+                "none",
+            )),
+        }),
+        // An error type whose cases all carry a payload: the function traps.
+        None => cases.first().map(|(i, _)| Ok(Some(*i))),
+    }
+}
+
+/// Whether a function takes or returns a handle to a resource of the
+/// interface `owner`, or is a method of one.
+fn uses_own_resources(resolve: &Resolve, func: &Function, owner: InterfaceId) -> bool {
+    fn mentions(resolve: &Resolve, ty: &Type, owner: InterfaceId, depth: usize) -> bool {
+        let Type::Id(id) = ty else {
+            return false;
+        };
+        if depth > 64 {
+            return false;
+        }
+        let inner = |ty: &Type| mentions(resolve, ty, owner, depth + 1);
+        match &resolve.types[*id].kind {
+            TypeDefKind::Resource => {
+                resolve.types[*id].owner == weld_wit::wit_parser::TypeOwner::Interface(owner)
+            }
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => inner(&Type::Id(*r)),
+            TypeDefKind::Type(ty) | TypeDefKind::List(ty) | TypeDefKind::Option(ty) => inner(ty),
+            TypeDefKind::FixedLengthList(ty, _) => inner(ty),
+            TypeDefKind::Map(key, value) => inner(key) || inner(value),
+            TypeDefKind::Record(r) => r.fields.iter().any(|f| inner(&f.ty)),
+            TypeDefKind::Tuple(t) => t.types.iter().any(inner),
+            TypeDefKind::Variant(v) => v.cases.iter().filter_map(|c| c.ty.as_ref()).any(inner),
+            TypeDefKind::Result(r) => r.ok.iter().chain(&r.err).any(inner),
+            TypeDefKind::Future(ty) | TypeDefKind::Stream(ty) => ty.iter().any(inner),
+            TypeDefKind::Flags(_) | TypeDefKind::Enum(_) | TypeDefKind::Unknown => false,
+        }
+    }
+    func.params
+        .iter()
+        .map(|p| &p.ty)
+        .chain(&func.result)
+        .any(|ty| mentions(resolve, ty, owner, 0))
+}
+
+/// A type definition, through `type a = b` aliases.
+fn follow(
+    resolve: &Resolve,
+    mut id: weld_wit::wit_parser::TypeId,
+) -> &weld_wit::wit_parser::TypeDef {
+    loop {
+        match &resolve.types[id].kind {
+            TypeDefKind::Type(Type::Id(next)) => id = *next,
+            _ => return &resolve.types[id],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("wasi:sockets/*", "wasi:sockets/tcp"));
+        assert!(glob("wasi:*@0.2.*", "wasi:cli/stdout@0.2.12"));
+        assert!(!glob("wasi:sockets/*", "wasi:cli/stdout"));
+        assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets/*"));
+        assert!(matches("wasi:cli/environment@0.2.12", "environment"));
+    }
+}

@@ -1,0 +1,152 @@
+use crate::io;
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use std::sync::Arc;
+use weld_virt::presets::{Wasi, parse_rfc3339};
+use weld_virt::{Action, Policy, Rule};
+
+/// Replace imports with a virtual implementation composed inside the
+/// component.
+///
+/// The virtual component is generated from the WIT of the imports, for any
+/// interface: a function returns a constant (`--const`), denies
+/// (`--deny`: functions returning `result<_, E>` return `err`, others
+/// trap) or traps (`--trap`). An interface is named in full, without its
+/// version, by its last part, or by a glob (`wasi:sockets/*`); a function
+/// as `IFACE#FUNC`. The WASI presets (`--env`, `--clock-fixed`, `--deny-fs`,
+/// `--deny-net`) come first; other rules override them, later ones earlier
+/// ones. Functions of a virtualised interface that no rule covers trap.
+/// The result imports only what is left.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The component to virtualise.
+    input: PathBuf,
+    /// Where to write the virtualised component.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Make a function return a value, written in WAVE.
+    #[arg(long = "const", value_name = "IFACE#FUNC=VALUE")]
+    constants: Vec<String>,
+    /// Deny an interface or a function.
+    #[arg(long, value_name = "IFACE[#FUNC]")]
+    deny: Vec<String>,
+    /// The error case a denied function returns (default: the first case
+    /// of its error type without a payload).
+    #[arg(long, value_name = "IFACE#FUNC=CASE")]
+    deny_error: Vec<String>,
+    /// Make an interface or a function trap.
+    #[arg(long, value_name = "IFACE[#FUNC]")]
+    trap: Vec<String>,
+    /// Deny every import that no rule covers and no `--allow` names.
+    #[arg(long)]
+    deny_all: bool,
+    /// Leave an interface to the host under `--deny-all`.
+    #[arg(long, value_name = "IFACE")]
+    allow: Vec<String>,
+    /// A fixed environment variable; the host's are never visible.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    env: Vec<String>,
+    /// A fixed argument (the first is the program's name).
+    #[arg(long = "arg", value_name = "ARG")]
+    args: Vec<String>,
+    /// A fixed initial working directory.
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<String>,
+    /// Freeze the wall clock at this time; the monotonic clock reads 0.
+    #[arg(long, value_name = "RFC3339")]
+    clock_fixed: Option<String>,
+    /// Deny the filesystem: no preopened directories, every call fails.
+    #[arg(long)]
+    deny_fs: bool,
+    /// Deny sockets and outgoing HTTP.
+    #[arg(long)]
+    deny_net: bool,
+    /// Write JSON saying what became of each import.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+impl Args {
+    pub fn run(self) -> Result<()> {
+        let context = || format!("failed to virtualise `{}`", self.input.display());
+        let bytes = Arc::new(io::read_wasm(&self.input)?);
+        let policy = self.policy().with_context(context)?;
+        let virtualized = weld_virt::virtualize(&io::input_name(&self.input), &bytes, &policy)
+            .with_context(context)?;
+        let component = virtualized
+            .composed
+            .component
+            .context("the virtual component was not encoded")?;
+        io::write_validating(Some(&self.output), component).with_context(context)?;
+        if let Some(report) = &self.report {
+            let json = serde_json::to_string_pretty(&virtualized.report)? + "\n";
+            io::write_text(Some(report), &json)?;
+        }
+        Ok(())
+    }
+
+    fn policy(&self) -> Result<Policy> {
+        let wasi = Wasi {
+            env: self
+                .env
+                .iter()
+                .map(|pair| {
+                    pair.split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .with_context(|| format!("invalid --env `{pair}`: expected NAME=VALUE"))
+                })
+                .collect::<Result<_>>()?,
+            args: self.args.clone(),
+            cwd: self.cwd.clone(),
+            clock_fixed: self
+                .clock_fixed
+                .as_deref()
+                .map(parse_rfc3339)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("invalid --clock-fixed: {e}"))?,
+            deny_fs: self.deny_fs,
+            deny_net: self.deny_net,
+        };
+        let mut rules = Vec::new();
+        for target in &self.deny {
+            rules.push(rule(target, Action::Deny { case: None }));
+        }
+        for target in &self.trap {
+            rules.push(rule(target, Action::Trap));
+        }
+        for arg in &self.deny_error {
+            let (target, case) = split_value(arg, "--deny-error", "IFACE#FUNC=CASE")?;
+            rules.push(rule(
+                target,
+                Action::Deny {
+                    case: Some(case.to_owned()),
+                },
+            ));
+        }
+        for arg in &self.constants {
+            let (target, value) = split_value(arg, "--const", "IFACE#FUNC=VALUE")?;
+            rules.push(rule(target, Action::Const(value.to_owned())));
+        }
+        Ok(Policy {
+            wasi,
+            rules,
+            allow: self.allow.clone(),
+            deny_all: self.deny_all,
+        })
+    }
+}
+
+fn rule(target: &str, action: Action) -> Rule {
+    Rule {
+        target: target.to_owned(),
+        action,
+    }
+}
+
+/// `IFACE#FUNC=VALUE` into the target and the value.
+fn split_value<'a>(arg: &'a str, flag: &str, form: &str) -> Result<(&'a str, &'a str)> {
+    match arg.split_once('=') {
+        Some((target, value)) if target.contains('#') && !value.is_empty() => Ok((target, value)),
+        _ => bail!("invalid {flag} `{arg}`: expected {form}"),
+    }
+}
