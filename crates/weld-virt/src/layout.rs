@@ -2,10 +2,11 @@
 //! caller will read them: in the module's static data, or as the single
 //! core value a small result is returned as.
 
+use crate::module::Fix;
 use wasm_wave::value::Value;
 use wasm_wave::wasm::WasmValue;
 use weld_wit::wit_parser::abi::{FlatTypes, WasmType};
-use weld_wit::wit_parser::{FlagsRepr, Int, Resolve, SizeAlign, Type, TypeDefKind};
+use weld_wit::wit_parser::{FlagsRepr, Handle, Int, Resolve, SizeAlign, Type, TypeDefKind, TypeId};
 
 /// Where static data starts: address 0 stays unused, so that no constant
 /// pointer is null.
@@ -206,6 +207,88 @@ impl<'a> Layout<'a> {
             self.store(data, ty, payload, address + offset.size_wasm32() as u32)?;
         }
         Ok(())
+    }
+
+    /// Where handles to the resources `resource` numbers lie in a value of
+    /// type `ty` at `offset`.
+    pub fn fixes(
+        &self,
+        ty: &Type,
+        offset: u32,
+        resource: &dyn Fn(TypeId) -> Option<usize>,
+    ) -> Vec<Fix> {
+        let Type::Id(id) = ty else {
+            return Vec::new();
+        };
+        let fields = |types: &mut dyn Iterator<Item = &Type>| -> Vec<Fix> {
+            let types: Vec<&Type> = types.collect();
+            self.sizes
+                .field_offsets(types.iter().copied())
+                .into_iter()
+                .flat_map(|(at, ty)| self.fixes(ty, offset + at.size_wasm32() as u32, resource))
+                .collect()
+        };
+        let variant = |cases: &[Option<&Type>]| -> Vec<Fix> {
+            let tag = discriminant_type(cases.len());
+            let payload = offset
+                + self
+                    .sizes
+                    .payload_offset(tag, cases.iter().copied())
+                    .size_wasm32() as u32;
+            let cases: Vec<(u32, Vec<Fix>)> = cases
+                .iter()
+                .enumerate()
+                .filter_map(|(i, ty)| {
+                    let fixes = self.fixes((*ty)?, payload, resource);
+                    (!fixes.is_empty()).then_some((i as u32, fixes))
+                })
+                .collect();
+            if cases.is_empty() {
+                return Vec::new();
+            }
+            let size = match tag {
+                Int::U8 => 1,
+                Int::U16 => 2,
+                _ => 4,
+            };
+            vec![Fix::Variant {
+                offset,
+                size,
+                cases,
+            }]
+        };
+        match &self.resolve.types[*id].kind {
+            TypeDefKind::Type(ty) => self.fixes(ty, offset, resource),
+            TypeDefKind::Handle(Handle::Own(r)) => {
+                let mut r = *r;
+                while let TypeDefKind::Type(Type::Id(next)) = self.resolve.types[r].kind {
+                    r = next;
+                }
+                resource(r)
+                    .map(|resource| vec![Fix::Handle { offset, resource }])
+                    .unwrap_or_default()
+            }
+            TypeDefKind::Record(record) => fields(&mut record.fields.iter().map(|f| &f.ty)),
+            TypeDefKind::Tuple(tuple) => fields(&mut tuple.types.iter()),
+            TypeDefKind::Variant(v) => {
+                let cases: Vec<_> = v.cases.iter().map(|c| c.ty.as_ref()).collect();
+                variant(&cases)
+            }
+            TypeDefKind::Option(some) => variant(&[None, Some(some)]),
+            TypeDefKind::Result(r) => variant(&[r.ok.as_ref(), r.err.as_ref()]),
+            TypeDefKind::List(element) => {
+                let element_fixes = self.fixes(element, 0, resource);
+                if element_fixes.is_empty() {
+                    return Vec::new();
+                }
+                vec![Fix::List {
+                    offset,
+                    element_size: self.sizes.size(element).size_wasm32() as u32,
+                    element: element_fixes,
+                }]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// How many core values the flat form of `ty` has.

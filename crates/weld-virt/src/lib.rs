@@ -21,10 +21,10 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_link::{Composed, Plug, Shared};
-use weld_wit::wit_parser::abi::AbiVariant;
+use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
 use weld_wit::wit_parser::{
-    self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WasmImport,
-    WorldItem,
+    self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic, WasmExport,
+    WasmExportKind, WasmImport, WorldItem,
 };
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -69,9 +69,11 @@ pub enum Error {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub name: String,
-    /// `virtualized` (constants), `denied`, `trapped`, `passed-through`,
-    /// `mixed` when its functions differ, or `replaced` for an interface of
-    /// types only, which the virtual component now defines.
+    /// `passed-through` (untouched), or replaced by the virtual component:
+    /// `virtualized` (constants), `denied`, `trapped`, `forwarded` (calls
+    /// go to the host's own functions through it, its resources wrapping
+    /// the host's), `mixed` when its functions differ, or `replaced` for an
+    /// interface of types only.
     pub action: &'static str,
     /// Each function and what it does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -198,7 +200,7 @@ fn report(
                     match first.action {
                         "const" => "virtualized",
                         "deny" => "denied",
-                        "forward" => "passed-through",
+                        "forward" => "forwarded",
                         _ => "trapped",
                     }
                 }
@@ -220,14 +222,63 @@ fn report(
 /// The virtual component for `world`, with one function per decision.
 fn build(
     resolve: &Resolve,
-    world: wit_parser::WorldId,
+    world_id: wit_parser::WorldId,
     decisions: &[Decision],
 ) -> Result<Vec<u8>, Error> {
     let layout = Layout::new(resolve);
     let mut data = Data::default();
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let world = &resolve.worlds[world_id];
+
+    // The resources of the interfaces the component passes calls on for
+    // (it imports those too): handles of its own wrap the host's.
+    let mut owned: Vec<wit_parser::TypeId> = Vec::new();
+    let mut resources = Vec::new();
+    for (key, item) in &world.exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        if !world.imports.contains_key(key) {
+            continue;
+        }
+        for ty in resolve.interfaces[*id].types.values() {
+            if resolve.types[*ty].kind != wit_parser::TypeDefKind::Resource {
+                continue;
+            }
+            let intrinsic = |intrinsic, results: Vec<WasmType>| {
+                let (module, name) = resolve.wasm_import_name(
+                    mangling,
+                    WasmImport::ResourceIntrinsic {
+                        interface: Some(key),
+                        resource: *ty,
+                        intrinsic,
+                    },
+                );
+                module::Import {
+                    module,
+                    name,
+                    params: vec![WasmType::I32],
+                    results,
+                }
+            };
+            owned.push(*ty);
+            resources.push(module::Resource {
+                new: intrinsic(ResourceIntrinsic::ExportedNew, vec![WasmType::I32]),
+                drop: intrinsic(ResourceIntrinsic::ImportedDrop, Vec::new()),
+                dtor: resolve.wasm_export_name(
+                    mangling,
+                    WasmExport::ResourceDtor {
+                        interface: key,
+                        resource: *ty,
+                    },
+                ),
+            });
+        }
+    }
+    let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
+
     let mut exports = Vec::new();
-    for (key, item) in &resolve.worlds[world].exports {
+    for (key, item) in &world.exports {
         let WorldItem::Interface { id, .. } = item else {
             continue;
         };
@@ -250,14 +301,34 @@ fn build(
                         },
                     );
                     let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+                    let fixes = func
+                        .result
+                        .map(|ty| layout.fixes(&ty, 0, &resource_index))
+                        .unwrap_or_default();
+                    let wrap = match (&fixes[..], signature.retptr) {
+                        ([], _) => module::Wrap::None,
+                        (fixes, true) => module::Wrap::Memory(fixes.to_vec()),
+                        ([module::Fix::Handle { resource, .. }], false) => {
+                            module::Wrap::Flat(*resource)
+                        }
+                        (_, false) => {
+                            return Err(Error::Build(
+                                format!("cannot wrap the handles `{}` returns", func.name).into(),
+                            ));
+                        }
+                    };
                     Body::Forward {
-                        module,
-                        name,
+                        import: module::Import {
+                            module,
+                            name,
+                            params: signature.params.clone(),
+                            results: signature.results.clone(),
+                        },
                         result: signature
                             .retptr
                             .then(|| func.result.map(|ty| layout.size_align(&ty)))
                             .flatten(),
-                        signature,
+                        wrap,
                         post_return: resolve.wasm_export_name(
                             mangling,
                             WasmExport::Func {
@@ -287,13 +358,14 @@ fn build(
     let mut bytes = module::encode(
         &data,
         &exports,
+        &resources,
         &resolve.wasm_export_name(mangling, WasmExport::Memory),
         &resolve.wasm_export_name(mangling, WasmExport::Realloc),
     );
     wit_component::embed_component_metadata(
         &mut bytes,
         resolve,
-        world,
+        world_id,
         wit_component::StringEncoding::UTF8,
     )
     .map_err(|e| Error::Build(format!("{e:#}").into()))?;

@@ -7,7 +7,7 @@ use crate::Error;
 use crate::presets::Wasi;
 use weld_wit::display::code_list;
 use weld_wit::names::{names_interface, unversioned};
-use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind};
+use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner};
 
 /// What a rule does to the functions it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,26 +164,73 @@ impl Policy {
                 });
                 let decision = match function_rule.map(|r| &r.action).or(default) {
                     Some(action) => resolve_action(resolve, name, func, action)?,
-                    // The interface's own resources cannot be passed on:
-                    // the virtual ones are not the host's.
-                    None if uses_own_resources(resolve, func, *id) => Decision {
-                        interface: name.clone(),
-                        function: func.name.clone(),
-                        action: Resolved::Trap,
-                        kind: "trap",
-                    },
-                    None => Decision {
-                        interface: name.clone(),
-                        function: func.name.clone(),
-                        action: Resolved::Forward,
-                        kind: "forward",
-                    },
+                    None => forward(name, func),
                 };
                 decisions.push(decision);
             }
         }
+
+        // The resources of a replaced interface are the virtual component's
+        // own, so every import using them must come from it too, passing
+        // its calls on to the host.
+        let id_of = |name: &String| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
+        loop {
+            let owners: Vec<InterfaceId> = replaced
+                .iter()
+                .filter_map(id_of)
+                .filter(|id| defines_resources(resolve, *id))
+                .collect();
+            let Some((name, id)) = imports.iter().find(|(name, id)| {
+                !replaced.contains(name) && owners.iter().any(|owner| uses(resolve, *id, *owner))
+            }) else {
+                break;
+            };
+            replaced.push(name.clone());
+            for func in resolve.interfaces[*id].functions.values() {
+                decisions.push(forward(name, func));
+            }
+        }
+        // A handle given to the host would have to be the host's: a
+        // function taking one of the virtual resources cannot be passed on.
+        let owned: Vec<InterfaceId> = replaced.iter().filter_map(id_of).collect();
+        for decision in &mut decisions {
+            let (_, id) = imports
+                .iter()
+                .find(|(n, _)| *n == decision.interface)
+                .expect("decisions are about imports");
+            let func = &resolve.interfaces[*id].functions[&decision.function];
+            if decision.action == Resolved::Forward && takes_owned(resolve, func, &owned) {
+                decision.action = Resolved::Trap;
+                decision.kind = "trap";
+            }
+        }
         Ok((replaced, decisions))
     }
+}
+
+fn forward(interface: &str, func: &Function) -> Decision {
+    Decision {
+        interface: interface.to_owned(),
+        function: func.name.clone(),
+        action: Resolved::Forward,
+        kind: "forward",
+    }
+}
+
+/// Whether an interface defines a resource.
+fn defines_resources(resolve: &Resolve, id: InterfaceId) -> bool {
+    resolve.interfaces[id]
+        .types
+        .values()
+        .any(|ty| resolve.types[*ty].kind == TypeDefKind::Resource)
+}
+
+/// Whether interface `user` uses types of interface `owner`.
+fn uses(resolve: &Resolve, user: InterfaceId, owner: InterfaceId) -> bool {
+    resolve.interfaces[user].types.values().any(|ty| {
+        matches!(resolve.types[*ty].kind, TypeDefKind::Type(Type::Id(used))
+            if resolve.types[used].owner == TypeOwner::Interface(owner))
+    })
 }
 
 /// `IFACE#FUNC` into its parts.
@@ -270,22 +317,22 @@ fn denial(
     }
 }
 
-/// Whether a function takes or returns a handle to a resource of the
-/// interface `owner`, or is a method of one.
-fn uses_own_resources(resolve: &Resolve, func: &Function, owner: InterfaceId) -> bool {
-    fn mentions(resolve: &Resolve, ty: &Type, owner: InterfaceId, depth: usize) -> bool {
+/// Whether a function takes an owned handle (not a borrowed one) to a
+/// resource of one of the interfaces `owners`.
+fn takes_owned(resolve: &Resolve, func: &Function, owners: &[InterfaceId]) -> bool {
+    fn mentions(resolve: &Resolve, ty: &Type, owners: &[InterfaceId], depth: usize) -> bool {
         let Type::Id(id) = ty else {
             return false;
         };
         if depth > 64 {
             return false;
         }
-        let inner = |ty: &Type| mentions(resolve, ty, owner, depth + 1);
+        let inner = |ty: &Type| mentions(resolve, ty, owners, depth + 1);
         match &resolve.types[*id].kind {
-            TypeDefKind::Resource => {
-                resolve.types[*id].owner == weld_wit::wit_parser::TypeOwner::Interface(owner)
+            TypeDefKind::Handle(Handle::Own(resource)) => {
+                let resource = follow(resolve, *resource);
+                matches!(resource.owner, TypeOwner::Interface(owner) if owners.contains(&owner))
             }
-            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => inner(&Type::Id(*r)),
             TypeDefKind::Type(ty) | TypeDefKind::List(ty) | TypeDefKind::Option(ty) => inner(ty),
             TypeDefKind::FixedLengthList(ty, _) => inner(ty),
             TypeDefKind::Map(key, value) => inner(key) || inner(value),
@@ -294,14 +341,12 @@ fn uses_own_resources(resolve: &Resolve, func: &Function, owner: InterfaceId) ->
             TypeDefKind::Variant(v) => v.cases.iter().filter_map(|c| c.ty.as_ref()).any(inner),
             TypeDefKind::Result(r) => r.ok.iter().chain(&r.err).any(inner),
             TypeDefKind::Future(ty) | TypeDefKind::Stream(ty) => ty.iter().any(inner),
-            TypeDefKind::Flags(_) | TypeDefKind::Enum(_) | TypeDefKind::Unknown => false,
+            _ => false,
         }
     }
     func.params
         .iter()
-        .map(|p| &p.ty)
-        .chain(&func.result)
-        .any(|ty| mentions(resolve, ty, owner, 0))
+        .any(|p| mentions(resolve, &p.ty, owners, 0))
 }
 
 /// A type definition, through `type a = b` aliases.
