@@ -342,3 +342,46 @@ fn the_virtualised_python_app_prints_the_expected_pgm() {
             .any(|name| name.starts_with("wasi:filesystem/"))
     );
 }
+
+/// Every fixture app, composed with the C processor and virtualised with
+/// `--deny-all`, its arguments fixed, stdout and the filesystem allowed,
+/// still prints the expected image: the runtimes' start-up (environment,
+/// clocks, random numbers, stdin and stderr) is served by weld's layer.
+#[test]
+fn every_app_runs_under_deny_all() {
+    let dir = tempfile::tempdir().unwrap();
+    for app in LANGS.into_iter().filter(|lang| *lang != "wat") {
+        let composed = dir.path().join(format!("{app}.wasm"));
+        let virtualised = dir.path().join(format!("{app}-virtualised.wasm"));
+        compose(
+            &component(app, "app"),
+            &component("c", "processor"),
+            &composed,
+        );
+        weld_ok(&[
+            "virt",
+            composed.to_str().unwrap(),
+            "-o",
+            virtualised.to_str().unwrap(),
+            "--deny-all",
+            "--stdout",
+            "allow",
+            "--allow",
+            "wasi:filesystem/*",
+            "--arg",
+            "app",
+            "--arg",
+            "/images/63x17.ppm",
+        ]);
+        let dirs = ["run", "--dir", "fixtures/images::/images:ro"];
+        let args = [&dirs, run_flags(app), &[virtualised.to_str().unwrap()]].concat();
+        let output = weld(&args);
+        assert!(
+            output.status.success(),
+            "{app}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let expected = std::fs::read(root().join("fixtures/images/63x17.expected.pgm")).unwrap();
+        assert!(output.stdout == expected, "{app}: wrong PGM");
+    }
+}

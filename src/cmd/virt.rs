@@ -3,7 +3,7 @@ use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::sync::Arc;
 use weld_virt::presets::{Wasi, parse_rfc3339};
-use weld_virt::{Action, Policy, Rule};
+use weld_virt::{Action, Object, Policy, Rule};
 
 /// Replace imports with a virtual implementation composed inside the
 /// component.
@@ -61,6 +61,20 @@ pub struct Args {
     /// Deny sockets and outgoing HTTP.
     #[arg(long)]
     deny_net: bool,
+    /// Random numbers from a deterministic generator seeded with N: the
+    /// same on every run, different on every call.
+    #[arg(long, value_name = "N")]
+    random_seed: Option<u64>,
+    /// Stdin: the host's, an empty stream, or one whose reads fail.
+    #[arg(long, value_enum, value_name = "allow|empty|deny")]
+    stdin: Option<Input>,
+    /// Stdout: the host's, a stream that swallows everything, or one whose
+    /// writes fail.
+    #[arg(long, value_enum, value_name = "allow|ignore|deny")]
+    stdout: Option<Output>,
+    /// Stderr, as stdout.
+    #[arg(long, value_enum, value_name = "allow|ignore|deny")]
+    stderr: Option<Output>,
     /// Write JSON saying what became of each import.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -106,6 +120,10 @@ impl Args {
                 .map_err(|e| anyhow::anyhow!("invalid --clock-fixed: {e}"))?,
             deny_fs: self.deny_fs,
             deny_net: self.deny_net,
+            random_seed: self.random_seed,
+            stdin: self.stdin.and_then(Input::object),
+            stdout: self.stdout.and_then(Output::object),
+            stderr: self.stderr.and_then(Output::object),
         };
         let mut rules = Vec::new();
         for target in &self.deny {
@@ -127,12 +145,59 @@ impl Args {
             let (target, value) = split_value(arg, "--const", "IFACE#FUNC=VALUE")?;
             rules.push(rule(target, Action::Const(value.to_owned())));
         }
+        // `--stdout allow` and the like leave them to the host, even under
+        // `--deny-all`.
+        let mut allow = self.allow.clone();
+        for (allowed, name) in [
+            (matches!(self.stdin, Some(Input::Allow)), "stdin"),
+            (matches!(self.stdout, Some(Output::Allow)), "stdout"),
+            (matches!(self.stderr, Some(Output::Allow)), "stderr"),
+        ] {
+            if allowed {
+                allow.push(format!("wasi:cli/{name}"));
+                allow.push(format!("wasi:cli/terminal-{name}"));
+            }
+        }
         Ok(Policy {
             wasi,
             rules,
-            allow: self.allow.clone(),
+            allow,
             deny_all: self.deny_all,
         })
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Input {
+    Allow,
+    Empty,
+    Deny,
+}
+
+impl Input {
+    fn object(self) -> Option<Object> {
+        match self {
+            Input::Allow => None,
+            Input::Empty => Some(Object::Empty),
+            Input::Deny => Some(Object::Failing),
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Output {
+    Allow,
+    Ignore,
+    Deny,
+}
+
+impl Output {
+    fn object(self) -> Option<Object> {
+        match self {
+            Output::Allow => None,
+            Output::Ignore => Some(Object::Sink),
+            Output::Deny => Some(Object::Failing),
+        }
     }
 }
 

@@ -323,6 +323,35 @@ impl<'a> Layout<'a> {
         address
     }
 
+    /// `ok` of a `result` type in fresh static data, with `value` as its
+    /// payload if that is a `u64`; its address.
+    pub fn place_ok(&self, data: &mut Data, ty: &Type, value: u64) -> u32 {
+        let (size, align) = self.size_align(ty);
+        let address = data.alloc(size, align);
+        if let Some(TypeDefKind::Result(result)) = self.definition(ty)
+            && result.ok == Some(Type::U64)
+        {
+            let offset = self
+                .sizes
+                .payload_offset(Int::U8, [result.ok.as_ref(), result.err.as_ref()])
+                .size_wasm32() as u32;
+            data.put(address + offset, &value.to_le_bytes());
+        }
+        address
+    }
+
+    /// The index of case `name` of the error type of a `result` type.
+    pub fn error_case(&self, ty: &Type, name: &str) -> Option<usize> {
+        let Some(TypeDefKind::Result(result)) = self.definition(ty) else {
+            return None;
+        };
+        match self.definition(result.err.as_ref()?)? {
+            TypeDefKind::Variant(v) => v.cases.iter().position(|c| c.name == name),
+            TypeDefKind::Enum(e) => e.cases.iter().position(|c| c.name == name),
+            _ => None,
+        }
+    }
+
     /// `[]` of a list type or `none` of an option type in fresh static
     /// data; its address. None for anything else.
     pub fn place_empty(&self, data: &mut Data, ty: &Type, value: &str) -> Option<u32> {

@@ -11,8 +11,9 @@ mod layout;
 mod module;
 mod policy;
 pub mod presets;
+mod wasi_io;
 
-pub use policy::{Action, Policy, Rule};
+pub use policy::{Action, Object, Policy, Rule};
 
 use layout::{Data, Flat, Layout};
 use module::Body;
@@ -276,6 +277,10 @@ fn build(
         }
     }
     let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
+    // Whether weld's own wasi:io objects are in use.
+    let objects = decisions
+        .iter()
+        .any(|d| matches!(d.action, Resolved::Object(_) | Resolved::VirtualTime));
 
     let mut exports = Vec::new();
     for (key, item) in &world.exports {
@@ -292,6 +297,45 @@ fn build(
                     constant(&layout, &mut data, resolve, &interface, func, value)?
                 }
                 Some(Resolved::Err(case)) => error(&layout, &mut data, func, *case),
+                Some(Resolved::Random(seed)) => Body::Random {
+                    seed: *seed,
+                    // `get-random-bytes(len)` and the like take a length.
+                    bytes: !func.params.is_empty(),
+                },
+                Some(Resolved::VirtualTime) => {
+                    let ready = owned
+                        .iter()
+                        .position(|r| resolve.types[*r].name.as_deref() == Some("pollable"));
+                    match (func.name.as_str(), ready) {
+                        ("now", _) => Body::Now,
+                        ("subscribe-duration" | "subscribe-instant", Some(resource)) => {
+                            Body::Advance {
+                                to: func.name == "subscribe-instant",
+                                then: Box::new(Body::Object {
+                                    resource,
+                                    rep: wasi_io::READY,
+                                }),
+                            }
+                        }
+                        _ => Body::Trap,
+                    }
+                }
+                Some(Resolved::Object(rep)) => {
+                    let resource = func
+                        .result
+                        .map(|ty| layout.fixes(&ty, 0, &resource_index))
+                        .and_then(|fixes| match fixes[..] {
+                            [module::Fix::Handle { resource, .. }] => Some(resource),
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            Error::Build(format!("`{}` returns no stream", func.name).into())
+                        })?;
+                    Body::Object {
+                        resource,
+                        rep: *rep,
+                    }
+                }
                 Some(Resolved::Forward) => {
                     let (module, name) = resolve.wasm_import_name(
                         mangling,
@@ -341,6 +385,11 @@ fn build(
                 }
                 _ => Body::Trap,
             };
+            let body = if objects {
+                on_objects(&layout, &mut data, resolve, &interface, func, &owned, body)?
+            } else {
+                body
+            };
             exports.push(module::Export {
                 name: resolve.wasm_export_name(
                     mangling,
@@ -373,6 +422,139 @@ fn build(
         .module(&bytes)
         .and_then(|encoder| encoder.validate(true).encode())
         .map_err(|e| Error::Build(format!("{e:#}").into()))
+}
+
+/// `body`, for a function that may be called on weld's own objects: what
+/// it does on them, else `body`; and `poll`, for which they are ready.
+fn on_objects(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    interface: &str,
+    func: &Function,
+    owned: &[wit_parser::TypeId],
+    body: Body,
+) -> Result<Body, Error> {
+    use wit_parser::{Handle, Type, TypeDefKind};
+    if weld_wit::names::unversioned(interface) == "wasi:io/poll" && func.name == "poll" {
+        return Ok(Body::Poll {
+            host: Box::new(body),
+        });
+    }
+    // The first parameter, a handle borrowed from one of weld's wasi:io
+    // resources.
+    let borrowed = func.params.first().and_then(|p| match p.ty {
+        Type::Id(id) => match resolve.types[id].kind {
+            TypeDefKind::Handle(Handle::Borrow(mut r)) => {
+                // Through `use`: the resource itself.
+                while let TypeDefKind::Type(Type::Id(next)) = resolve.types[r].kind {
+                    r = next;
+                }
+                Some(r)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    let Some(resource) = borrowed.filter(|r| owned.contains(r)) else {
+        return Ok(body);
+    };
+    let resource_interface = match resolve.types[resource].owner {
+        wit_parser::TypeOwner::Interface(id) => resolve.id_of(id).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
+    let find = |name: &str| {
+        owned
+            .iter()
+            .position(|r| resolve.types[*r].name.as_deref() == Some(name))
+    };
+    let mut objects = Vec::new();
+    for &rep in wasi_io::objects(&resource_interface) {
+        let Some(behaviour) = wasi_io::behaviour(interface, &func.name, rep) else {
+            continue;
+        };
+        let result = func.result;
+        let body = match behaviour {
+            wasi_io::Behaviour::Ok(value) => match result {
+                Some(ty) => Body::Return(Flat::I32(layout.place_ok(data, &ty, value) as i32)),
+                None => Body::Nothing,
+            },
+            wasi_io::Behaviour::Err(case) => match result {
+                Some(ty) => {
+                    let index = layout.error_case(&ty, case);
+                    Body::Return(Flat::I32(layout.place_err(data, &ty, index) as i32))
+                }
+                None => Body::Trap,
+            },
+            wasi_io::Behaviour::Failure => {
+                let Some(ty) = result else {
+                    continue;
+                };
+                // err(last-operation-failed(weld's error)).
+                let address = layout.place_err(data, &ty, Some(0));
+                let handle = failure_handle(&layout.fixes(&ty, 0, &resource_index));
+                match (handle, find("error")) {
+                    (Some((offset, resource)), Some(_)) => Body::Template {
+                        address,
+                        handles: vec![(offset, resource, wasi_io::DENIAL)],
+                    },
+                    _ => continue,
+                }
+            }
+            wasi_io::Behaviour::Object(name, rep) => match find(name) {
+                Some(resource) => Body::Object { resource, rep },
+                None => continue,
+            },
+            wasi_io::Behaviour::True => Body::Return(Flat::I32(1)),
+            wasi_io::Behaviour::Nothing => Body::Nothing,
+            wasi_io::Behaviour::Message => constant(
+                layout,
+                data,
+                resolve,
+                interface,
+                func,
+                &format!("{:?}", wasi_io::DENIAL_MESSAGE),
+            )?,
+        };
+        objects.push((rep, body));
+    }
+    // What a denial does, on any other of weld's objects.
+    let other = match policy::denial(resolve, func, None) {
+        Some(Ok(case)) => error(layout, data, func, case),
+        _ => match func.result {
+            Some(ty) => layout
+                .place_empty(data, &ty, "none")
+                .map_or(Body::Trap, |address| {
+                    Body::Return(Flat::I32(address as i32))
+                }),
+            None => Body::Trap,
+        },
+    };
+    Ok(Body::Dispatch {
+        objects,
+        other: Box::new(other),
+        host: Box::new(body),
+    })
+}
+
+/// Where the handle of `err(last-operation-failed(handle))` lies: the
+/// handle in case 0 of the variant in case 1 of the result.
+fn failure_handle(fixes: &[module::Fix]) -> Option<(u32, usize)> {
+    let case = |fixes: &[module::Fix], index: u32| {
+        fixes.iter().find_map(|fix| match fix {
+            module::Fix::Variant { cases, .. } => cases
+                .iter()
+                .find(|(case, _)| *case == index)
+                .map(|(_, fixes)| fixes.clone()),
+            _ => None,
+        })
+    };
+    let inner = case(&case(fixes, 1)?, 0)?;
+    inner.iter().find_map(|fix| match fix {
+        module::Fix::Handle { offset, resource } => Some((*offset, *resource)),
+        _ => None,
+    })
 }
 
 /// The WAVE type of a WIT type.

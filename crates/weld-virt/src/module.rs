@@ -13,7 +13,8 @@ use crate::layout::{BASE, Data, Flat};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, DataSection, EntityType, ExportKind, ExportSection,
     Function, FunctionSection, GlobalSection, GlobalType, Ieee32, Ieee64, ImportSection,
-    InstructionSink, MemArg, MemorySection, MemoryType, Module, TypeSection, ValType,
+    InstructionSink, MemArg, MemorySection, MemoryType, Module, NameMap, NameSection, TypeSection,
+    ValType,
 };
 use weld_wit::wit_parser::abi::{WasmSignature, WasmType};
 
@@ -85,13 +86,27 @@ pub enum Wrap {
     Memory(Vec<Fix>),
 }
 
-/// What a function does.
+/// What a function does. Every body leaves the function's result.
 #[derive(Debug, Clone)]
 pub enum Body {
     Trap,
     /// Returns this core value: a small result, or the address of a larger
     /// one in static data.
     Return(Flat),
+    /// Returns nothing.
+    Nothing,
+    /// Returns a new handle of resource number `resource` for one of
+    /// weld's own objects, `rep` (negative).
+    Object {
+        resource: usize,
+        rep: i32,
+    },
+    /// Returns the static value at `address`, once handles to weld's own
+    /// objects are stored in it: (offset, resource number, rep).
+    Template {
+        address: u32,
+        handles: Vec<(u32, usize, i32)>,
+    },
     /// Calls the host's own function.
     Forward {
         import: Import,
@@ -102,6 +117,84 @@ pub enum Body {
         /// The name of the post-return function, which frees the heap.
         post_return: String,
     },
+    /// When the first argument, a borrowed handle, is one of weld's own
+    /// objects (a negative representation): the body for that object, or
+    /// `other`; else `host`.
+    Dispatch {
+        objects: Vec<(i32, Body)>,
+        other: Box<Body>,
+        host: Box<Body>,
+    },
+    /// `poll`: the indices of weld's own pollables in the list, which are
+    /// always ready, or else what `host` answers.
+    Poll {
+        host: Box<Body>,
+    },
+    /// The next number of a generator (splitmix64) seeded with `seed`, or
+    /// a list of `len` (the argument) bytes from it.
+    Random {
+        seed: u64,
+        bytes: bool,
+    },
+    /// The time of weld's monotonic clock.
+    Now,
+    /// Moves weld's monotonic clock on by the argument (a duration), or to
+    /// it (an instant) if it is later, then does `then`.
+    Advance {
+        to: bool,
+        then: Box<Body>,
+    },
+}
+
+impl Body {
+    /// The bodies it chooses between, or goes on with.
+    fn parts(&self) -> Vec<&Body> {
+        match self {
+            Body::Dispatch {
+                objects,
+                other,
+                host,
+            } => objects
+                .iter()
+                .map(|(_, body)| body)
+                .chain([&**other, &**host])
+                .collect(),
+            Body::Poll { host } => vec![host],
+            Body::Advance { then, .. } => vec![then],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The host function this body calls, if any.
+    fn forward(&self) -> Option<&Body> {
+        match self {
+            Body::Forward { .. } => Some(self),
+            _ => self.parts().into_iter().find_map(Body::forward),
+        }
+    }
+
+    /// How many locals it needs beyond the parameters.
+    fn locals(&self) -> u32 {
+        match self {
+            Body::Forward { wrap, .. } => {
+                1 + match wrap {
+                    Wrap::Memory(fixes) => Fix::locals(fixes),
+                    _ => 0,
+                }
+            }
+            // The counter, the count and the list of indices; then the
+            // host's call.
+            Body::Poll { host } => 3 + host.locals(),
+            // The length, the list and the counter.
+            Body::Random { .. } => 3,
+            _ => self
+                .parts()
+                .into_iter()
+                .map(Body::locals)
+                .max()
+                .unwrap_or(0),
+        }
+    }
 }
 
 /// One function of the module.
@@ -155,7 +248,7 @@ pub fn encode(
     // Imported functions come first in the function index space.
     let mut forwarded = Vec::new();
     for export in exports {
-        if let Body::Forward { import: i, .. } = &export.body {
+        if let Some(Body::Forward { import: i, .. }) = export.body.forward() {
             forwarded.push(import(i, &mut types));
         }
     }
@@ -182,51 +275,52 @@ pub fn encode(
     let ty = types.of(&[WasmType::I32; 4], &[WasmType::I32]);
     let realloc_index = define(ty, &realloc_body(), &mut code);
     export_section.export(realloc, ExportKind::Func, realloc_index);
+    // Traps in backtraces name the function they are in.
+    let mut names = NameMap::new();
+    names.append(realloc_index, realloc);
 
     let mut forwarded = forwarded.into_iter();
     for export in exports {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
-        let body = match &export.body {
-            Body::Forward {
-                result,
-                wrap,
-                post_return,
-                ..
-            } => {
-                let callee = forwarded.next().expect("one import per forwarded function");
-                let body = forward_body(params, callee, *result, wrap, realloc_index, &news);
-                let free_ty = types.of(&export.signature.results, &[]);
-                let mut free = Function::new([]);
-                free.instructions()
-                    .i32_const(heap_start as i32)
-                    .global_set(0)
-                    .end();
-                let index = define(ty, &body, &mut code);
-                export_section.export(&export.name, ExportKind::Func, index);
-                let index = define(free_ty, &free, &mut code);
-                export_section.export(post_return, ExportKind::Func, index);
-                continue;
-            }
-            Body::Trap | Body::Return(_) => {
-                let mut body = Function::new([]);
-                let mut sink = body.instructions();
-                // The arguments the caller stored on the heap are never
-                // read: each call starts the heap afresh.
-                sink.i32_const(heap_start as i32).global_set(0);
-                match &export.body {
-                    Body::Return(Flat::I32(v)) => sink.i32_const(*v),
-                    Body::Return(Flat::I64(v)) => sink.i64_const(*v),
-                    Body::Return(Flat::F32(v)) => sink.f32_const(Ieee32::from(*v)),
-                    Body::Return(Flat::F64(v)) => sink.f64_const(Ieee64::from(*v)),
-                    _ => sink.unreachable(),
-                };
-                sink.end();
-                body
-            }
+        let callee = export.body.forward().map(|_| {
+            forwarded
+                .next()
+                .expect("one import per function that calls the host")
+        });
+        let locals = export.body.locals();
+        // One i64 after the i32 locals, for the generator.
+        let mut body = Function::new([(locals, ValType::I32), (1, ValType::I64)]);
+        let mut sink = body.instructions();
+        if callee.is_none() {
+            // The arguments the caller stored on the heap are never read:
+            // each call starts the heap afresh.
+            sink.i32_const(heap_start as i32).global_set(0);
+        }
+        let context = Context {
+            wide: params + locals,
+            params,
+            result: export.signature.results.first().map(|t| val_type(*t)),
+            callee: callee.unwrap_or(u32::MAX),
+            realloc: realloc_index,
+            news: &news,
         };
+        context.emit(&mut sink, &export.body, params);
+        sink.end();
         let index = define(ty, &body, &mut code);
         export_section.export(&export.name, ExportKind::Func, index);
+        names.append(index, &export.name);
+        if let Some(Body::Forward { post_return, .. }) = export.body.forward() {
+            // After the caller has read the result, the heap is freed.
+            let free_ty = types.of(&export.signature.results, &[]);
+            let mut free = Function::new([]);
+            free.instructions()
+                .i32_const(heap_start as i32)
+                .global_set(0)
+                .end();
+            let index = define(free_ty, &free, &mut code);
+            export_section.export(post_return, ExportKind::Func, index);
+        }
     }
 
     // A destructor drops the host's handle the representation is; weld's
@@ -265,6 +359,29 @@ pub fn encode(
         },
         &ConstExpr::i32_const(heap_start as i32),
     );
+    // The random generator's state.
+    let seed = exports.iter().find_map(|e| match e.body {
+        Body::Random { seed, .. } => Some(seed),
+        _ => None,
+    });
+    globals.global(
+        GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i64_const(seed.unwrap_or(0) as i64),
+    );
+    // The time of weld's monotonic clock. It starts at 1 ns, as near to 0
+    // as Go's runtime allows ("nanotime returning zero" is fatal to it).
+    globals.global(
+        GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i64_const(1),
+    );
     let mut data_section = DataSection::new();
     data_section.active(
         0,
@@ -284,57 +401,279 @@ pub fn encode(
         .section(&export_section)
         .section(&code)
         .section(&data_section);
+    let mut name_section = NameSection::new();
+    name_section.module("weld-virtual");
+    name_section.functions(&names);
+    module.section(&name_section);
     module.finish()
 }
 
-/// Calls the host's function with the same arguments; borrowed handles
-/// are the host's already. The heap is freed after the caller has read the
-/// result.
-fn forward_body(
+/// What the code of one function needs to know.
+struct Context<'a> {
     params: u32,
+    /// The i64 local.
+    wide: u32,
+    /// The core result type, if any.
+    result: Option<ValType>,
+    /// The host function it calls, if any.
     callee: u32,
-    result: Option<(usize, usize)>,
-    wrap: &Wrap,
     realloc: u32,
-    news: &[u32],
-) -> Function {
-    let fixes = match wrap {
-        Wrap::Memory(fixes) => fixes.as_slice(),
-        _ => &[],
-    };
-    let area = params;
-    let mut body = Function::new([(1 + Fix::locals(fixes), ValType::I32)]);
-    let mut sink = body.instructions();
-    if let Some((size, align)) = result {
-        sink.i32_const(0)
-            .i32_const(0)
-            .i32_const(align as i32)
-            .i32_const(size as i32)
-            .call(realloc)
-            .local_set(area);
+    /// The `[resource-new]` of each resource.
+    news: &'a [u32],
+}
+
+impl Context<'_> {
+    fn block_type(&self) -> BlockType {
+        self.result.map_or(BlockType::Empty, BlockType::Result)
     }
-    for param in 0..params {
-        sink.local_get(param);
-    }
-    if result.is_some() {
-        sink.local_get(area);
-    }
-    sink.call(callee);
-    match wrap {
-        Wrap::None => {}
-        Wrap::Flat(resource) => {
-            sink.call(news[*resource]);
+
+    /// The code of `body`, leaving the function's result; its locals start
+    /// at `local`.
+    fn emit(&self, sink: &mut InstructionSink<'_>, body: &Body, local: u32) {
+        let at = |offset: u32| MemArg {
+            offset: u64::from(offset),
+            align: 2,
+            memory_index: 0,
+        };
+        match body {
+            Body::Trap => {
+                sink.unreachable();
+            }
+            Body::Nothing => {}
+            Body::Return(Flat::I32(v)) => {
+                sink.i32_const(*v);
+            }
+            Body::Return(Flat::I64(v)) => {
+                sink.i64_const(*v);
+            }
+            Body::Return(Flat::F32(v)) => {
+                sink.f32_const(Ieee32::from(*v));
+            }
+            Body::Return(Flat::F64(v)) => {
+                sink.f64_const(Ieee64::from(*v));
+            }
+            Body::Object { resource, rep } => {
+                sink.i32_const(*rep).call(self.news[*resource]);
+            }
+            Body::Template { address, handles } => {
+                for (offset, resource, rep) in handles {
+                    sink.i32_const((*address + *offset) as i32)
+                        .i32_const(*rep)
+                        .call(self.news[*resource])
+                        .i32_store(at(0));
+                }
+                sink.i32_const(*address as i32);
+            }
+            Body::Forward { result, wrap, .. } => self.forward(sink, *result, wrap, local),
+            Body::Dispatch {
+                objects,
+                other,
+                host,
+            } => {
+                sink.local_get(0)
+                    .i32_const(0)
+                    .i32_lt_s()
+                    .if_(self.block_type());
+                for (rep, body) in objects {
+                    sink.local_get(0)
+                        .i32_const(*rep)
+                        .i32_eq()
+                        .if_(self.block_type());
+                    self.emit(sink, body, local);
+                    sink.else_();
+                }
+                self.emit(sink, other, local);
+                for _ in objects {
+                    sink.end();
+                }
+                sink.else_();
+                self.emit(sink, host, local);
+                sink.end();
+            }
+            Body::Random { bytes: false, .. } => self.next_random(sink),
+            Body::Now => {
+                sink.global_get(2);
+            }
+            Body::Advance { to: false, then } => {
+                sink.global_get(2).local_get(0).i64_add().global_set(2);
+                self.emit(sink, then, local);
+            }
+            Body::Advance { to: true, then } => {
+                sink.local_get(0)
+                    .global_get(2)
+                    .local_get(0)
+                    .global_get(2)
+                    .i64_gt_u()
+                    .select()
+                    .global_set(2);
+                self.emit(sink, then, local);
+            }
+            Body::Random { bytes: true, .. } => {
+                // The parameter is the length, a u64; the result is a
+                // list<u8> returned through memory.
+                let (len, list, i) = (local, local + 1, local + 2);
+                sink.local_get(0).i32_wrap_i64().local_set(len);
+                // Whole words of random bytes, the last one in part.
+                self.alloc(sink, 8, &|sink| {
+                    sink.local_get(len)
+                        .i32_const(7)
+                        .i32_add()
+                        .i32_const(-8)
+                        .i32_and();
+                });
+                sink.local_set(list);
+                open_loop(sink, i, len);
+                sink.local_get(list).local_get(i).i32_add();
+                self.next_random(sink);
+                sink.i64_store(MemArg {
+                    offset: 0,
+                    align: 0,
+                    memory_index: 0,
+                });
+                close_loop(sink, i, 8);
+                self.list_result(sink, list, len, i);
+            }
+            Body::Poll { host } => {
+                // Parameters: the list's pointer and length, of reps.
+                let (list, len) = (0, 1);
+                let (i, count, indices) = (local, local + 1, local + 2);
+                self.alloc(sink, 4, &|sink| {
+                    sink.local_get(len).i32_const(4).i32_mul();
+                });
+                sink.local_set(indices);
+                open_loop(sink, i, len);
+                sink.local_get(list)
+                    .local_get(i)
+                    .i32_const(4)
+                    .i32_mul()
+                    .i32_add()
+                    .i32_load(at(0))
+                    .i32_const(0)
+                    .i32_lt_s()
+                    .if_(BlockType::Empty)
+                    .local_get(indices)
+                    .local_get(count)
+                    .i32_const(4)
+                    .i32_mul()
+                    .i32_add()
+                    .local_get(i)
+                    .i32_store(at(0))
+                    .local_get(count)
+                    .i32_const(1)
+                    .i32_add()
+                    .local_set(count)
+                    .end();
+                close_loop(sink, i, 1);
+                // Some are weld's: they are ready now.
+                sink.local_get(count).if_(self.block_type());
+                self.list_result(sink, indices, count, local + 3);
+                sink.else_();
+                self.emit(sink, host, local + 3);
+                sink.end();
+            }
         }
-        Wrap::Memory(fixes) => {
-            let mut next_local = area + 1;
-            emit_fixes(&mut sink, fixes, area, &mut next_local, news);
+    }
+
+    /// Allocates on the heap: `size` pushes the size; leaves the address.
+    fn alloc(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        align: i32,
+        size: &dyn Fn(&mut InstructionSink<'_>),
+    ) {
+        sink.i32_const(0).i32_const(0).i32_const(align);
+        size(sink);
+        sink.call(self.realloc);
+    }
+
+    /// A list result returned through memory: its pointer and length (in
+    /// locals `list` and `len`) stored on the heap, whose address (kept in
+    /// local `area`) it leaves.
+    fn list_result(&self, sink: &mut InstructionSink<'_>, list: u32, len: u32, area: u32) {
+        let at = |offset| MemArg {
+            offset,
+            align: 2,
+            memory_index: 0,
+        };
+        self.alloc(sink, 4, &|sink| {
+            sink.i32_const(8);
+        });
+        sink.local_tee(area)
+            .local_get(list)
+            .i32_store(at(0))
+            .local_get(area)
+            .local_get(len)
+            .i32_store(at(4))
+            .local_get(area);
+    }
+
+    /// The next number of splitmix64, whose state is global 1.
+    fn next_random(&self, sink: &mut InstructionSink<'_>) {
+        let z = self.wide;
+        sink.global_get(1)
+            .i64_const(0x9E37_79B9_7F4A_7C15_u64 as i64)
+            .i64_add()
+            .global_set(1)
+            .global_get(1)
+            .local_tee(z)
+            .local_get(z)
+            .i64_const(30)
+            .i64_shr_u()
+            .i64_xor()
+            .i64_const(0xBF58_476D_1CE4_E5B9_u64 as i64)
+            .i64_mul()
+            .local_tee(z)
+            .local_get(z)
+            .i64_const(27)
+            .i64_shr_u()
+            .i64_xor()
+            .i64_const(0x94D0_49BB_1331_11EB_u64 as i64)
+            .i64_mul()
+            .local_tee(z)
+            .local_get(z)
+            .i64_const(31)
+            .i64_shr_u()
+            .i64_xor();
+    }
+
+    /// Calls the host's function with the same arguments; borrowed handles
+    /// are the host's already. The host's handles in the result are
+    /// wrapped.
+    fn forward(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        result: Option<(usize, usize)>,
+        wrap: &Wrap,
+        local: u32,
+    ) {
+        let area = local;
+        if let Some((size, align)) = result {
+            self.alloc(sink, align as i32, &|sink| {
+                sink.i32_const(size as i32);
+            });
+            sink.local_set(area);
+        }
+        for param in 0..self.params {
+            sink.local_get(param);
+        }
+        if result.is_some() {
+            sink.local_get(area);
+        }
+        sink.call(self.callee);
+        match wrap {
+            Wrap::None => {}
+            Wrap::Flat(resource) => {
+                sink.call(self.news[*resource]);
+            }
+            Wrap::Memory(fixes) => {
+                let mut next_local = area + 1;
+                emit_fixes(sink, fixes, area, &mut next_local, self.news);
+            }
+        }
+        if result.is_some() {
+            sink.local_get(area);
         }
     }
-    if result.is_some() {
-        sink.local_get(area);
-    }
-    sink.end();
-    body
 }
 
 /// Wraps the host's handles in the value at the address in local `base`.
@@ -397,24 +736,35 @@ fn emit_fixes(
                     .i32_const(*element_size as i32)
                     .i32_mul()
                     .i32_add()
-                    .local_set(end)
-                    .block(BlockType::Empty)
-                    .loop_(BlockType::Empty)
-                    .local_get(item)
-                    .local_get(end)
-                    .i32_ge_u()
-                    .br_if(1);
+                    .local_set(end);
+                open_loop(sink, item, end);
                 emit_fixes(sink, element, item, next_local, news);
-                sink.local_get(item)
-                    .i32_const(*element_size as i32)
-                    .i32_add()
-                    .local_set(item)
-                    .br(0)
-                    .end()
-                    .end();
+                close_loop(sink, item, *element_size as i32);
             }
         }
     }
+}
+
+/// Opens a loop over `i` from its value up to that of `end`, exclusive:
+/// `block loop (br_if 1 when i >= end)`. `close_loop` steps and closes it.
+fn open_loop(sink: &mut InstructionSink<'_>, i: u32, end: u32) {
+    sink.block(BlockType::Empty)
+        .loop_(BlockType::Empty)
+        .local_get(i)
+        .local_get(end)
+        .i32_ge_u()
+        .br_if(1);
+}
+
+/// `i += step`, then back to the start of the loop `open_loop` opened.
+fn close_loop(sink: &mut InstructionSink<'_>, i: u32, step: i32) {
+    sink.local_get(i)
+        .i32_const(step)
+        .i32_add()
+        .local_set(i)
+        .br(0)
+        .end()
+        .end();
 }
 
 fn val_type(ty: WasmType) -> ValType {

@@ -3,8 +3,8 @@
 //! `wasi:sockets/*`) and functions (`IFACE#FUNC`), resolved against the
 //! target's imports.
 
-use crate::Error;
 use crate::presets::Wasi;
+use crate::{Error, wasi_io};
 use weld_wit::display::code_list;
 use weld_wit::names::{names_interface, unversioned};
 use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner};
@@ -20,6 +20,27 @@ pub enum Action {
     },
     /// Returns this value, written in WAVE.
     Const(String),
+    /// Returns a new `wasi:io` object of weld's own (for `get-stdout`, a
+    /// clock's `subscribe-duration` and the like).
+    Object(Object),
+    /// Returns random bytes or numbers from a generator seeded with this.
+    Random(u64),
+    /// A monotonic clock of weld's own, which starts at 1 ns (Go's runtime
+    /// refuses 0) and moves on by as much as the program waits, at once.
+    VirtualTime,
+}
+
+/// weld's own `wasi:io` objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    /// A stream whose reads and writes fail.
+    Failing,
+    /// An input stream at its end.
+    Empty,
+    /// An output stream that swallows what it is given.
+    Sink,
+    /// A pollable that is always ready.
+    Ready,
 }
 
 /// `IFACE` or `IFACE#FUNC`, and what to do.
@@ -49,6 +70,12 @@ pub(crate) enum Resolved {
     Const(String),
     /// Returns `err`: the error case with this index, or a bare `err`.
     Err(Option<usize>),
+    /// Returns a new handle to weld's own object with this representation.
+    Object(i32),
+    /// Returns random bytes, or a random `u64`, from a seeded generator.
+    Random(u64),
+    /// A function of weld's monotonic clock.
+    VirtualTime,
     /// Calls the host's own function.
     Forward,
 }
@@ -93,7 +120,22 @@ fn names_function(func: &Function, query: &str) -> bool {
             .is_some_and(|(_, short)| short == query)
 }
 
+/// What `--deny-all` leaves to the host unasked: the end of the program,
+/// and `wasi:io`, which grants nothing by itself (streams and pollables come
+/// only from other interfaces) and through which weld's layer passes the
+/// host's streams, pollables and errors on.
+const IMPLICITLY_ALLOWED: [&str; 2] = ["wasi:cli/exit", "wasi:io/*"];
+
 impl Policy {
+    /// Whether `--deny-all` leaves the import `name` to the host.
+    fn allowed(&self, name: &str) -> bool {
+        self.allow
+            .iter()
+            .map(String::as_str)
+            .chain(IMPLICITLY_ALLOWED)
+            .any(|pattern| matches(name, pattern))
+    }
+
     /// The imports to replace, and what each of their functions does. An
     /// import with no functions is replaced too: the virtual component then
     /// defines its types, resources included, and the host's go unused.
@@ -131,9 +173,16 @@ impl Policy {
             }
         }
 
-        let mut rules = self
-            .wasi
-            .rules(|interface| names.iter().any(|name| matches(name, interface)));
+        let imported = |interface: &str| names.iter().any(|name| matches(name, interface));
+        let denied = |interface: &str| {
+            self.deny_all
+                && imported(interface)
+                && !names
+                    .iter()
+                    .filter(|name| matches(name, interface))
+                    .all(|name| self.allowed(name))
+        };
+        let mut rules = self.wasi.rules(imported, denied);
         rules.extend(self.rules.iter().cloned());
         let mut decisions = Vec::new();
         let mut replaced = Vec::new();
@@ -142,7 +191,7 @@ impl Policy {
                 .iter()
                 .rev()
                 .find(|r| split(&r.target).1.is_none() && matches(name, split(&r.target).0));
-            let allowed = self.allow.iter().any(|a| matches(name, a));
+            let allowed = self.allowed(name);
             let covered = interface_rule.is_some()
                 || rules.iter().any(|r| matches(name, split(&r.target).0))
                 || (self.deny_all && !allowed);
@@ -170,6 +219,22 @@ impl Policy {
             }
         }
 
+        // weld's own objects are resources of wasi:io, which the virtual
+        // component must then define.
+        if decisions
+            .iter()
+            .any(|d| matches!(d.action, Resolved::Object(_) | Resolved::VirtualTime))
+        {
+            for (name, id) in imports {
+                let own = wasi_io::INTERFACES.iter().any(|i| names_interface(name, i));
+                if own && !replaced.contains(name) {
+                    replaced.push(name.clone());
+                    for func in resolve.interfaces[*id].functions.values() {
+                        decisions.push(forward(name, func));
+                    }
+                }
+            }
+        }
         // The resources of a replaced interface are the virtual component's
         // own, so every import using them must come from it too, passing
         // its calls on to the host.
@@ -257,6 +322,17 @@ fn resolve_action(
     Ok(match action {
         Action::Trap => decision(Resolved::Trap, "trap"),
         Action::Const(value) => decision(Resolved::Const(value.clone()), "const"),
+        Action::Object(object) => {
+            let rep = match object {
+                Object::Failing => wasi_io::FAILING,
+                Object::Empty => wasi_io::EMPTY,
+                Object::Sink => wasi_io::SINK,
+                Object::Ready => wasi_io::READY,
+            };
+            decision(Resolved::Object(rep), "const")
+        }
+        Action::Random(seed) => decision(Resolved::Random(*seed), "random"),
+        Action::VirtualTime => decision(Resolved::VirtualTime, "virtual-time"),
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
             Some(Ok(case)) => decision(Resolved::Err(case), "deny"),
             Some(Err(cases)) => {
@@ -274,7 +350,7 @@ fn resolve_action(
 /// For a function returning `result<_, E>`: the index of the error case
 /// to return (None for a bare `err`), or the cases to choose from when
 /// `case` is not one. None for other functions.
-fn denial(
+pub(crate) fn denial(
     resolve: &Resolve,
     func: &Function,
     case: Option<&str>,

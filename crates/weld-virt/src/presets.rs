@@ -1,9 +1,12 @@
-//! WASI presets: the rules behind `--env`, `--clock-fixed`, `--deny-fs`
-//! and `--deny-net`. They name interfaces without a version, so they fit
-//! whichever WASI 0.2.x the component imports, and come before the user's
-//! own rules, which override them.
+//! WASI presets: the rules behind `--env`, `--clock-fixed`, `--deny-fs`,
+//! `--stdout` and the like, and what `--deny-all` puts in place of each
+//! WASI interface it denies (an empty environment, a clock at the epoch, a
+//! generator seeded with 0, failing streams...), so that a runtime that
+//! fetches them at start-up still starts. They name interfaces without a
+//! version, so they fit whichever WASI 0.2.x the component imports, and
+//! come before the user's own rules, which override them.
 
-use crate::{Action, Rule};
+use crate::{Action, Object, Rule};
 
 /// The WASI presets asked for.
 #[derive(Debug, Clone, Default)]
@@ -14,10 +17,17 @@ pub struct Wasi {
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// A frozen wall clock, as seconds and nanoseconds since the epoch; the
-    /// monotonic clock then reads 0.
+    /// monotonic clock then starts at 1 ns and moves on only by what the
+    /// program waits, which takes no time.
     pub clock_fixed: Option<(u64, u32)>,
     pub deny_fs: bool,
     pub deny_net: bool,
+    /// A deterministic generator in place of the host's randomness.
+    pub random_seed: Option<u64>,
+    /// weld's own streams in place of the host's stdin, stdout, stderr.
+    pub stdin: Option<Object>,
+    pub stdout: Option<Object>,
+    pub stderr: Option<Object>,
 }
 
 fn rule(target: &str, action: Action) -> Rule {
@@ -33,12 +43,18 @@ fn constant(target: &str, value: String) -> Rule {
 
 impl Wasi {
     /// The rules of the presets, for the interfaces the component imports
-    /// (`imported` tells whether it imports one).
-    pub fn rules(&self, imported: impl Fn(&str) -> bool) -> Vec<Rule> {
+    /// (`imported` tells whether it imports one) and those `--deny-all`
+    /// denies (`denied`).
+    pub fn rules(
+        &self,
+        imported: impl Fn(&str) -> bool,
+        denied: impl Fn(&str) -> bool,
+    ) -> Vec<Rule> {
         let mut rules = Vec::new();
         let environment = "wasi:cli/environment";
+        let fixed = denied(environment);
         if imported(environment) {
-            if !self.env.is_empty() {
+            if !self.env.is_empty() || fixed {
                 let env: Vec<String> = self
                     .env
                     .iter()
@@ -49,22 +65,31 @@ impl Wasi {
                     format!("[{}]", env.join(", ")),
                 ));
             }
-            if !self.args.is_empty() {
+            if !self.args.is_empty() || fixed {
                 let args: Vec<String> = self.args.iter().map(|a| wave_string(a)).collect();
                 rules.push(constant(
                     &format!("{environment}#get-arguments"),
                     format!("[{}]", args.join(", ")),
                 ));
             }
-            if let Some(cwd) = &self.cwd {
-                rules.push(constant(
+            match &self.cwd {
+                Some(cwd) => rules.push(constant(
                     &format!("{environment}#initial-cwd"),
                     format!("some({})", wave_string(cwd)),
-                ));
+                )),
+                None if fixed => rules.push(constant(
+                    &format!("{environment}#initial-cwd"),
+                    "none".into(),
+                )),
+                None => {}
             }
         }
-        if let Some((seconds, nanoseconds)) = self.clock_fixed {
-            let wall = "wasi:clocks/wall-clock";
+        let wall = "wasi:clocks/wall-clock";
+        let monotonic = "wasi:clocks/monotonic-clock";
+        let clock = self
+            .clock_fixed
+            .or_else(|| (denied(wall) || denied(monotonic)).then_some((0, 0)));
+        if let Some((seconds, nanoseconds)) = clock {
             if imported(wall) {
                 rules.push(constant(
                     &format!("{wall}#now"),
@@ -75,15 +100,78 @@ impl Wasi {
                     "{seconds: 0, nanoseconds: 1}".to_owned(),
                 ));
             }
-            let monotonic = "wasi:clocks/monotonic-clock";
             if imported(monotonic) {
-                // Subscribing needs pollables of weld's own: it traps.
-                rules.push(rule(monotonic, Action::Trap));
-                rules.push(constant(&format!("{monotonic}#now"), "0".to_owned()));
+                rules.push(rule(monotonic, Action::VirtualTime));
                 rules.push(constant(&format!("{monotonic}#resolution"), "1".to_owned()));
             }
         }
-        if self.deny_fs {
+        for (stream, interface, function, terminal) in [
+            (
+                self.stdin,
+                "wasi:cli/stdin",
+                "get-stdin",
+                "wasi:cli/terminal-stdin#get-terminal-stdin",
+            ),
+            (
+                self.stdout,
+                "wasi:cli/stdout",
+                "get-stdout",
+                "wasi:cli/terminal-stdout#get-terminal-stdout",
+            ),
+            (
+                self.stderr,
+                "wasi:cli/stderr",
+                "get-stderr",
+                "wasi:cli/terminal-stderr#get-terminal-stderr",
+            ),
+        ] {
+            let stream = stream.or_else(|| denied(interface).then_some(Object::Failing));
+            if let Some(stream) = stream.filter(|_| imported(interface)) {
+                rules.push(rule(
+                    &format!("{interface}#{function}"),
+                    Action::Object(stream),
+                ));
+                // weld's streams are no terminal.
+                if imported(terminal.split_once('#').map_or(terminal, |(i, _)| i)) {
+                    rules.push(constant(terminal, "none".to_owned()));
+                }
+            }
+        }
+        let seed = self.random_seed.or_else(|| {
+            [
+                "wasi:random/random",
+                "wasi:random/insecure",
+                "wasi:random/insecure-seed",
+            ]
+            .iter()
+            .any(|i| denied(i))
+            .then_some(0)
+        });
+        if let Some(seed) = seed {
+            for (interface, functions) in [
+                ("wasi:random/random", ["get-random-bytes", "get-random-u64"]),
+                (
+                    "wasi:random/insecure",
+                    ["get-insecure-random-bytes", "get-insecure-random-u64"],
+                ),
+            ] {
+                if imported(interface) {
+                    for function in functions {
+                        rules.push(rule(
+                            &format!("{interface}#{function}"),
+                            Action::Random(seed),
+                        ));
+                    }
+                }
+            }
+            if imported("wasi:random/insecure-seed") {
+                rules.push(constant(
+                    "wasi:random/insecure-seed#insecure-seed",
+                    format!("({seed}, {})", !seed),
+                ));
+            }
+        }
+        if self.deny_fs || denied("wasi:filesystem/types") || denied("wasi:filesystem/preopens") {
             if imported("wasi:filesystem/preopens") {
                 rules.push(constant(
                     "wasi:filesystem/preopens#get-directories",
@@ -99,7 +187,7 @@ impl Wasi {
                 ));
             }
         }
-        if self.deny_net {
+        if self.deny_net || denied("wasi:sockets/network") || denied("wasi:http/outgoing-handler") {
             for (interface, case) in [
                 ("wasi:sockets/*", "access-denied"),
                 ("wasi:http/outgoing-handler", "HTTP-request-denied"),
