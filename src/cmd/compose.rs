@@ -1,6 +1,8 @@
+use crate::cmd::virt::PolicyFlags;
 use crate::flags::ComposeOutput;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Compose components as a TOML manifest describes.
 ///
@@ -18,6 +20,10 @@ use std::path::PathBuf;
 /// Without [instances], each component has one instance of its own name.
 /// Without [exports], the result exports what the one instance no other
 /// imports from exports. Imports left unwired become the result's, merged.
+/// A [virtualize] section applies `weld virt`'s policy to the result: its
+/// keys are the flags' names (`deny-all = true`, `stdout = "allow"`,
+/// `args = [...]`, `env = { NAME = "value" }`, `const = { "IFACE#FUNC" =
+/// "VALUE" }`...).
 #[derive(clap::Args)]
 pub struct Args {
     /// The manifest, such as `weld.toml`.
@@ -29,10 +35,31 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<()> {
         let context = || format!("failed to compose `{}`", self.manifest.display());
-        let composed = weld_link::Manifest::load(&self.manifest)
-            .and_then(|manifest| manifest.compose(self.output.dry_run))
+        let manifest = weld_link::Manifest::load(&self.manifest).with_context(context)?;
+        let composed = manifest
+            .compose(self.output.dry_run)
             .with_context(context)?;
-        // Validation ends while the result is written.
-        self.output.write(composed).with_context(context)
+        let Some(section) = manifest
+            .virtualize()
+            .filter(|_| composed.component.is_some())
+        else {
+            // Validation ends while the result is written.
+            return self.output.write(composed).with_context(context);
+        };
+        let component = composed.component.expect("checked above");
+        let policy = PolicyFlags::from_manifest(section)
+            .and_then(|flags| flags.policy())
+            .with_context(context)?;
+        let bytes = Arc::new(component.finish().with_context(context)?);
+        let virtualized =
+            weld_virt::virtualize(&self.manifest, &bytes, &policy).with_context(|| {
+                format!(
+                    "failed to apply the [virtualize] section of `{}`",
+                    self.manifest.display()
+                )
+            })?;
+        self.output
+            .write(virtualized.composed)
+            .with_context(context)
     }
 }

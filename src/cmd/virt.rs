@@ -14,9 +14,9 @@ use weld_virt::{Action, Object, Policy, Rule};
 /// trap) or traps (`--trap`). An interface is named in full, without its
 /// version, by its last part, or by a glob (`wasi:sockets/*`); a function
 /// as `IFACE#FUNC`. The WASI presets (`--env`, `--clock-fixed`, `--deny-fs`,
-/// `--deny-net`) come first; other rules override them, later ones earlier
-/// ones. Functions of a virtualised interface that no rule covers trap.
-/// The result imports only what is left.
+/// `--stdout` ...) come first; other rules override them, later ones
+/// earlier ones. Functions of a virtualised interface that no rule covers
+/// go to the host's own. The result imports only what is left.
 #[derive(clap::Args)]
 pub struct Args {
     /// The component to virtualise.
@@ -24,6 +24,17 @@ pub struct Args {
     /// Where to write the virtualised component.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+    #[command(flatten)]
+    policy: PolicyFlags,
+    /// Write JSON saying what became of each import.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+/// The policy, as flags here and as a `[virtualize]` section in a
+/// `weld compose` manifest.
+#[derive(clap::Args, Default)]
+pub struct PolicyFlags {
     /// Make a function return a value, written in WAVE.
     #[arg(long = "const", value_name = "IFACE#FUNC=VALUE")]
     constants: Vec<String>,
@@ -52,7 +63,7 @@ pub struct Args {
     /// A fixed initial working directory.
     #[arg(long, value_name = "DIR")]
     cwd: Option<String>,
-    /// Freeze the wall clock at this time; the monotonic clock reads 0.
+    /// Freeze the wall clock at this time; the monotonic clock is weld's.
     #[arg(long, value_name = "RFC3339")]
     clock_fixed: Option<String>,
     /// Deny the filesystem: no preopened directories, every call fails.
@@ -75,16 +86,13 @@ pub struct Args {
     /// Stderr, as stdout.
     #[arg(long, value_enum, value_name = "allow|ignore|deny")]
     stderr: Option<Output>,
-    /// Write JSON saying what became of each import.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
 }
 
 impl Args {
     pub fn run(self) -> Result<()> {
         let context = || format!("failed to virtualise `{}`", self.input.display());
         let bytes = Arc::new(io::read_wasm(&self.input)?);
-        let policy = self.policy().with_context(context)?;
+        let policy = self.policy.policy().with_context(context)?;
         let virtualized = weld_virt::virtualize(&io::input_name(&self.input), &bytes, &policy)
             .with_context(context)?;
         let component = virtualized
@@ -98,8 +106,35 @@ impl Args {
         }
         Ok(())
     }
+}
 
-    fn policy(&self) -> Result<Policy> {
+impl PolicyFlags {
+    /// The flags a manifest's `[virtualize]` section stands for.
+    pub fn from_manifest(section: &weld_link::Virtualize) -> Result<PolicyFlags> {
+        let pairs = |map: &std::collections::BTreeMap<String, String>| {
+            map.iter().map(|(k, v)| format!("{k}={v}")).collect()
+        };
+        Ok(PolicyFlags {
+            constants: pairs(&section.constants),
+            deny: section.deny.clone(),
+            deny_error: pairs(&section.deny_error),
+            trap: section.trap.clone(),
+            deny_all: section.deny_all,
+            allow: section.allow.clone(),
+            env: pairs(&section.env),
+            args: section.args.clone(),
+            cwd: section.cwd.clone(),
+            clock_fixed: section.clock_fixed.clone(),
+            deny_fs: section.deny_fs,
+            deny_net: section.deny_net,
+            random_seed: section.random_seed,
+            stdin: choice(&section.stdin, "stdin", "allow, empty or deny")?,
+            stdout: choice(&section.stdout, "stdout", "allow, ignore or deny")?,
+            stderr: choice(&section.stderr, "stderr", "allow, ignore or deny")?,
+        })
+    }
+
+    pub fn policy(&self) -> Result<Policy> {
         let wasi = Wasi {
             env: self
                 .env
@@ -199,6 +234,22 @@ impl Output {
             Output::Deny => Some(Object::Failing),
         }
     }
+}
+
+/// A `[virtualize]` setting such as `stdout = "deny"`.
+fn choice<T: clap::ValueEnum>(
+    value: &Option<String>,
+    key: &str,
+    expected: &str,
+) -> Result<Option<T>> {
+    value
+        .as_deref()
+        .map(|v| {
+            T::from_str(v, true).map_err(|_| {
+                anyhow::anyhow!("invalid [virtualize] {key} `{v}`: expected {expected}")
+            })
+        })
+        .transpose()
 }
 
 fn rule(target: &str, action: Action) -> Rule {

@@ -14,7 +14,7 @@ mod structure;
 mod unshare;
 
 pub use composition::{Components, Export, Instance, Link, Plan, Shared, Validating};
-pub use manifest::Manifest;
+pub use manifest::{Manifest, Virtualize};
 pub use picture::{Format, Picture};
 pub use plug::{Composed, Plug, plug};
 

@@ -42,8 +42,42 @@ struct File {
     exports: Option<Table<Source>>,
     /// Copy the components into the result (the default), or import them.
     embed_components: Option<bool>,
-    /// Filled by the virtualiser; refused until weld has one.
-    virtualize: Option<Spanned<toml::Value>>,
+    /// The policy `weld virt` applies to the result.
+    virtualize: Option<Virtualize>,
+}
+
+/// A manifest's `[virtualize]` section: `weld virt`'s flags, as keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Virtualize {
+    /// `"IFACE#FUNC" = "VALUE"` (WAVE).
+    #[serde(default, rename = "const")]
+    pub constants: BTreeMap<String, String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// `"IFACE#FUNC" = "CASE"`.
+    #[serde(default)]
+    pub deny_error: BTreeMap<String, String>,
+    #[serde(default)]
+    pub trap: Vec<String>,
+    #[serde(default)]
+    pub deny_all: bool,
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub cwd: Option<String>,
+    pub clock_fixed: Option<String>,
+    pub random_seed: Option<u64>,
+    pub stdin: Option<String>,
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+    #[serde(default)]
+    pub deny_fs: bool,
+    #[serde(default)]
+    pub deny_net: bool,
 }
 
 #[derive(Deserialize)]
@@ -100,12 +134,6 @@ impl Manifest {
         };
         let file: File = toml::from_str(&text.text)
             .map_err(|e| text.error(e.span().unwrap_or(0..0), e.message().trim_end().to_owned()))?;
-        if let Some(virtualize) = &file.virtualize {
-            return Err(text.error(
-                virtualize.span(),
-                "[virtualize] needs the virtualiser (`weld virt`), which this weld does not have yet".into(),
-            ));
-        }
         let base = path.parent().unwrap_or(Path::new(""));
         let mut components = Vec::new();
         for (name, file) in file.components.get_ref() {
@@ -131,6 +159,11 @@ impl Manifest {
 
     fn error(&self, span: Range<usize>, message: String) -> Error {
         self.text.error(span, message)
+    }
+
+    /// The policy to apply to the result, if any.
+    pub fn virtualize(&self) -> Option<&Virtualize> {
+        self.file.virtualize.as_ref()
     }
     /// The instances listed, then one for each component they leave
     /// without one, named like it: (name, component, entry).
