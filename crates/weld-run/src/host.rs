@@ -112,7 +112,10 @@ impl Capabilities {
                 })?;
         }
         if self.inherit_network {
+            // wasmtime-wasi allows no TCP, UDP or name lookups by default.
             builder.inherit_network();
+            builder.allow_tcp(true);
+            builder.allow_udp(true);
             builder.allow_ip_name_lookup(true);
         }
         match &self.stdio {
