@@ -110,6 +110,49 @@ peak() {
   hyperfine --style none --warmup 1 --runs 10 --export-markdown "$work/chain.md" "${chain[@]}" >/dev/null
   cat "$work/chain.md"
   echo
+  echo "## \`virt\`: size and call cost"
+  echo
+  echo "Sizes of components before and after \`weld virt\`:"
+  echo
+  "$weld" virt "$work/probe.wasm" -o "$work/probe-env.wasm" --env A=b
+  "$weld" virt "$work/probe.wasm" -o "$work/probe-deny-all.wasm" --deny-all
+  "$weld" compose fixtures/weld.toml -o "$work/image-app.wasm"
+  "$weld" virt "$work/image-app.wasm" -o "$work/image-app-sandboxed.wasm" --deny-all \
+    --stdout allow --allow 'wasi:filesystem/*' --arg app --arg /images/63x17.ppm
+  echo "| Component | Bytes | Added by weld virt |"
+  echo "|:---|---:|---:|"
+  # NAME, the virtualised component, the original.
+  row() {
+    local after before
+    after=$(stat -c %s "$work/$2.wasm") before=$(stat -c %s "$work/$3.wasm")
+    echo "| $1 | $after | $((after - before)) |"
+  }
+  row "C probe, \`--env A=b\`" probe-env probe
+  row "C probe, \`--deny-all\`" probe-deny-all probe
+  row "Python image app, \`--deny-all --stdout allow ...\`" image-app-sandboxed image-app
+  echo
+  echo "A call to \`wasi:cli/environment#get-environment\` (one variable), from the"
+  echo "host (wasmtime-wasi) and from weld's virtual layer (\`--env A=b\`): a"
+  echo "component calls it n times in one \`weld invoke\`; the cost of a call is the"
+  echo "difference between n = 100000 and n = 0, divided by n."
+  echo
+  "$weld" new benches/virt/env-loop.wat --wit benches/virt --world env-loop -o "$work/env-loop.wasm"
+  "$weld" virt "$work/env-loop.wasm" -o "$work/env-loop-virtual.wasm" --env A=b
+  hyperfine -N --style none --warmup 3 --runs 20 --export-json "$work/env.json" \
+    -n "host, n=0" "$weld invoke --env A=b $work/env-loop.wasm call-env(0)" \
+    -n "host, n=100000" "$weld invoke --env A=b $work/env-loop.wasm call-env(100000)" \
+    -n "virtual, n=0" "$weld invoke $work/env-loop-virtual.wasm call-env(0)" \
+    -n "virtual, n=100000" "$weld invoke $work/env-loop-virtual.wasm call-env(100000)" >/dev/null
+  python3 - "$work/env.json" <<'PY'
+import json, sys
+runs = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+print("| get-environment from | ns per call |")
+print("|:---|---:|")
+for side in ["host", "virtual"]:
+    per_call = (runs[f"{side}, n=100000"] - runs[f"{side}, n=0"]) / 100000 * 1e9
+    print(f"| {side} | {per_call:.0f} |")
+PY
+  echo
   echo "## In process (\`cargo bench --bench runner\`)"
   echo
   cargo bench --quiet --bench runner 2>/dev/null
