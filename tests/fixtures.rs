@@ -344,9 +344,11 @@ fn the_virtualised_python_app_prints_the_expected_pgm() {
 }
 
 /// Every fixture app, composed with the C processor and virtualised with
-/// `--deny-all`, its arguments fixed, stdout and the filesystem allowed,
-/// still prints the expected image: the runtimes' start-up (environment,
-/// clocks, random numbers, stdin and stderr) is served by weld's layer.
+/// `--deny-all` (stdout allowed, the images mounted, its arguments fixed,
+/// a frozen clock and seeded random numbers), runs with no host
+/// capability at all and prints the expected image: the runtimes' start-up
+/// (environment, clocks, random numbers, stdin, stderr) and their reading
+/// of the image are served by weld's layer.
 #[test]
 fn every_app_runs_under_deny_all() {
     let dir = tempfile::tempdir().unwrap();
@@ -366,15 +368,24 @@ fn every_app_runs_under_deny_all() {
             "--deny-all",
             "--stdout",
             "allow",
-            "--allow",
-            "wasi:filesystem/*",
+            "--mount",
+            "/images=fixtures/images",
             "--arg",
             "app",
             "--arg",
             "/images/63x17.ppm",
+            "--clock-fixed",
+            "2024-01-01T00:00:00Z",
+            "--random-seed",
+            "7",
         ]);
-        let dirs = ["run", "--dir", "fixtures/images::/images:ro"];
-        let args = [&dirs, run_flags(app), &[virtualised.to_str().unwrap()]].concat();
+        // Not even the images are granted: they are inside the component.
+        let args = [
+            &["run"][..],
+            run_flags(app),
+            &[virtualised.to_str().unwrap()],
+        ]
+        .concat();
         let output = weld(&args);
         assert!(
             output.status.success(),

@@ -47,7 +47,8 @@ impl Args {
             return self.output.write(composed).with_context(context);
         };
         let component = composed.component.expect("checked above");
-        let policy = PolicyFlags::from_manifest(section)
+        let base = self.manifest.parent().unwrap_or(std::path::Path::new(""));
+        let policy = PolicyFlags::from_manifest(section, base)
             .and_then(|flags| flags.policy())
             .with_context(context)?;
         let bytes = Arc::new(component.finish().with_context(context)?);

@@ -1,6 +1,6 @@
 use crate::io;
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_virt::presets::{Wasi, parse_rfc3339};
 use weld_virt::{Action, Object, Policy, Rule};
@@ -72,6 +72,11 @@ pub struct PolicyFlags {
     /// Deny sockets and outgoing HTTP.
     #[arg(long)]
     deny_net: bool,
+    /// Embed a host directory, read-only, where the guest finds it: its
+    /// files are read now and become part of the component. The mounts are
+    /// then the only directories the guest sees.
+    #[arg(long = "mount", value_name = "GUEST=HOSTDIR")]
+    mounts: Vec<String>,
     /// Random numbers from a deterministic generator seeded with N: the
     /// same on every run, different on every call.
     #[arg(long, value_name = "N")]
@@ -109,8 +114,9 @@ impl Args {
 }
 
 impl PolicyFlags {
-    /// The flags a manifest's `[virtualize]` section stands for.
-    pub fn from_manifest(section: &weld_link::Virtualize) -> Result<PolicyFlags> {
+    /// The flags a manifest's `[virtualize]` section stands for; its
+    /// mounts' host directories are relative to `base`, the manifest's.
+    pub fn from_manifest(section: &weld_link::Virtualize, base: &Path) -> Result<PolicyFlags> {
         let pairs = |map: &std::collections::BTreeMap<String, String>| {
             map.iter().map(|(k, v)| format!("{k}={v}")).collect()
         };
@@ -128,6 +134,11 @@ impl PolicyFlags {
             deny_fs: section.deny_fs,
             deny_net: section.deny_net,
             random_seed: section.random_seed,
+            mounts: section
+                .mount
+                .iter()
+                .map(|(guest, host)| format!("{guest}={}", base.join(host).display()))
+                .collect(),
             stdin: choice(&section.stdin, "stdin", "allow, empty or deny")?,
             stdout: choice(&section.stdout, "stdout", "allow, ignore or deny")?,
             stderr: choice(&section.stderr, "stderr", "allow, ignore or deny")?,
@@ -156,6 +167,14 @@ impl PolicyFlags {
             deny_fs: self.deny_fs,
             deny_net: self.deny_net,
             random_seed: self.random_seed,
+            mounts: self
+                .mounts
+                .iter()
+                .map(|arg| {
+                    let (guest, host) = split_value(arg, "--mount", "GUEST=HOSTDIR")?;
+                    Ok((guest.to_owned(), PathBuf::from(host)))
+                })
+                .collect::<Result<_>>()?,
             stdin: self.stdin.and_then(Input::object),
             stdout: self.stdout.and_then(Output::object),
             stderr: self.stderr.and_then(Output::object),
@@ -259,10 +278,15 @@ fn rule(target: &str, action: Action) -> Rule {
     }
 }
 
-/// `IFACE#FUNC=VALUE` into the target and the value.
+/// `IFACE#FUNC=VALUE` (or `GUEST=HOSTDIR`) into its two sides.
 fn split_value<'a>(arg: &'a str, flag: &str, form: &str) -> Result<(&'a str, &'a str)> {
+    let function = form.starts_with("IFACE#");
     match arg.split_once('=') {
-        Some((target, value)) if target.contains('#') && !value.is_empty() => Ok((target, value)),
+        Some((left, right))
+            if !left.is_empty() && !right.is_empty() && (!function || left.contains('#')) =>
+        {
+            Ok((left, right))
+        }
         _ => bail!("invalid {flag} `{arg}`: expected {form}"),
     }
 }

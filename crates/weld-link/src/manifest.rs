@@ -78,6 +78,9 @@ pub struct Virtualize {
     pub deny_fs: bool,
     #[serde(default)]
     pub deny_net: bool,
+    /// `"GUEST" = "HOSTDIR"`.
+    #[serde(default)]
+    pub mount: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]

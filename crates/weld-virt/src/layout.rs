@@ -26,7 +26,7 @@ impl Data {
         start as u32
     }
 
-    fn put(&mut self, address: u32, bytes: &[u8]) {
+    pub fn put(&mut self, address: u32, bytes: &[u8]) {
         let at = (address - BASE) as usize;
         self.bytes[at..at + bytes.len()].copy_from_slice(bytes);
     }
@@ -321,6 +321,47 @@ impl<'a> Layout<'a> {
             self.discriminant(data, tag, case, address + offset);
         }
         address
+    }
+
+    /// A value written in WAVE, laid out in fresh static data; its address.
+    pub fn place_wave(&self, data: &mut Data, ty: &Type, wave: &str) -> Result<u32, String> {
+        let wave_type = match ty {
+            Type::Id(id) => wasm_wave::value::resolve_wit_type(self.resolve, *id),
+            _ => return Err("not a named type".into()),
+        }
+        .map_err(|e| e.to_string())?;
+        let value: Value = wasm_wave::from_str(&wave_type, wave).map_err(|e| e.to_string())?;
+        self.place(data, ty, &value)
+    }
+
+    /// The offset of a `result`'s payload.
+    pub fn result_payload_offset(&self, ty: &Type) -> u32 {
+        match self.definition(ty) {
+            Some(TypeDefKind::Result(result)) => self
+                .sizes
+                .payload_offset(Int::U8, [result.ok.as_ref(), result.err.as_ref()])
+                .size_wasm32() as u32,
+            _ => 0,
+        }
+    }
+
+    /// The offsets of the fields of a tuple or record type.
+    pub fn field_offsets(&self, ty: &Type) -> Vec<u32> {
+        let types: Vec<&Type> = match self.definition(ty) {
+            Some(TypeDefKind::Tuple(tuple)) => tuple.types.iter().collect(),
+            Some(TypeDefKind::Record(record)) => record.fields.iter().map(|f| &f.ty).collect(),
+            _ => Vec::new(),
+        };
+        self.sizes
+            .field_offsets(types)
+            .into_iter()
+            .map(|(offset, _)| offset.size_wasm32() as u32)
+            .collect()
+    }
+
+    /// What a named type is, through aliases.
+    pub fn kind(&self, ty: &Type) -> Option<&TypeDefKind> {
+        self.definition(ty)
     }
 
     /// `ok` of a `result` type in fresh static data, with `value` as its

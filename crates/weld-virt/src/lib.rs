@@ -9,6 +9,7 @@
 
 mod layout;
 mod module;
+mod mount;
 mod policy;
 pub mod presets;
 mod wasi_io;
@@ -61,6 +62,12 @@ pub enum Error {
         function: String,
         case: String,
         cases: String,
+    },
+    #[error("cannot mount `{path}`")]
+    Mount {
+        path: PathBuf,
+        #[source]
+        source: BoxError,
     },
     #[error("failed to build the virtual component")]
     Build(#[source] BoxError),
@@ -158,7 +165,7 @@ pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtua
         .select_world(&[package], Some("virtual"))
         .map_err(|e| Error::Build(format!("{e:#}").into()))?;
 
-    let component = build(&resolve, virtual_world, &decisions)?;
+    let component = build(&resolve, virtual_world, &decisions, &policy.wasi.mounts)?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),
         bytes: Arc::new(component),
@@ -225,23 +232,23 @@ fn build(
     resolve: &Resolve,
     world_id: wit_parser::WorldId,
     decisions: &[Decision],
+    mounts: &[(String, PathBuf)],
 ) -> Result<Vec<u8>, Error> {
     let layout = Layout::new(resolve);
     let mut data = Data::default();
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
     let world = &resolve.worlds[world_id];
 
-    // The resources of the interfaces the component passes calls on for
-    // (it imports those too): handles of its own wrap the host's.
+    // The resources of the interfaces the component replaces are its own:
+    // handles of weld's objects, or (for the interfaces it passes calls on
+    // for, which it imports too) wrapping the host's.
     let mut owned: Vec<wit_parser::TypeId> = Vec::new();
     let mut resources = Vec::new();
     for (key, item) in &world.exports {
         let WorldItem::Interface { id, .. } = item else {
             continue;
         };
-        if !world.imports.contains_key(key) {
-            continue;
-        }
+        let imported = world.imports.contains_key(key);
         for ty in resolve.interfaces[*id].types.values() {
             if resolve.types[*ty].kind != wit_parser::TypeDefKind::Resource {
                 continue;
@@ -265,22 +272,35 @@ fn build(
             owned.push(*ty);
             resources.push(module::Resource {
                 new: intrinsic(ResourceIntrinsic::ExportedNew, vec![WasmType::I32]),
-                drop: intrinsic(ResourceIntrinsic::ImportedDrop, Vec::new()),
-                dtor: resolve.wasm_export_name(
-                    mangling,
-                    WasmExport::ResourceDtor {
-                        interface: key,
-                        resource: *ty,
-                    },
-                ),
+                drop: imported.then(|| {
+                    let dtor = resolve.wasm_export_name(
+                        mangling,
+                        WasmExport::ResourceDtor {
+                            interface: key,
+                            resource: *ty,
+                        },
+                    );
+                    (intrinsic(ResourceIntrinsic::ImportedDrop, Vec::new()), dtor)
+                }),
             });
         }
     }
     let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
-    // Whether weld's own wasi:io objects are in use.
-    let objects = decisions
-        .iter()
-        .any(|d| matches!(d.action, Resolved::Object(_) | Resolved::VirtualTime));
+    // Whether weld's own objects are in use.
+    let objects = decisions.iter().any(Decision::makes_objects);
+    let tree = match decisions.iter().any(|d| d.action == Resolved::Mounts) {
+        true => Some(
+            mount::Tree::read(mounts).map_err(|(path, source)| Error::Mount {
+                path,
+                source: source.into(),
+            })?,
+        ),
+        false => None,
+    };
+    let tables = match &tree {
+        Some(tree) => Some(lay_out_tree(&layout, &mut data, resolve, world, tree)?),
+        None => None,
+    };
 
     let mut exports = Vec::new();
     for (key, item) in &world.exports {
@@ -319,6 +339,9 @@ fn build(
                         }
                         _ => Body::Trap,
                     }
+                }
+                Some(Resolved::Mounts) => {
+                    mounted_directories(&layout, &mut data, func, tree.as_ref(), &owned, resolve)?
                 }
                 Some(Resolved::Object(rep)) => {
                     let resource = func
@@ -386,7 +409,10 @@ fn build(
                 _ => Body::Trap,
             };
             let body = if objects {
-                on_objects(&layout, &mut data, resolve, &interface, func, &owned, body)?
+                let mounted = tree.is_some();
+                on_objects(
+                    &layout, &mut data, resolve, &interface, func, &owned, mounted, body,
+                )?
             } else {
                 body
             };
@@ -408,6 +434,7 @@ fn build(
         &data,
         &exports,
         &resources,
+        tables,
         &resolve.wasm_export_name(mangling, WasmExport::Memory),
         &resolve.wasm_export_name(mangling, WasmExport::Realloc),
     );
@@ -426,6 +453,7 @@ fn build(
 
 /// `body`, for a function that may be called on weld's own objects: what
 /// it does on them, else `body`; and `poll`, for which they are ready.
+#[allow(clippy::too_many_arguments)]
 fn on_objects(
     layout: &Layout<'_>,
     data: &mut Data,
@@ -433,6 +461,7 @@ fn on_objects(
     interface: &str,
     func: &Function,
     owned: &[wit_parser::TypeId],
+    mounted: bool,
     body: Body,
 ) -> Result<Body, Error> {
     use wit_parser::{Handle, Type, TypeDefKind};
@@ -519,16 +548,27 @@ fn on_objects(
         };
         objects.push((rep, body));
     }
-    // What a denial does, on any other of weld's objects.
-    let other = match policy::denial(resolve, func, None) {
-        Some(Ok(case)) => error(layout, data, func, case),
-        _ => match func.result {
-            Some(ty) => layout
-                .place_empty(data, &ty, "none")
-                .map_or(Body::Trap, |address| {
-                    Body::Return(Flat::I32(address as i32))
-                }),
-            None => Body::Trap,
+    // What a mounted tree's descriptors and streams do, or a denial does,
+    // on any other of weld's objects.
+    let tree_op = match mounted {
+        true => mount_op(layout, data, interface, func, &find),
+        false => None,
+    };
+    let other = match tree_op
+        .map(Ok)
+        .unwrap_or_else(|| Err(policy::denial(resolve, func, None)))
+    {
+        Ok(body) => body,
+        Err(denial) => match denial {
+            Some(Ok(case)) => error(layout, data, func, case),
+            _ => match func.result {
+                Some(ty) => layout
+                    .place_empty(data, &ty, "none")
+                    .map_or(Body::Trap, |address| {
+                        Body::Return(Flat::I32(address as i32))
+                    }),
+                None => Body::Trap,
+            },
         },
     };
     Ok(Body::Dispatch {
@@ -536,6 +576,178 @@ fn on_objects(
         other: Box::new(other),
         host: Box::new(body),
     })
+}
+
+/// Lays the mounted tree out in static data, with the results its
+/// operations return, precomputed.
+fn lay_out_tree(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    world: &wit_parser::World,
+    tree: &mount::Tree,
+) -> Result<module::MountTables, Error> {
+    let result_of = |name: &str| {
+        world.exports.values().find_map(|item| match item {
+            WorldItem::Interface { id, .. } => resolve.interfaces[*id]
+                .functions
+                .get(name)
+                .and_then(|f| f.result),
+            _ => None,
+        })
+    };
+    let results = mount::Results {
+        stat: result_of("[method]descriptor.stat")
+            .or_else(|| result_of("[method]descriptor.stat-at")),
+        get_type: result_of("[method]descriptor.get-type"),
+        hash: result_of("[method]descriptor.metadata-hash")
+            .or_else(|| result_of("[method]descriptor.metadata-hash-at")),
+        entry: result_of("[method]directory-entry-stream.read-directory-entry"),
+    };
+    let table = tree
+        .lay_out(layout, data, &results)
+        .map_err(|e| Error::Build(e.into()))?;
+    let parents_list = tree.parents();
+    let parents = data.alloc(parents_list.len() * 4, 4);
+    for (i, parent) in parents_list.iter().enumerate() {
+        data.put(parents + i as u32 * 4, &parent.to_le_bytes());
+    }
+    let slots = data.alloc(mount::SLOTS as usize * 16, 8);
+    Ok(module::MountTables {
+        table,
+        parents,
+        slots,
+    })
+}
+
+/// `get-directories`: the mounts, each a new descriptor of weld's.
+fn mounted_directories(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    func: &Function,
+    tree: Option<&mount::Tree>,
+    owned: &[wit_parser::TypeId],
+    resolve: &Resolve,
+) -> Result<Body, Error> {
+    let descriptor = owned
+        .iter()
+        .position(|r| resolve.types[*r].name.as_deref() == Some("descriptor"));
+    let (Some(tree), Some(descriptor), Some(_)) = (tree, descriptor, func.result) else {
+        return Err(Error::Build("no descriptors to mount with".into()));
+    };
+    // list<tuple<own<descriptor>, string>>: the list's pointer and length,
+    // then its elements.
+    let address = data.alloc(8, 4);
+    let elements = data.alloc(tree.roots.len() * 12, 4);
+    data.put(address, &elements.to_le_bytes());
+    data.put(address + 4, &(tree.roots.len() as u32).to_le_bytes());
+    let mut handles = Vec::new();
+    for (i, (node, guest)) in tree.roots.iter().enumerate() {
+        let element = elements + i as u32 * 12;
+        let name = data.alloc(guest.len(), 1);
+        data.put(name, guest.as_bytes());
+        data.put(element + 4, &name.to_le_bytes());
+        data.put(element + 8, &(guest.len() as u32).to_le_bytes());
+        handles.push((element - address, descriptor, -(mount::BASE + *node as i32)));
+    }
+    let _ = layout;
+    Ok(Body::Template { address, handles })
+}
+
+/// What a function does on the mounted tree's descriptors and streams.
+fn mount_op(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    interface: &str,
+    func: &Function,
+    find: &dyn Fn(&str) -> Option<usize>,
+) -> Option<Body> {
+    use mount::Op;
+    let ty = func.result?;
+    let payload = layout.result_payload_offset(&ty);
+    let mut err = |case: &str| {
+        let index = layout.error_case(&ty, case);
+        layout.place_err(data, &ty, index)
+    };
+    let (resource, method) = func.name.strip_prefix("[method]")?.split_once('.')?;
+    let op = match (weld_wit::names::unversioned(interface), resource, method) {
+        ("wasi:filesystem/types", "descriptor", "open-at") => Op::OpenAt {
+            resource: find("descriptor")?,
+            payload,
+            not_found: err("no-entry"),
+            read_only: err("read-only"),
+            not_directory: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat-at") => Op::At {
+            field: mount::STAT,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "metadata-hash-at") => Op::At {
+            field: mount::HASH,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat") => Op::Precomputed { field: mount::STAT },
+        ("wasi:filesystem/types", "descriptor", "get-type") => {
+            Op::Precomputed { field: mount::TYPE }
+        }
+        ("wasi:filesystem/types", "descriptor", "metadata-hash") => {
+            Op::Precomputed { field: mount::HASH }
+        }
+        ("wasi:filesystem/types", "descriptor", "read-via-stream") => Op::OpenStream {
+            resource: find("input-stream")?,
+            payload,
+            directory: false,
+            wrong_kind: err("is-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read-directory") => Op::OpenStream {
+            resource: find("directory-entry-stream")?,
+            payload,
+            directory: true,
+            wrong_kind: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read") => {
+            let ok = match layout.kind(&ty) {
+                Some(wit_parser::TypeDefKind::Result(result)) => result.ok?,
+                _ => return None,
+            };
+            let fields = layout.field_offsets(&ok);
+            Op::Read {
+                size: layout.size_align(&ty).0 as u32,
+                payload,
+                list: *fields.first()?,
+                eof: *fields.get(1)?,
+                wrong_kind: err("is-directory"),
+            }
+        }
+        ("wasi:filesystem/types", "descriptor", "is-same-object") => Op::SameObject,
+        ("wasi:filesystem/types", "descriptor", "get-flags") => {
+            let address = layout.place_wave(data, &ty, "ok({read})").ok()?;
+            return Some(Body::Return(Flat::I32(address as i32)));
+        }
+        ("wasi:filesystem/types", "descriptor", "advise" | "sync" | "sync-data") => {
+            return Some(Body::Return(
+                Flat::I32(layout.place_ok(data, &ty, 0) as i32),
+            ));
+        }
+        ("wasi:filesystem/types", "descriptor", _) => {
+            return Some(Body::Return(Flat::I32(err("read-only") as i32)));
+        }
+        ("wasi:filesystem/types", "directory-entry-stream", "read-directory-entry") => {
+            Op::NextEntry {
+                end: layout.place_wave(data, &ty, "ok(none)").ok()?,
+            }
+        }
+        ("wasi:io/streams", "input-stream", "read" | "blocking-read") => Op::StreamRead {
+            payload,
+            closed: err("closed"),
+        },
+        ("wasi:io/streams", "input-stream", "skip" | "blocking-skip") => Op::StreamSkip {
+            payload,
+            closed: err("closed"),
+        },
+        _ => return None,
+    };
+    Some(Body::Mount(op))
 }
 
 /// Where the handle of `err(last-operation-failed(handle))` lies: the

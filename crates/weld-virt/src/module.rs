@@ -30,12 +30,20 @@ pub struct Import {
 /// A resource the component defines in place of the host's.
 #[derive(Debug, Clone)]
 pub struct Resource {
-    /// `[resource-new]`: a handle of its own for a host handle.
+    /// `[resource-new]`: a handle of its own for a host handle or one of
+    /// weld's objects.
     pub new: Import,
-    /// The host's `[resource-drop]`.
-    pub drop: Import,
-    /// The export name of the destructor.
-    pub dtor: String,
+    /// The host's `[resource-drop]`, and the export name of the destructor
+    /// that calls it, when its handles may wrap the host's.
+    pub drop: Option<(Import, String)>,
+}
+
+/// Where the static data of `--mount` lies.
+#[derive(Debug, Clone, Copy)]
+pub struct MountTables {
+    pub table: u32,
+    pub parents: u32,
+    pub slots: u32,
 }
 
 /// Where the host's handles to resources the component defines lie in a
@@ -144,6 +152,8 @@ pub enum Body {
         to: bool,
         then: Box<Body>,
     },
+    /// An operation on the mounted tree.
+    Mount(crate::mount::Op),
 }
 
 impl Body {
@@ -187,6 +197,7 @@ impl Body {
             Body::Poll { host } => 3 + host.locals(),
             // The length, the list and the counter.
             Body::Random { .. } => 3,
+            Body::Mount(_) => crate::mount::Op::LOCALS,
             _ => self
                 .parts()
                 .into_iter()
@@ -233,6 +244,7 @@ pub fn encode(
     data: &Data,
     exports: &[Export],
     resources: &[Resource],
+    mount: Option<MountTables>,
     memory: &str,
     realloc: &str,
 ) -> Vec<u8> {
@@ -256,9 +268,13 @@ pub fn encode(
         .iter()
         .map(|r| import(&r.new, &mut types))
         .collect();
-    let drops: Vec<u32> = resources
+    let drops: Vec<Option<(u32, &str)>> = resources
         .iter()
-        .map(|r| import(&r.drop, &mut types))
+        .map(|r| {
+            r.drop
+                .as_ref()
+                .map(|(drop, dtor)| (import(drop, &mut types), dtor.as_str()))
+        })
         .collect();
 
     let mut functions = FunctionSection::new();
@@ -304,6 +320,7 @@ pub fn encode(
             callee: callee.unwrap_or(u32::MAX),
             realloc: realloc_index,
             news: &news,
+            mount,
         };
         context.emit(&mut sink, &export.body, params);
         sink.end();
@@ -326,7 +343,7 @@ pub fn encode(
     // A destructor drops the host's handle the representation is; weld's
     // own objects (negative representations) hold nothing of the host's.
     let dtor_ty = types.of(&[WasmType::I32], &[]);
-    for (resource, drop) in resources.iter().zip(&drops) {
+    for (drop, dtor_name) in drops.iter().flatten() {
         let mut dtor = Function::new([]);
         dtor.instructions()
             .local_get(0)
@@ -338,7 +355,7 @@ pub fn encode(
             .end()
             .end();
         let index = define(dtor_ty, &dtor, &mut code);
-        export_section.export(&resource.dtor, ExportKind::Func, index);
+        export_section.export(dtor_name, ExportKind::Func, index);
     }
 
     let mut memories = MemorySection::new();
@@ -382,6 +399,15 @@ pub fn encode(
         },
         &ConstExpr::i64_const(1),
     );
+    // The next stream slot of the mounted tree.
+    globals.global(
+        GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i32_const(0),
+    );
     let mut data_section = DataSection::new();
     data_section.active(
         0,
@@ -420,6 +446,7 @@ struct Context<'a> {
     realloc: u32,
     /// The `[resource-new]` of each resource.
     news: &'a [u32],
+    mount: Option<MountTables>,
 }
 
 impl Context<'_> {
@@ -491,6 +518,18 @@ impl Context<'_> {
                 sink.end();
             }
             Body::Random { bytes: false, .. } => self.next_random(sink),
+            Body::Mount(op) => {
+                let tables = self.mount.expect("mount operations come with a tree");
+                let module = crate::mount::Module {
+                    table: tables.table,
+                    parents: tables.parents,
+                    slots: tables.slots,
+                    realloc: self.realloc,
+                    news: self.news,
+                    slot_counter: 3,
+                };
+                op.emit(&module, sink, local);
+            }
             Body::Now => {
                 sink.global_get(2);
             }
@@ -747,7 +786,7 @@ fn emit_fixes(
 
 /// Opens a loop over `i` from its value up to that of `end`, exclusive:
 /// `block loop (br_if 1 when i >= end)`. `close_loop` steps and closes it.
-fn open_loop(sink: &mut InstructionSink<'_>, i: u32, end: u32) {
+pub(crate) fn open_loop(sink: &mut InstructionSink<'_>, i: u32, end: u32) {
     sink.block(BlockType::Empty)
         .loop_(BlockType::Empty)
         .local_get(i)
@@ -757,7 +796,7 @@ fn open_loop(sink: &mut InstructionSink<'_>, i: u32, end: u32) {
 }
 
 /// `i += step`, then back to the start of the loop `open_loop` opened.
-fn close_loop(sink: &mut InstructionSink<'_>, i: u32, step: i32) {
+pub(crate) fn close_loop(sink: &mut InstructionSink<'_>, i: u32, step: i32) {
     sink.local_get(i)
         .i32_const(step)
         .i32_add()

@@ -28,6 +28,8 @@ pub enum Action {
     /// A monotonic clock of weld's own, which starts at 1 ns (Go's runtime
     /// refuses 0) and moves on by as much as the program waits, at once.
     VirtualTime,
+    /// `get-directories`: the mounted directories (`Wasi::mounts`).
+    Mounts,
 }
 
 /// weld's own `wasi:io` objects.
@@ -76,6 +78,8 @@ pub(crate) enum Resolved {
     Random(u64),
     /// A function of weld's monotonic clock.
     VirtualTime,
+    /// The mounted directories.
+    Mounts,
     /// Calls the host's own function.
     Forward,
 }
@@ -219,14 +223,15 @@ impl Policy {
             }
         }
 
-        // weld's own objects are resources of wasi:io, which the virtual
-        // component must then define.
-        if decisions
-            .iter()
-            .any(|d| matches!(d.action, Resolved::Object(_) | Resolved::VirtualTime))
-        {
+        // weld's own objects are resources of wasi:io (and, for mounts, of
+        // wasi:filesystem), which the virtual component must then define.
+        let mounts = decisions.iter().any(|d| d.action == Resolved::Mounts);
+        if decisions.iter().any(Decision::makes_objects) {
             for (name, id) in imports {
-                let own = wasi_io::INTERFACES.iter().any(|i| names_interface(name, i));
+                let own = wasi_io::INTERFACES
+                    .iter()
+                    .chain(mounts.then_some(&"wasi:filesystem/types"))
+                    .any(|i| names_interface(name, i));
                 if own && !replaced.contains(name) {
                     replaced.push(name.clone());
                     for func in resolve.interfaces[*id].functions.values() {
@@ -270,6 +275,16 @@ impl Policy {
             }
         }
         Ok((replaced, decisions))
+    }
+}
+
+impl Decision {
+    /// Whether the virtual component makes objects of its own for it.
+    pub(crate) fn makes_objects(&self) -> bool {
+        matches!(
+            self.action,
+            Resolved::Object(_) | Resolved::VirtualTime | Resolved::Mounts
+        )
     }
 }
 
@@ -333,6 +348,7 @@ fn resolve_action(
         }
         Action::Random(seed) => decision(Resolved::Random(*seed), "random"),
         Action::VirtualTime => decision(Resolved::VirtualTime, "virtual-time"),
+        Action::Mounts => decision(Resolved::Mounts, "mount"),
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
             Some(Ok(case)) => decision(Resolved::Err(case), "deny"),
             Some(Err(cases)) => {

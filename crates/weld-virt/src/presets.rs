@@ -7,6 +7,7 @@
 //! come before the user's own rules, which override them.
 
 use crate::{Action, Object, Rule};
+use std::path::PathBuf;
 
 /// The WASI presets asked for.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,8 @@ pub struct Wasi {
     pub deny_net: bool,
     /// A deterministic generator in place of the host's randomness.
     pub random_seed: Option<u64>,
+    /// Host directories embedded read-only, and where the guest finds them.
+    pub mounts: Vec<(String, PathBuf)>,
     /// weld's own streams in place of the host's stdin, stdout, stderr.
     pub stdin: Option<Object>,
     pub stdout: Option<Object>,
@@ -186,6 +189,13 @@ impl Wasi {
                     },
                 ));
             }
+        }
+        // After `--deny-fs`: the mounts are the only directories.
+        if !self.mounts.is_empty() && imported("wasi:filesystem/preopens") {
+            rules.push(rule(
+                "wasi:filesystem/preopens#get-directories",
+                Action::Mounts,
+            ));
         }
         if self.deny_net || denied("wasi:sockets/network") || denied("wasi:http/outgoing-handler") {
             for (interface, case) in [
