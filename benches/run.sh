@@ -153,6 +153,18 @@ for side in ["host", "virtual"]:
     print(f"| {side} | {per_call:.0f} |")
 PY
   echo
+  echo "Reading a 10 MiB file with the C probe, from a directory granted by the"
+  echo "host (\`--dir\`) and from one embedded by \`--mount\` (compiled code cached"
+  echo "for both):"
+  echo
+  mkdir -p "$work/files"
+  head -c 10485760 /dev/urandom > "$work/files/big.bin"
+  "$weld" virt "$work/probe.wasm" -o "$work/probe-mounted.wasm" --mount /files="$work/files"
+  hyperfine -N --style none --warmup 3 --runs 20 --export-markdown "$work/read.md" \
+    -n "host directory" "$weld run --dir $work/files::/files $work/probe.wasm read /files/big.bin" \
+    -n "mounted" "$weld run $work/probe-mounted.wasm read /files/big.bin" >/dev/null
+  cat "$work/read.md"
+  echo
   echo "## In process (\`cargo bench --bench runner\`)"
   echo
   cargo bench --quiet --bench runner 2>/dev/null
