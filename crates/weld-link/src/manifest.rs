@@ -21,7 +21,8 @@
 use crate::composition::{
     self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit,
 };
-use crate::plug::{find_cycle, fits, version_mismatch};
+use crate::plug::find_cycle;
+use weld_wit::names::{fits, version_mismatch};
 use crate::{Composed, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! `weld plug`: fill a socket's imports from the exports of plugs.
 
 use crate::Error;
+use weld_wit::names::{fits, version_mismatch};
 use crate::composition::{
     self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit, Validating,
 };
@@ -21,48 +22,6 @@ pub struct Plug {
 pub struct Composed {
     pub plan: Plan,
     pub component: Option<Validating>,
-}
-
-/// An interface name split into its unversioned part and its version.
-fn split_version(name: &str) -> (&str, Option<semver::Version>) {
-    let base = weld_wit::names::unversioned(name);
-    let version = name
-        .get(base.len() + 1..)
-        .and_then(|v| semver::Version::parse(v).ok());
-    (base, version)
-}
-
-/// Why an export cannot fill an import of the same interface, if it cannot.
-pub(crate) fn version_mismatch(import: &str, export: &str) -> Option<Option<&'static str>> {
-    let (import_base, import_version) = split_version(import);
-    let (export_base, export_version) = split_version(export);
-    if import_base != export_base {
-        return None;
-    }
-    Some(match (import_version, export_version) {
-        (None, None) => None,
-        (None, Some(_)) => Some("the import has no version"),
-        (Some(_), None) => Some("the export has no version"),
-        (Some(i), Some(e)) => {
-            if i.major != e.major {
-                Some("incompatible major version")
-            } else if i.major == 0 && i.minor != e.minor {
-                Some("incompatible 0.x minor version")
-            } else if i.major == 0 && i.minor == 0 && i.patch != e.patch {
-                Some("incompatible 0.0.x version")
-            } else if e < i {
-                Some("older than the import")
-            } else {
-                None
-            }
-        }
-    })
-}
-
-/// Whether `export` satisfies `import`: the same interface at a
-/// semver-compatible version no older than the import's.
-pub(crate) fn fits(import: &str, export: &str) -> bool {
-    version_mismatch(import, export) == Some(None)
 }
 
 /// Plugs `plugs` into `socket`. Plugs may fill each other's imports; each
