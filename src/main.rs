@@ -24,6 +24,7 @@ enum Cli {
     Run(cmd::run::Args),
     Invoke(cmd::invoke::Args),
     Test(cmd::test::Args),
+    Check(cmd::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Cli::Run(args) => args.run(),
         Cli::Invoke(args) => args.run(),
         Cli::Test(args) => args.run(),
+        Cli::Check(args) => args.run(),
     };
     match result {
         Ok(status) => ExitCode::from(status),
@@ -48,8 +50,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The runner's failures (traps, limits) have statuses of their own.
+/// The runner's failures (traps, limits) have statuses of their own, and
+/// `weld check` says 2 when it cannot read its input.
 fn exit_status(error: &anyhow::Error) -> u8 {
+    if error.is::<cmd::check::Unreadable>() {
+        return 2;
+    }
     error
         .chain()
         .find_map(|cause| cause.downcast_ref::<weld_run::Error>())

@@ -1,3 +1,4 @@
+pub mod check;
 pub mod compose;
 pub mod graph;
 pub mod inspect;

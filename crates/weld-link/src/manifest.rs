@@ -22,7 +22,6 @@ use crate::composition::{
     self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit,
 };
 use crate::plug::find_cycle;
-use weld_wit::names::{fits, version_mismatch};
 use crate::{Composed, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +31,7 @@ use std::sync::Arc;
 use toml::Spanned;
 use weld_wit::display::code_list;
 use weld_wit::names::names_interface;
+use weld_wit::names::{fits, version_mismatch};
 
 type Table<T> = BTreeMap<Spanned<String>, Spanned<T>>;
 
@@ -45,6 +45,9 @@ struct File {
     embed_components: Option<bool>,
     /// The policy `weld virt` applies to the result.
     virtualize: Option<Virtualize>,
+    /// What `weld check compose` requires of the result's imports and
+    /// exports.
+    check: Option<weld_wit::check::policy::Policy>,
 }
 
 /// A manifest's `[virtualize]` section: `weld virt`'s flags, as keys.
@@ -168,6 +171,11 @@ impl Manifest {
     /// The policy to apply to the result, if any.
     pub fn virtualize(&self) -> Option<&Virtualize> {
         self.file.virtualize.as_ref()
+    }
+
+    /// What the result must satisfy (`[check]`), if anything.
+    pub fn check_policy(&self) -> Option<&weld_wit::check::policy::Policy> {
+        self.file.check.as_ref()
     }
     /// The instances listed, then one for each component they leave
     /// without one, named like it: (name, component, entry).

@@ -1,13 +1,13 @@
 //! `weld plug`: fill a socket's imports from the exports of plugs.
 
 use crate::Error;
-use weld_wit::names::{fits, version_mismatch};
 use crate::composition::{
     self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit, Validating,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use weld_wit::names::{fits, version_mismatch};
 
 /// A component offered to fill imports, optionally only with some exports.
 pub struct Plug {

@@ -6,7 +6,7 @@
 use crate::presets::Wasi;
 use crate::{Error, wasi_io};
 use weld_wit::display::code_list;
-use weld_wit::names::{names_interface, unversioned};
+use weld_wit::names::names_interface;
 use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner};
 
 /// What a rule does to the functions it covers.
@@ -93,26 +93,7 @@ pub(crate) struct Decision {
     pub kind: &'static str,
 }
 
-/// Whether `pattern` (a name or a glob) names the import `full`.
-fn matches(full: &str, pattern: &str) -> bool {
-    if pattern.contains('*') {
-        glob(pattern, full) || glob(pattern, unversioned(full))
-    } else {
-        names_interface(full, pattern)
-    }
-}
-
-/// `*` matches any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            text.starts_with(head)
-                && (head.len()..=text.len())
-                    .any(|i| text.is_char_boundary(i) && glob(rest, &text[i..]))
-        }
-    }
-}
+use weld_wit::names::matches;
 
 /// Whether `query` names `func`: its WIT name, or a method's name without
 /// its `[method]` prefix (`descriptor.read`).
@@ -451,19 +432,5 @@ fn follow(
             TypeDefKind::Type(Type::Id(next)) => id = *next,
             _ => return &resolve.types[id],
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("wasi:sockets/*", "wasi:sockets/tcp"));
-        assert!(glob("wasi:*@0.2.*", "wasi:cli/stdout@0.2.12"));
-        assert!(!glob("wasi:sockets/*", "wasi:cli/stdout"));
-        assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets/*"));
-        assert!(matches("wasi:cli/environment@0.2.12", "environment"));
     }
 }

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 /// `file:line:col`) is kept as the source so the CLI can show the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("cannot read `{spec}` from git: {message}")]
+    Git { spec: String, message: String },
+    #[error("`{path}` is not a valid policy: {message}")]
+    Policy { path: PathBuf, message: String },
     #[error("cannot read `{path}`")]
     Read {
         path: PathBuf,

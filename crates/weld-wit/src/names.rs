@@ -56,9 +56,41 @@ pub fn fits(import: &str, export: &str) -> bool {
     version_mismatch(import, export) == Some(None)
 }
 
+/// Whether `pattern` names the interface `full`: as [`names_interface`]
+/// does, or as a glob (`wasi:sockets/*`, `wasi:*@0.2.*`) over its full or
+/// unversioned name.
+pub fn matches(full: &str, pattern: &str) -> bool {
+    if pattern.contains('*') {
+        glob(pattern, full) || glob(pattern, unversioned(full))
+    } else {
+        names_interface(full, pattern)
+    }
+}
+
+/// `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (head.len()..=text.len())
+                    .any(|i| text.is_char_boundary(i) && glob(rest, &text[i..]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("wasi:sockets/*", "wasi:sockets/tcp"));
+        assert!(glob("wasi:*@0.2.*", "wasi:cli/stdout@0.2.12"));
+        assert!(!glob("wasi:sockets/*", "wasi:cli/stdout"));
+        assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets/*"));
+        assert!(matches("wasi:cli/environment@0.2.12", "environment"));
+    }
 
     #[test]
     fn queries() {
