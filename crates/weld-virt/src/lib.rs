@@ -341,7 +341,7 @@ fn build(
                     }
                 }
                 Some(Resolved::Mounts) => {
-                    mounted_directories(&layout, &mut data, func, tree.as_ref(), &owned, resolve)?
+                    mounted_directories(&mut data, func, tree.as_ref(), &owned, resolve)?
                 }
                 Some(Resolved::Object(rep)) => {
                     let resource = func
@@ -409,10 +409,13 @@ fn build(
                 _ => Body::Trap,
             };
             let body = if objects {
-                let mounted = tree.is_some();
-                on_objects(
-                    &layout, &mut data, resolve, &interface, func, &owned, mounted, body,
-                )?
+                let context = Objects {
+                    layout: &layout,
+                    resolve,
+                    owned: &owned,
+                    mounted: tree.is_some(),
+                };
+                on_objects(&context, &mut data, &interface, func, body)?
             } else {
                 body
             };
@@ -453,17 +456,29 @@ fn build(
 
 /// `body`, for a function that may be called on weld's own objects: what
 /// it does on them, else `body`; and `poll`, for which they are ready.
-#[allow(clippy::too_many_arguments)]
+/// What the bodies of functions on weld's objects need to know.
+struct Objects<'a> {
+    layout: &'a Layout<'a>,
+    resolve: &'a Resolve,
+    /// The resources the virtual component defines.
+    owned: &'a [wit_parser::TypeId],
+    /// Whether a tree is mounted.
+    mounted: bool,
+}
+
 fn on_objects(
-    layout: &Layout<'_>,
+    context: &Objects<'_>,
     data: &mut Data,
-    resolve: &Resolve,
     interface: &str,
     func: &Function,
-    owned: &[wit_parser::TypeId],
-    mounted: bool,
     body: Body,
 ) -> Result<Body, Error> {
+    let Objects {
+        layout,
+        resolve,
+        owned,
+        mounted,
+    } = *context;
     use wit_parser::{Handle, Type, TypeDefKind};
     if weld_wit::names::unversioned(interface) == "wasi:io/poll" && func.name == "poll" {
         return Ok(Body::Poll {
@@ -622,7 +637,6 @@ fn lay_out_tree(
 
 /// `get-directories`: the mounts, each a new descriptor of weld's.
 fn mounted_directories(
-    layout: &Layout<'_>,
     data: &mut Data,
     func: &Function,
     tree: Option<&mount::Tree>,
@@ -650,7 +664,6 @@ fn mounted_directories(
         data.put(element + 8, &(guest.len() as u32).to_le_bytes());
         handles.push((element - address, descriptor, -(mount::BASE + *node as i32)));
     }
-    let _ = layout;
     Ok(Body::Template { address, handles })
 }
 

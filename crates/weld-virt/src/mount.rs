@@ -231,17 +231,15 @@ pub fn node_of(sink: &mut InstructionSink<'_>, rep: u32, node: u32) {
 /// local `found`: the node, or -1. Components are separated by `/`; `.`
 /// stays, `..` goes up but never above a mount's root. Uses the locals
 /// `scratch` .. `scratch + 6`.
-#[allow(clippy::too_many_arguments)]
-pub fn resolve(
+fn resolve(
     sink: &mut InstructionSink<'_>,
-    table: u32,
-    parents: u32,
+    m: &Module<'_>,
     dir: u32,
-    ptr: u32,
-    len: u32,
+    (ptr, len): (u32, u32),
     found: u32,
     scratch: u32,
 ) {
+    let (table, parents) = (m.table, m.parents);
     let (i, start, part, child, end, j) = (
         scratch,
         scratch + 1,
@@ -653,7 +651,7 @@ fn resolve_or(
     not_found: u32,
 ) {
     node_of(sink, 0, node);
-    resolve(sink, m.table, m.parents, node, 2, 3, found, scratch);
+    resolve(sink, m, node, (2, 3), found, scratch);
     sink.local_get(found)
         .i32_const(0)
         .i32_lt_s()
