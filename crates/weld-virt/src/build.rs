@@ -1,0 +1,663 @@
+//! The virtual component itself: the bodies of its functions, chosen by
+//! the policy's decisions, its static data, and the core module wrapped by
+//! wit-component.
+
+use crate::layout::{Data, Flat, Layout};
+use crate::module::{self, Body};
+use crate::policy::{self, Decision, Resolved};
+use crate::{Error, mount, wasi_io};
+use std::path::PathBuf;
+use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
+use weld_wit::wit_parser::{
+    self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic, WasmExport,
+    WasmExportKind, WasmImport, WorldItem,
+};
+
+/// The virtual component for `world`, with one function per decision.
+pub(crate) fn build(
+    resolve: &Resolve,
+    world_id: wit_parser::WorldId,
+    decisions: &[Decision],
+    mounts: &[(String, PathBuf)],
+) -> Result<Vec<u8>, Error> {
+    let layout = Layout::new(resolve);
+    let mut data = Data::default();
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let world = &resolve.worlds[world_id];
+
+    // The resources of the interfaces the component replaces are its own:
+    // handles of weld's objects, or (for the interfaces it passes calls on
+    // for, which it imports too) wrapping the host's.
+    let mut owned: Vec<wit_parser::TypeId> = Vec::new();
+    let mut resources = Vec::new();
+    for (key, item) in &world.exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let imported = world.imports.contains_key(key);
+        for ty in resolve.interfaces[*id].types.values() {
+            if resolve.types[*ty].kind != wit_parser::TypeDefKind::Resource {
+                continue;
+            }
+            let intrinsic = |intrinsic, results: Vec<WasmType>| {
+                let (module, name) = resolve.wasm_import_name(
+                    mangling,
+                    WasmImport::ResourceIntrinsic {
+                        interface: Some(key),
+                        resource: *ty,
+                        intrinsic,
+                    },
+                );
+                module::Import {
+                    module,
+                    name,
+                    params: vec![WasmType::I32],
+                    results,
+                }
+            };
+            owned.push(*ty);
+            resources.push(module::Resource {
+                new: intrinsic(ResourceIntrinsic::ExportedNew, vec![WasmType::I32]),
+                drop: imported.then(|| {
+                    let dtor = resolve.wasm_export_name(
+                        mangling,
+                        WasmExport::ResourceDtor {
+                            interface: key,
+                            resource: *ty,
+                        },
+                    );
+                    (intrinsic(ResourceIntrinsic::ImportedDrop, Vec::new()), dtor)
+                }),
+            });
+        }
+    }
+    let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
+    // Whether weld's own objects are in use.
+    let objects = decisions.iter().any(Decision::makes_objects);
+    let tree = match decisions.iter().any(|d| d.action == Resolved::Mounts) {
+        true => Some(
+            mount::Tree::read(mounts).map_err(|(path, source)| Error::Mount {
+                path,
+                source: source.into(),
+            })?,
+        ),
+        false => None,
+    };
+    let tables = match &tree {
+        Some(tree) => Some(lay_out_tree(&layout, &mut data, resolve, world, tree)?),
+        None => None,
+    };
+
+    let mut exports = Vec::new();
+    for (key, item) in &world.exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let interface = resolve.name_world_key(key);
+        for func in resolve.interfaces[*id].functions.values() {
+            let decision = decisions
+                .iter()
+                .find(|d| d.interface == interface && d.function == func.name);
+            let body = match decision.map(|d| &d.action) {
+                Some(Resolved::Const(value)) => {
+                    constant(&layout, &mut data, resolve, &interface, func, value)?
+                }
+                Some(Resolved::Err(case)) => error(&layout, &mut data, func, *case),
+                Some(Resolved::Random(seed)) => Body::Random {
+                    seed: *seed,
+                    // `get-random-bytes(len)` and the like take a length.
+                    bytes: !func.params.is_empty(),
+                },
+                Some(Resolved::VirtualTime) => {
+                    let ready = owned
+                        .iter()
+                        .position(|r| resolve.types[*r].name.as_deref() == Some("pollable"));
+                    match (func.name.as_str(), ready) {
+                        ("now", _) => Body::Now,
+                        ("subscribe-duration" | "subscribe-instant", Some(resource)) => {
+                            Body::Advance {
+                                to: func.name == "subscribe-instant",
+                                then: Box::new(Body::Object {
+                                    resource,
+                                    rep: wasi_io::READY,
+                                }),
+                            }
+                        }
+                        _ => Body::Trap,
+                    }
+                }
+                Some(Resolved::Mounts) => {
+                    mounted_directories(&mut data, func, tree.as_ref(), &owned, resolve)?
+                }
+                Some(Resolved::Object(rep)) => {
+                    let resource = func
+                        .result
+                        .map(|ty| layout.fixes(&ty, 0, &resource_index))
+                        .and_then(|fixes| match fixes[..] {
+                            [module::Fix::Handle { resource, .. }] => Some(resource),
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            Error::Build(format!("`{}` returns no stream", func.name).into())
+                        })?;
+                    Body::Object {
+                        resource,
+                        rep: *rep,
+                    }
+                }
+                Some(Resolved::Forward) => {
+                    let (module, name) = resolve.wasm_import_name(
+                        mangling,
+                        WasmImport::Func {
+                            interface: Some(key),
+                            func,
+                        },
+                    );
+                    let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+                    let fixes = func
+                        .result
+                        .map(|ty| layout.fixes(&ty, 0, &resource_index))
+                        .unwrap_or_default();
+                    let wrap = match (&fixes[..], signature.retptr) {
+                        ([], _) => module::Wrap::None,
+                        (fixes, true) => module::Wrap::Memory(fixes.to_vec()),
+                        ([module::Fix::Handle { resource, .. }], false) => {
+                            module::Wrap::Flat(*resource)
+                        }
+                        (_, false) => {
+                            return Err(Error::Build(
+                                format!("cannot wrap the handles `{}` returns", func.name).into(),
+                            ));
+                        }
+                    };
+                    Body::Forward {
+                        import: module::Import {
+                            module,
+                            name,
+                            params: signature.params.clone(),
+                            results: signature.results.clone(),
+                        },
+                        result: signature
+                            .retptr
+                            .then(|| func.result.map(|ty| layout.size_align(&ty)))
+                            .flatten(),
+                        wrap,
+                        post_return: resolve.wasm_export_name(
+                            mangling,
+                            WasmExport::Func {
+                                interface: Some(key),
+                                func,
+                                kind: WasmExportKind::PostReturn,
+                            },
+                        ),
+                    }
+                }
+                _ => Body::Trap,
+            };
+            let body = if objects {
+                let context = Objects {
+                    layout: &layout,
+                    resolve,
+                    owned: &owned,
+                    mounted: tree.is_some(),
+                };
+                on_objects(&context, &mut data, &interface, func, body)?
+            } else {
+                body
+            };
+            exports.push(module::Export {
+                name: resolve.wasm_export_name(
+                    mangling,
+                    WasmExport::Func {
+                        interface: Some(key),
+                        func,
+                        kind: WasmExportKind::Normal,
+                    },
+                ),
+                signature: resolve.wasm_signature(AbiVariant::GuestExport, func),
+                body,
+            });
+        }
+    }
+    let mut bytes = module::encode(
+        &data,
+        &exports,
+        &resources,
+        tables,
+        &resolve.wasm_export_name(mangling, WasmExport::Memory),
+        &resolve.wasm_export_name(mangling, WasmExport::Realloc),
+    );
+    wit_component::embed_component_metadata(
+        &mut bytes,
+        resolve,
+        world_id,
+        wit_component::StringEncoding::UTF8,
+    )
+    .map_err(|e| Error::Build(format!("{e:#}").into()))?;
+    wit_component::ComponentEncoder::default()
+        .module(&bytes)
+        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| Error::Build(format!("{e:#}").into()))
+}
+
+/// What the bodies of functions on weld's objects need to know.
+struct Objects<'a> {
+    layout: &'a Layout<'a>,
+    resolve: &'a Resolve,
+    /// The resources the virtual component defines.
+    owned: &'a [wit_parser::TypeId],
+    /// Whether a tree is mounted.
+    mounted: bool,
+}
+
+/// `body`, for a function that may be called on weld's own objects: what
+/// it does on them, else `body`; and `poll`, for which they are ready.
+fn on_objects(
+    context: &Objects<'_>,
+    data: &mut Data,
+    interface: &str,
+    func: &Function,
+    body: Body,
+) -> Result<Body, Error> {
+    let Objects {
+        layout,
+        resolve,
+        owned,
+        mounted,
+    } = *context;
+    use wit_parser::{Handle, Type, TypeDefKind};
+    if weld_wit::names::unversioned(interface) == "wasi:io/poll" && func.name == "poll" {
+        return Ok(Body::Poll {
+            host: Box::new(body),
+        });
+    }
+    // The first parameter, a handle borrowed from one of weld's wasi:io
+    // resources.
+    let borrowed = func.params.first().and_then(|p| match p.ty {
+        Type::Id(id) => match resolve.types[id].kind {
+            TypeDefKind::Handle(Handle::Borrow(mut r)) => {
+                // Through `use`: the resource itself.
+                while let TypeDefKind::Type(Type::Id(next)) = resolve.types[r].kind {
+                    r = next;
+                }
+                Some(r)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    let Some(resource) = borrowed.filter(|r| owned.contains(r)) else {
+        return Ok(body);
+    };
+    let resource_interface = match resolve.types[resource].owner {
+        wit_parser::TypeOwner::Interface(id) => resolve.id_of(id).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
+    let find = |name: &str| {
+        owned
+            .iter()
+            .position(|r| resolve.types[*r].name.as_deref() == Some(name))
+    };
+    let mut objects = Vec::new();
+    for &rep in wasi_io::objects(&resource_interface) {
+        let Some(behaviour) = wasi_io::behaviour(interface, &func.name, rep) else {
+            continue;
+        };
+        let result = func.result;
+        let body = match behaviour {
+            wasi_io::Behaviour::Ok(value) => match result {
+                Some(ty) => Body::Return(Flat::I32(layout.place_ok(data, &ty, value) as i32)),
+                None => Body::Nothing,
+            },
+            wasi_io::Behaviour::Err(case) => match result {
+                Some(ty) => {
+                    let index = layout.error_case(&ty, case);
+                    Body::Return(Flat::I32(layout.place_err(data, &ty, index) as i32))
+                }
+                None => Body::Trap,
+            },
+            wasi_io::Behaviour::Failure => {
+                let Some(ty) = result else {
+                    continue;
+                };
+                // err(last-operation-failed(weld's error)).
+                let address = layout.place_err(data, &ty, Some(0));
+                let handle = failure_handle(&layout.fixes(&ty, 0, &resource_index));
+                match (handle, find("error")) {
+                    (Some((offset, resource)), Some(_)) => Body::Template {
+                        address,
+                        handles: vec![(offset, resource, wasi_io::DENIAL)],
+                    },
+                    _ => continue,
+                }
+            }
+            wasi_io::Behaviour::Object(name, rep) => match find(name) {
+                Some(resource) => Body::Object { resource, rep },
+                None => continue,
+            },
+            wasi_io::Behaviour::True => Body::Return(Flat::I32(1)),
+            wasi_io::Behaviour::Nothing => Body::Nothing,
+            wasi_io::Behaviour::Message => constant(
+                layout,
+                data,
+                resolve,
+                interface,
+                func,
+                &format!("{:?}", wasi_io::DENIAL_MESSAGE),
+            )?,
+        };
+        objects.push((rep, body));
+    }
+    // What a mounted tree's descriptors and streams do, or a denial does,
+    // on any other of weld's objects.
+    let tree_op = match mounted {
+        true => mount_op(layout, data, interface, func, &find),
+        false => None,
+    };
+    let other = match tree_op
+        .map(Ok)
+        .unwrap_or_else(|| Err(policy::denial(resolve, func, None)))
+    {
+        Ok(body) => body,
+        Err(denial) => match denial {
+            Some(Ok(case)) => error(layout, data, func, case),
+            _ => match func.result {
+                Some(ty) => layout
+                    .place_empty(data, &ty, "none")
+                    .map_or(Body::Trap, |address| {
+                        Body::Return(Flat::I32(address as i32))
+                    }),
+                None => Body::Trap,
+            },
+        },
+    };
+    Ok(Body::Dispatch {
+        objects,
+        other: Box::new(other),
+        host: Box::new(body),
+    })
+}
+
+/// Lays the mounted tree out in static data, with the results its
+/// operations return, precomputed.
+fn lay_out_tree(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    world: &wit_parser::World,
+    tree: &mount::Tree,
+) -> Result<module::MountTables, Error> {
+    let result_of = |name: &str| {
+        world.exports.values().find_map(|item| match item {
+            WorldItem::Interface { id, .. } => resolve.interfaces[*id]
+                .functions
+                .get(name)
+                .and_then(|f| f.result),
+            _ => None,
+        })
+    };
+    let results = mount::Results {
+        stat: result_of("[method]descriptor.stat")
+            .or_else(|| result_of("[method]descriptor.stat-at")),
+        get_type: result_of("[method]descriptor.get-type"),
+        hash: result_of("[method]descriptor.metadata-hash")
+            .or_else(|| result_of("[method]descriptor.metadata-hash-at")),
+        entry: result_of("[method]directory-entry-stream.read-directory-entry"),
+    };
+    let table = tree
+        .lay_out(layout, data, &results)
+        .map_err(|e| Error::Build(e.into()))?;
+    let parents_list = tree.parents();
+    let parents = data.alloc(parents_list.len() * 4, 4);
+    for (i, parent) in parents_list.iter().enumerate() {
+        data.put(parents + i as u32 * 4, &parent.to_le_bytes());
+    }
+    let slots = data.alloc(mount::SLOTS as usize * 16, 8);
+    Ok(module::MountTables {
+        table,
+        parents,
+        slots,
+    })
+}
+
+/// `get-directories`: the mounts, each a new descriptor of weld's.
+fn mounted_directories(
+    data: &mut Data,
+    func: &Function,
+    tree: Option<&mount::Tree>,
+    owned: &[wit_parser::TypeId],
+    resolve: &Resolve,
+) -> Result<Body, Error> {
+    let descriptor = owned
+        .iter()
+        .position(|r| resolve.types[*r].name.as_deref() == Some("descriptor"));
+    let (Some(tree), Some(descriptor), Some(_)) = (tree, descriptor, func.result) else {
+        return Err(Error::Build("no descriptors to mount with".into()));
+    };
+    // list<tuple<own<descriptor>, string>>: the list's pointer and length,
+    // then its elements.
+    let address = data.alloc(8, 4);
+    let elements = data.alloc(tree.roots.len() * 12, 4);
+    data.put(address, &elements.to_le_bytes());
+    data.put(address + 4, &(tree.roots.len() as u32).to_le_bytes());
+    let mut handles = Vec::new();
+    for (i, (node, guest)) in tree.roots.iter().enumerate() {
+        let element = elements + i as u32 * 12;
+        let name = data.alloc(guest.len(), 1);
+        data.put(name, guest.as_bytes());
+        data.put(element + 4, &name.to_le_bytes());
+        data.put(element + 8, &(guest.len() as u32).to_le_bytes());
+        handles.push((element - address, descriptor, -(mount::BASE + *node as i32)));
+    }
+    Ok(Body::Template { address, handles })
+}
+
+/// What a function does on the mounted tree's descriptors and streams.
+fn mount_op(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    interface: &str,
+    func: &Function,
+    find: &dyn Fn(&str) -> Option<usize>,
+) -> Option<Body> {
+    use mount::Op;
+    let ty = func.result?;
+    let payload = layout.result_payload_offset(&ty);
+    let mut err = |case: &str| {
+        let index = layout.error_case(&ty, case);
+        layout.place_err(data, &ty, index)
+    };
+    let (resource, method) = func.name.strip_prefix("[method]")?.split_once('.')?;
+    let op = match (weld_wit::names::unversioned(interface), resource, method) {
+        ("wasi:filesystem/types", "descriptor", "open-at") => Op::OpenAt {
+            resource: find("descriptor")?,
+            payload,
+            not_found: err("no-entry"),
+            read_only: err("read-only"),
+            not_directory: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat-at") => Op::At {
+            field: mount::STAT,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "metadata-hash-at") => Op::At {
+            field: mount::HASH,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat") => Op::Precomputed { field: mount::STAT },
+        ("wasi:filesystem/types", "descriptor", "get-type") => {
+            Op::Precomputed { field: mount::TYPE }
+        }
+        ("wasi:filesystem/types", "descriptor", "metadata-hash") => {
+            Op::Precomputed { field: mount::HASH }
+        }
+        ("wasi:filesystem/types", "descriptor", "read-via-stream") => Op::OpenStream {
+            resource: find("input-stream")?,
+            payload,
+            directory: false,
+            wrong_kind: err("is-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read-directory") => Op::OpenStream {
+            resource: find("directory-entry-stream")?,
+            payload,
+            directory: true,
+            wrong_kind: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read") => {
+            let ok = match layout.kind(&ty) {
+                Some(wit_parser::TypeDefKind::Result(result)) => result.ok?,
+                _ => return None,
+            };
+            let fields = layout.field_offsets(&ok);
+            Op::Read {
+                size: layout.size_align(&ty).0 as u32,
+                payload,
+                list: *fields.first()?,
+                eof: *fields.get(1)?,
+                wrong_kind: err("is-directory"),
+            }
+        }
+        ("wasi:filesystem/types", "descriptor", "is-same-object") => Op::SameObject,
+        ("wasi:filesystem/types", "descriptor", "get-flags") => {
+            let address = layout.place_wave(data, &ty, "ok({read})").ok()?;
+            return Some(Body::Return(Flat::I32(address as i32)));
+        }
+        ("wasi:filesystem/types", "descriptor", "advise" | "sync" | "sync-data") => {
+            return Some(Body::Return(
+                Flat::I32(layout.place_ok(data, &ty, 0) as i32),
+            ));
+        }
+        ("wasi:filesystem/types", "descriptor", _) => {
+            return Some(Body::Return(Flat::I32(err("read-only") as i32)));
+        }
+        ("wasi:filesystem/types", "directory-entry-stream", "read-directory-entry") => {
+            Op::NextEntry {
+                end: layout.place_wave(data, &ty, "ok(none)").ok()?,
+            }
+        }
+        ("wasi:io/streams", "input-stream", "read" | "blocking-read") => Op::StreamRead {
+            payload,
+            closed: err("closed"),
+        },
+        ("wasi:io/streams", "input-stream", "skip" | "blocking-skip") => Op::StreamSkip {
+            payload,
+            closed: err("closed"),
+        },
+        _ => return None,
+    };
+    Some(Body::Mount(op))
+}
+
+/// Where the handle of `err(last-operation-failed(handle))` lies: the
+/// handle in case 0 of the variant in case 1 of the result.
+fn failure_handle(fixes: &[module::Fix]) -> Option<(u32, usize)> {
+    let case = |fixes: &[module::Fix], index: u32| {
+        fixes.iter().find_map(|fix| match fix {
+            module::Fix::Variant { cases, .. } => cases
+                .iter()
+                .find(|(case, _)| *case == index)
+                .map(|(_, fixes)| fixes.clone()),
+            _ => None,
+        })
+    };
+    let inner = case(&case(fixes, 1)?, 0)?;
+    inner.iter().find_map(|fix| match fix {
+        module::Fix::Handle { offset, resource } => Some((*offset, *resource)),
+        _ => None,
+    })
+}
+
+/// The WAVE type of a WIT type.
+fn wave_type(
+    resolve: &Resolve,
+    ty: &wit_parser::Type,
+) -> Result<wasm_wave::value::Type, wasm_wave::wasm::WasmValueError> {
+    use wasm_wave::value::Type as Wave;
+    use wit_parser::Type;
+    Ok(match ty {
+        Type::Bool => Wave::BOOL,
+        Type::U8 => Wave::U8,
+        Type::U16 => Wave::U16,
+        Type::U32 => Wave::U32,
+        Type::U64 => Wave::U64,
+        Type::S8 => Wave::S8,
+        Type::S16 => Wave::S16,
+        Type::S32 => Wave::S32,
+        Type::S64 => Wave::S64,
+        Type::F32 => Wave::F32,
+        Type::F64 => Wave::F64,
+        Type::Char => Wave::CHAR,
+        Type::String => Wave::STRING,
+        Type::Id(id) => wasm_wave::value::resolve_wit_type(resolve, *id)?,
+        Type::ErrorContext => {
+            return Err(wasm_wave::wasm::WasmValueError::UnsupportedType(
+                "error-context".into(),
+            ));
+        }
+    })
+}
+
+/// The body of a function returning `err` with the error case `case` (an
+/// index into its enum or variant), or a bare `err`.
+fn error(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usize>) -> Body {
+    match func.result {
+        Some(ty) if layout.flat_count(&ty) > 1 => {
+            Body::Return(Flat::I32(layout.place_err(data, &ty, case) as i32))
+        }
+        // `result` without payloads: one i32, 1 for `err`.
+        _ => Body::Return(Flat::I32(1)),
+    }
+}
+
+/// The body of a function returning the constant `value` (WAVE).
+fn constant(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    interface: &str,
+    func: &Function,
+    value: &str,
+) -> Result<Body, Error> {
+    let name = format!("{interface}#{}", func.name);
+    let Some(ty) = func.result else {
+        return Err(Error::Value {
+            function: name,
+            ty: "nothing".into(),
+            message: "a function without a result cannot return a constant".into(),
+        });
+    };
+    let wit_type = match ty {
+        wit_parser::Type::Id(id) if resolve.types[id].name.is_some() => {
+            weld_wit::display::type_definition(resolve, id)
+        }
+        _ => weld_wit::display::type_name(resolve, &ty),
+    };
+    let bad = |message: String| Error::Value {
+        function: name.clone(),
+        ty: wit_type.clone(),
+        message,
+    };
+    let value_type = match wave_type(resolve, &ty) {
+        Ok(value_type) => value_type,
+        // WAVE has no resource handles, but an empty list or `none` of
+        // them needs none.
+        Err(e) => {
+            return layout
+                .place_empty(data, &ty, value.trim())
+                .map(|address| Body::Return(Flat::I32(address as i32)))
+                .ok_or_else(|| bad(e.to_string()));
+        }
+    };
+    let value: wasm_wave::value::Value =
+        wasm_wave::from_str(&value_type, value).map_err(|e| bad(format!("`{value}`: {e}")))?;
+    let signature = resolve.wasm_signature(AbiVariant::GuestExport, func);
+    if signature.retptr {
+        let address = layout.place(data, &ty, &value).map_err(bad)?;
+        return Ok(Body::Return(Flat::I32(address as i32)));
+    }
+    layout
+        .flat(&ty, &value)
+        .map(Body::Return)
+        .ok_or_else(|| bad("a constant cannot hold a resource handle".into()))
+}
