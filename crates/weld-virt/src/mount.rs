@@ -37,6 +37,9 @@ const ENTRY: u64 = 32;
 /// Descriptor `n` of the tree has representation `-(BASE + n)`, and so does
 /// stream slot `n`, in their own resources.
 pub const BASE: i32 = 0x100;
+/// The most a mounted tree's files may add up to: the component's memory
+/// is 32-bit, and its data is compiled in.
+const MAX_SIZE: usize = 1 << 30;
 /// How many file and directory streams may be open at once; the oldest
 /// slot is reused after that.
 pub const SLOTS: u32 = 4096;
@@ -83,8 +86,24 @@ impl Tree {
             tree.roots.push((root, guest.clone()));
             queue.push_back((root, host.clone()));
         }
+        // A link back up the tree would have it go on for ever; and the
+        // tree must fit in a 32-bit memory.
+        let mut seen = std::collections::HashSet::new();
+        let mut size = 0usize;
+        let invalid = |path: &PathBuf, message: &str| {
+            (
+                path.clone(),
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, message),
+            )
+        };
         while let Some((node, dir)) = queue.pop_front() {
             let fail = |e| (dir.clone(), e);
+            if !seen.insert(std::fs::canonicalize(&dir).map_err(fail)?) {
+                return Err(invalid(
+                    &dir,
+                    "a link leads back to a directory already mounted",
+                ));
+            }
             let mut entries: Vec<_> = std::fs::read_dir(&dir)
                 .map_err(fail)?
                 .collect::<Result<_, _>>()
@@ -99,7 +118,12 @@ impl Tree {
                     queue.push_back((tree.nodes.len(), path.clone()));
                     Contents::Directory(0, 0)
                 } else {
-                    Contents::File(std::fs::read(&path).map_err(|e| (path.clone(), e))?)
+                    let bytes = std::fs::read(&path).map_err(|e| (path.clone(), e))?;
+                    size += bytes.len();
+                    if size > MAX_SIZE {
+                        return Err(invalid(&path, "the mounted files exceed 1 GiB"));
+                    }
+                    Contents::File(bytes)
                 };
                 tree.nodes.push(Node {
                     name: entry.file_name().to_string_lossy().into_owned(),
