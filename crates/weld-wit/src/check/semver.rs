@@ -419,17 +419,33 @@ pub(crate) fn interface_changes(
                     type_definition(&new.resolve, *new_type),
                 );
                 if was != is {
-                    changes.push(Change {
-                        kind: "type",
-                        rule: &CHANGED,
-                        item,
-                        message: format!(
-                            "type `{name}` of `{interface}` was `{was}`, is now `{is}`"
-                        ),
-                        location: located(new, new.resolve.types[*new_type].span),
-                        definitions: Some((was, is)),
-                        since: None,
-                    });
+                    let location = located(new, new.resolve.types[*new_type].span);
+                    let parts = part_changes(old, *old_type, new, *new_type);
+                    if parts.is_empty() {
+                        changes.push(Change {
+                            kind: "type",
+                            rule: &CHANGED,
+                            item,
+                            message: format!(
+                                "type `{name}` of `{interface}` was `{was}`, is now `{is}`"
+                            ),
+                            location,
+                            definitions: Some((was, is)),
+                            since: None,
+                        });
+                    } else {
+                        for (kind, rule, message) in parts {
+                            changes.push(Change {
+                                kind,
+                                rule,
+                                item: item.clone(),
+                                message: format!("type `{name}` of `{interface}`: {message}"),
+                                location: location.clone(),
+                                definitions: None,
+                                since: None,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -450,6 +466,107 @@ pub(crate) fn interface_changes(
                 since: since_version(&def.stability),
             });
         }
+    }
+    changes
+}
+
+/// A field, case or flag added to a type: breaking for both sides, since
+/// records are exact and a new case reaches code that does not know it.
+const PART_ADDED: Rule = Rule {
+    name: "added",
+    callers: "breaking",
+    implementers: "breaking",
+    bump: Bump::Major,
+};
+
+/// What changed inside a record, variant, enum or flags type, part by
+/// part; empty when the type changed in kind or otherwise.
+fn part_changes(
+    old: &Wit,
+    old_id: wit_parser::TypeId,
+    new: &Wit,
+    new_id: wit_parser::TypeId,
+) -> Vec<(&'static str, &'static Rule, String)> {
+    use crate::display::type_name;
+    use wit_parser::TypeDefKind;
+    // (name, the part's type in WIT syntax) on each side.
+    let parts = |wit: &Wit, id| -> Option<(&'static str, Vec<(String, String)>)> {
+        let resolve = &wit.resolve;
+        Some(match &resolve.types[id].kind {
+            TypeDefKind::Record(r) => (
+                "field",
+                r.fields
+                    .iter()
+                    .map(|f| (f.name.clone(), type_name(resolve, &f.ty)))
+                    .collect(),
+            ),
+            TypeDefKind::Variant(v) => (
+                "case",
+                v.cases
+                    .iter()
+                    .map(|c| {
+                        let payload = c.ty.map(|t| type_name(resolve, &t)).unwrap_or_default();
+                        (c.name.clone(), payload)
+                    })
+                    .collect(),
+            ),
+            TypeDefKind::Enum(e) => (
+                "case",
+                e.cases
+                    .iter()
+                    .map(|c| (c.name.clone(), String::new()))
+                    .collect(),
+            ),
+            TypeDefKind::Flags(f) => (
+                "flag",
+                f.flags
+                    .iter()
+                    .map(|f| (f.name.clone(), String::new()))
+                    .collect(),
+            ),
+            _ => return None,
+        })
+    };
+    let (Some((kind, before)), Some((new_kind, after))) = (parts(old, old_id), parts(new, new_id))
+    else {
+        return Vec::new();
+    };
+    if kind != new_kind {
+        return Vec::new();
+    }
+    let show = |name: &str, ty: &str| match ty {
+        "" => format!("`{name}`"),
+        ty if kind == "field" => format!("`{name}: {ty}`"),
+        ty => format!("`{name}({ty})`"),
+    };
+    let mut changes = Vec::new();
+    for (name, ty) in &before {
+        match after.iter().find(|(n, _)| n == name) {
+            None => changes.push((
+                kind,
+                &TYPE_REMOVED,
+                format!("{kind} {} was removed", show(name, ty)),
+            )),
+            Some((_, now)) if now != ty => changes.push((
+                kind,
+                &CHANGED,
+                format!("{kind} {} is now {}", show(name, ty), show(name, now)),
+            )),
+            Some(_) => {}
+        }
+    }
+    for (name, ty) in &after {
+        if !before.iter().any(|(n, _)| n == name) {
+            changes.push((
+                kind,
+                &PART_ADDED,
+                format!("{kind} {} was added", show(name, ty)),
+            ));
+        }
+    }
+    // The same parts in another order change the layout too.
+    if changes.is_empty() {
+        changes.push((kind, &CHANGED, format!("its {kind}s were reordered")));
     }
     changes
 }
