@@ -118,6 +118,10 @@ impl Change {
     pub fn is_removal(&self) -> bool {
         self.rule.name == "removed"
     }
+
+    pub fn is_addition(&self) -> bool {
+        self.rule.name == "added"
+    }
 }
 
 /// Where an item was: in NEW when it is there, else in OLD.

@@ -125,38 +125,36 @@ fn compare(
     else {
         return;
     };
-    let changes = if import {
-        // From what the world offers to what the component uses: only
-        // removals and changes matter.
-        interface_changes(target, *t, component, *c, "")
-    } else {
-        interface_changes(component, *c, target, *t, "")
-    };
-    for change in changes {
-        // An export may have more than the world asks; an import may use
-        // less than the world offers.
-        if change.is_removal() {
-            continue;
-        }
+    // From the component's version to the world's: an addition is what the
+    // world has and the component lacks, a removal the other way round.
+    for change in interface_changes(component, *c, target, *t, "") {
         let item = change.item.split_once('#').map_or("", |(_, item)| item);
-        let message = match (&change.definitions, import) {
-            (Some((world, own)), true) => {
+        let message = match (
+            &change.definitions,
+            change.is_removal(),
+            change.is_addition(),
+        ) {
+            (Some((own, world)), _, _) => format!(
+                "`{name}`: {} `{item}` is {world} in the world, {own} in the component",
+                change.kind
+            ),
+            // A field, case or flag: any difference is a mismatch.
+            _ if matches!(change.kind, "field" | "case" | "flag") => {
                 format!(
-                    "`{name}`: {} `{item}` is {world} in the world, {own} in the component",
-                    change.kind
+                    "`{name}`: {} (the world's against the component's)",
+                    change.message
                 )
             }
-            (Some((own, world)), false) => {
-                format!(
-                    "`{name}`: {} `{item}` is {world} in the world, {own} in the component",
-                    change.kind
-                )
-            }
-            (None, true) => format!(
+            // An import may use less than the world offers, an export
+            // have more than it asks.
+            (None, true, _) if import => format!(
                 "`{name}`: the component uses {} `{item}`, which the world does not have",
                 change.kind
             ),
-            (None, false) => format!("`{name}`: the component lacks {} `{item}`", change.kind),
+            (None, _, true) if !import => {
+                format!("`{name}`: the component lacks {} `{item}`", change.kind)
+            }
+            _ => continue,
         };
         report.add(
             Level::Error,
