@@ -140,10 +140,8 @@ fn compare(
             ),
             // A field, case or flag: any difference is a mismatch.
             _ if matches!(change.kind, "field" | "case" | "flag") => {
-                format!(
-                    "`{name}`: {} (the world's against the component's)",
-                    change.message
-                )
+                let part = change.message.split_once(": ").map_or("", |(_, part)| part);
+                format!("`{name}`: type `{item}` differs: {part} in the world's version")
             }
             // An import may use less than the world offers, an export
             // have more than it asks.
