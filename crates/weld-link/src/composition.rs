@@ -213,6 +213,8 @@ pub(crate) fn encode(
     components: Components,
     inputs: InputCheck,
 ) -> Result<Validating, Error> {
+    let (units, of) = unshare::separate(validator, units, of, plan)?;
+    let of = &of[..];
     // The kinds of the exports, known before the components move into
     // the graph.
     let mut kinds = Vec::new();

@@ -8,14 +8,65 @@
 //! fails the same way). So before composing, weld renames such filled
 //! imports inside the components that import them, where nothing else
 //! sees the name.
+//!
+//! wasm-compose also maps resources per component, not per instance: two
+//! instances of one component cannot take a resource from two different
+//! components. Such instances get a component of their own each.
 
 use crate::BoxError;
+use crate::Error;
 use crate::composition::{Plan, Unit};
 use std::collections::HashMap;
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::{Chunk, Parser, Payload};
+
+/// `units` and the unit of each instance (`of`), with a unit of its own for
+/// every instance of a component whose instances take a resource-carrying
+/// import from different components.
+pub(crate) fn separate<'a>(
+    validator: &mut wasmparser::Validator,
+    mut units: Vec<Unit<'a>>,
+    of: &[usize],
+    plan: &Plan,
+) -> Result<(Vec<Unit<'a>>, Vec<usize>), Error> {
+    let mut of = of.to_vec();
+    let source = |instance: usize, import: &str, of: &[usize]| {
+        plan.links
+            .iter()
+            .find(|l| l.importer == instance && l.import == import)
+            .map(|l| (of[l.exporter], l.export.clone()))
+    };
+    for unit in 0..units.len() {
+        let instances: Vec<usize> = (0..of.len()).filter(|&i| of[i] == unit).collect();
+        let Some((&first, others)) = instances.split_first() else {
+            continue;
+        };
+        let apart = units[unit]
+            .imports
+            .iter()
+            .filter(|import| carries_resources(&units[unit], import))
+            .any(|import| {
+                others
+                    .iter()
+                    .any(|&i| source(i, import, &of) != source(first, import, &of))
+            });
+        if !apart {
+            continue;
+        }
+        for (n, &instance) in others.iter().enumerate() {
+            let (name, path, bytes) = (
+                format!("{}-{}", units[unit].name, n + 2),
+                units[unit].path,
+                units[unit].bytes,
+            );
+            units.push(Unit::read(validator, name, path, bytes)?);
+            of[instance] = units.len() - 1;
+        }
+    }
+    Ok((units, of))
+}
 
 /// For each unit, the imports to rename and their new names: filled
 /// imports that carry resources, when another instance imports the same
