@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use weld_wit::display::{func_type, type_definition};
-use weld_wit::wit_parser::{InterfaceId, Resolve, WorldItem};
+use weld_wit::wit_parser::{InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldItem};
 
 /// Lines such as `grayscale: expected func(img: image) -> image, found
 /// func(x: u32) -> u32`, or a note when the WIT cannot be read.
@@ -43,11 +43,56 @@ pub(crate) fn explain(importer: (&Path, &[u8], &str), exporter: (&Path, &[u8], &
         }
     }
     if lines.is_empty() {
+        lines = used_types(&import_resolve, imported, &export_resolve, exported);
+    }
+    if lines.is_empty() {
         lines.push(
             "  (their WIT looks alike; the difference is in types the interface uses)".to_owned(),
         );
     }
     lines.join("\n")
+}
+
+/// Differences in the types the two interfaces `use` from elsewhere: what
+/// they are, and which interface they come from (a resource of another
+/// interface is another resource).
+fn used_types(
+    import_resolve: &Resolve,
+    imported: &weld_wit::wit_parser::Interface,
+    export_resolve: &Resolve,
+    exported: &weld_wit::wit_parser::Interface,
+) -> Vec<String> {
+    // The type an alias finally names, and the interface that defines it.
+    let origin = |resolve: &Resolve, mut id: TypeId| {
+        while let TypeDefKind::Type(Type::Id(next)) = resolve.types[id].kind {
+            id = next;
+        }
+        let owner = match resolve.types[id].owner {
+            TypeOwner::Interface(iface) => resolve.id_of(iface).unwrap_or_default(),
+            _ => String::new(),
+        };
+        (type_definition(resolve, id), owner)
+    };
+    let mut lines = Vec::new();
+    for (name, id) in &imported.types {
+        let Some(found) = exported.types.get(name) else {
+            continue;
+        };
+        let (expected, expected_from) = origin(import_resolve, *id);
+        let (actual, actual_from) = origin(export_resolve, *found);
+        let from = |owner: &str| match owner {
+            "" => String::new(),
+            owner => format!(" from {owner}"),
+        };
+        if expected != actual || expected_from != actual_from {
+            lines.push(format!(
+                "  type {name}: expected {expected}{}, found {actual}{}",
+                from(&expected_from),
+                from(&actual_from)
+            ));
+        }
+    }
+    lines
 }
 
 /// The interface `name` among a component's imports or exports.
