@@ -30,8 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
 use weld_wit::display::code_list;
-use weld_wit::names::names_interface;
-use weld_wit::names::{fits, version_mismatch};
+use weld_wit::names::{fits, names_interface, version_mismatch};
 
 type Table<T> = BTreeMap<Spanned<String>, Spanned<T>>;
 
