@@ -20,8 +20,8 @@ fn mean(n: u32, mut f: impl FnMut()) -> Duration {
 }
 
 fn processor(runtime: &Runtime, name: &str, core: &Path, wit: bool) -> Prepared {
-    let bytes = weld_wit::wasm::read_file(core).unwrap();
-    let bytes = weld_wit::wasm::to_binary(core, bytes).unwrap();
+    let bytes = weld_wit::wasm::map_file(core).unwrap();
+    let bytes = weld_wit::wasm::to_binary(core, bytes).unwrap().into_vec();
     let loaded = wit.then(|| weld_wit::load(Path::new("wit")).unwrap());
     let options = NewOptions {
         world: loaded.as_ref().map(|wit| (wit, Some("processor"))),

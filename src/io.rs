@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, bail};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use weld_wit::wasm::Bytes;
 
 /// How an input path is named in messages.
 pub fn input_name(path: &Path) -> PathBuf {
@@ -28,8 +29,12 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Reads WebAssembly binary or text from a file or stdin, as a binary.
-pub fn read_wasm(path: &Path) -> Result<Vec<u8>> {
-    let bytes = read(path)?;
+pub fn read_wasm(path: &Path) -> Result<Bytes> {
+    let bytes = if is_stdio(path) {
+        read(path)?.into()
+    } else {
+        weld_wit::wasm::map_file(path)?
+    };
     Ok(weld_wit::wasm::to_binary(&input_name(path), bytes)?)
 }
 

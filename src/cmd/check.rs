@@ -121,7 +121,7 @@ impl Check {
                 let (own, target, world) = unreadable((|| {
                     let own = weld_wit::load_bytes(
                         &io::input_name(&component),
-                        io::read_wasm(&component)?,
+                        io::read_wasm(&component)?.into_vec(),
                     )?;
                     let target = weld_wit::load(&wit)?;
                     let world = target.world(world.as_deref())?;
@@ -155,7 +155,7 @@ impl Check {
                 let (own, size, mut rules) = unreadable((|| {
                     let bytes = io::read_wasm(&component)?;
                     let size = bytes.len() as u64;
-                    let own = weld_wit::load_bytes(&io::input_name(&component), bytes)?;
+                    let own = weld_wit::load_bytes(&io::input_name(&component), bytes.into_vec())?;
                     let rules = match &policy {
                         Some(path) => Policy::load(path)?,
                         None => Policy::default(),

@@ -45,7 +45,8 @@ impl Args {
                 .map(|arg| adapter(arg))
                 .collect::<Result<_>>()?,
         };
-        let component = componentize::new_component(&io::input_name(&self.core), module, &options)?;
+        let component =
+            componentize::new_component(&io::input_name(&self.core), module.into_vec(), &options)?;
         io::write_binary(self.output.as_deref(), &component)
     }
 }
@@ -66,5 +67,5 @@ fn adapter(arg: &str) -> Result<(String, Vec<u8>)> {
         anyhow::bail!("invalid --adapt `{arg}`: expected [NAME=]FILE");
     }
     let bytes = io::read_wasm(file).with_context(|| format!("cannot load adapter `{name}`"))?;
-    Ok((name, bytes))
+    Ok((name, bytes.into_vec()))
 }

@@ -57,7 +57,7 @@ impl<'a> Unit<'a> {
             .into());
         }
         let component =
-            Component::from_bytes(validator, name.clone(), bytes.as_slice()).map_err(|e| {
+            Component::from_bytes(validator, name.clone(), &bytes[..]).map_err(|e| {
                 Error::Parse {
                     path: path.to_owned(),
                     source: e.into(),
@@ -92,8 +92,9 @@ impl<'a> Unit<'a> {
     }
 }
 
-/// A component's bytes, shared with the thread that validates them.
-pub type Shared = Arc<Vec<u8>>;
+/// A component's bytes (mapped from its file when large), shared with
+/// the thread that validates them.
+pub type Shared = Arc<weld_wit::wasm::Bytes>;
 
 /// The full validation of the components to compose, started as soon as
 /// they are read so that it overlaps parsing, encoding and writing. The
@@ -229,7 +230,7 @@ pub(crate) fn encode(
     }
     let named: Vec<(String, &Path, &[u8])> = units
         .iter()
-        .map(|u| (u.name.clone(), u.path, u.bytes.as_slice()))
+        .map(|u| (u.name.clone(), u.path, &u.bytes[..]))
         .collect();
     // The components wasm-compose copies into the result, in order.
     let copied: Vec<Shared> = match components {
@@ -245,7 +246,7 @@ pub(crate) fn encode(
         .zip(&renames)
         .map(|(unit, renames)| {
             (!renames.is_empty())
-                .then(|| unshare::rename_imports(unit.bytes, renames).map(Arc::new))
+                .then(|| unshare::rename_imports(unit.bytes, renames).map(|b| Arc::new(b.into())))
                 .transpose()
                 .map_err(Error::Encode)
         })
@@ -338,7 +339,7 @@ pub(crate) fn encode(
 /// it (for an 18 MB component): the bytes come out only once it is valid,
 /// but can be written to a temporary file meanwhile.
 pub struct Validating {
-    bytes: Shared,
+    bytes: Arc<Vec<u8>>,
     check: JoinHandle<Result<(), Error>>,
 }
 
@@ -355,7 +356,7 @@ impl Validating {
         let check = std::thread::spawn(move || {
             let checked: Vec<Range<usize>> = copies
                 .into_iter()
-                .filter(|(range, input)| shared.get(range.clone()) == Some(input.as_slice()))
+                .filter(|(range, input)| shared.get(range.clone()) == Some(&input[..]))
                 .map(|(range, _)| range)
                 .collect();
             let output =

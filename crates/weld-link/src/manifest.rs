@@ -145,7 +145,7 @@ impl Manifest {
         for (name, file) in file.components.get_ref() {
             text.kebab(name, "component")?;
             let path = base.join(file.get_ref());
-            let bytes = weld_wit::wasm::read_file(&path)
+            let bytes = weld_wit::wasm::map_file(&path)
                 .and_then(|bytes| weld_wit::wasm::to_binary(&path, bytes))
                 .map_err(|e| text.error(file.span(), chain(&e)))?;
             components.push((name.get_ref().clone(), path, Arc::new(bytes)));

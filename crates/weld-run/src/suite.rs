@@ -232,7 +232,7 @@ fn prepare<G>(
     path: &Path,
     on_compile: impl Fn(&Path) -> G,
 ) -> Result<Prepared, String> {
-    let wasm = weld_wit::wasm::read_file(path)
+    let wasm = weld_wit::wasm::map_file(path)
         .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
         .map_err(|e| error_text(&e))?;
     runtime

@@ -163,7 +163,7 @@ pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtua
     let component = build::build(&resolve, virtual_world, &decisions, &policy.wasi.mounts)?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),
-        bytes: Arc::new(component),
+        bytes: Arc::new(component.into()),
         only: Vec::new(),
     };
     let composed = weld_link::plug(path, bytes, &[plug], false)?;

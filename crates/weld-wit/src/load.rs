@@ -123,7 +123,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
             path: path.to_owned(),
         });
     }
-    let bytes = wasm::to_binary(path, bytes)?;
+    let bytes = wasm::to_binary(path, bytes.into())?;
     if wasm::kind(path, &bytes)? == WasmKind::Module {
         return Err(Error::CoreModule {
             path: path.to_owned(),
