@@ -124,7 +124,7 @@ impl ComposeOutput {
     /// Writes the component, or prints the plan of a dry run.
     pub fn write(&self, composed: weld_link::Composed) -> Result<()> {
         match composed.component {
-            Some(component) => crate::io::write_validating(self.output.as_deref(), component),
+            Some(component) => crate::io::write_component(self.output.as_deref(), component),
             None => crate::io::write_text(None, &composed.plan.to_string()),
         }
     }

@@ -84,47 +84,66 @@ pub struct Staged {
 /// Writes `bytes` to a temporary file beside `path`, or beside the file a
 /// symbolic link at `path` points to, which is what gets replaced.
 pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            let target = std::fs::read_link(path)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            resolved = path.parent().unwrap_or(Path::new("")).join(target);
-            resolved.as_path()
-        }
-        _ => path,
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let context = || format!("cannot write `{}`", path.display());
-    if !dir.is_dir() {
-        bail!(
-            "cannot write `{}`: directory `{}` does not exist",
-            path.display(),
-            dir.display()
-        );
-    }
-    // Temporary files are private (0600); outputs get the usual 0644.
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut file = builder
-        .prefix(".weld-")
-        .tempfile_in(dir)
-        // Keep the temporary file's random name out of the message.
-        .map_err(|e| std::io::Error::from(e.kind()))
-        .with_context(context)?;
-    file.write_all(bytes).with_context(context)?;
-    file.as_file().sync_all().with_context(context)?;
-    Ok(Staged {
-        file,
-        path: path.to_owned(),
-    })
+    let mut staged = Staged::create(path)?;
+    staged
+        .file
+        .write_all(bytes)
+        .with_context(|| staged.context())?;
+    staged.sync()?;
+    Ok(staged)
 }
 
 impl Staged {
+    /// An empty temporary file beside `path` (or what it links to).
+    fn create(path: &Path) -> Result<Staged> {
+        let resolved;
+        let path = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(path)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                resolved = path.parent().unwrap_or(Path::new("")).join(target);
+                resolved.as_path()
+            }
+            _ => path,
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            bail!(
+                "cannot write `{}`: directory `{}` does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
+        // Temporary files are private (0600); outputs get the usual 0644.
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let file = builder
+            .prefix(".weld-")
+            .tempfile_in(dir)
+            // Keep the temporary file's random name out of the message.
+            .map_err(|e| std::io::Error::from(e.kind()))
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(Staged {
+            file,
+            path: path.to_owned(),
+        })
+    }
+
+    fn context(&self) -> String {
+        format!("cannot write `{}`", self.path.display())
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.file
+            .as_file()
+            .sync_all()
+            .with_context(|| self.context())
+    }
+
     pub fn commit(self) -> Result<()> {
         self.file
             .persist(&self.path)
@@ -134,15 +153,27 @@ impl Staged {
     }
 }
 
-/// Writes a component that is still being validated: a file is written to
-/// its temporary name meanwhile, and takes its name only if it is valid.
-pub fn write_validating(output: Option<&Path>, component: weld_link::Validating) -> Result<()> {
-    match output {
-        Some(path) if !is_stdio(path) && !is_special(path) => {
-            component.alongside(|bytes| stage(path, bytes))??.commit()
-        }
-        _ => write_binary(output, &component.finish()?),
-    }
+/// Writes a composed component. A file is written to its temporary name,
+/// then read back and validated while it is synced to disk, and takes its
+/// name only if it is valid.
+pub fn write_component(output: Option<&Path>, component: weld_link::Output) -> Result<()> {
+    let Some(path) = output.filter(|path| !is_stdio(path) && !is_special(path)) else {
+        return write_binary(output, &component.into_bytes()?);
+    };
+    let mut staged = Staged::create(path)?;
+    component
+        .write_to(staged.file.as_file_mut())
+        .with_context(|| staged.context())?;
+    let written = weld_wit::wasm::map_opened(staged.file.path(), staged.file.as_file())
+        .with_context(|| staged.context())?;
+    let (checked, synced) = std::thread::scope(|scope| {
+        let check = scope.spawn(|| component.check(&written));
+        let synced = staged.sync();
+        (check.join().expect("validation does not panic"), synced)
+    });
+    checked?;
+    synced?;
+    staged.commit()
 }
 
 /// Whether `path` is a device, a pipe or the like, such as `/dev/stdout`:

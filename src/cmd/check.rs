@@ -197,7 +197,7 @@ fn compose(path: PathBuf) -> Result<Report> {
     let bytes = composed
         .component
         .context("nothing was composed")?
-        .finish()
+        .into_bytes()
         .context("the composition does not validate")?;
     let size = bytes.len() as u64;
     let result = weld_wit::load_bytes(&path, bytes)?;

@@ -51,7 +51,7 @@ impl Args {
         let policy = PolicyFlags::from_manifest(section, base)
             .and_then(|flags| flags.policy())
             .with_context(context)?;
-        let bytes = Arc::new(component.finish().with_context(context)?.into());
+        let bytes = Arc::new(component.into_bytes().with_context(context)?.into());
         let virtualized =
             weld_virt::virtualize(&self.manifest, &bytes, &policy).with_context(|| {
                 format!(

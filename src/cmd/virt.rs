@@ -104,7 +104,7 @@ impl Args {
             .composed
             .component
             .context("the virtual component was not encoded")?;
-        io::write_validating(Some(&self.output), component).with_context(context)?;
+        io::write_component(Some(&self.output), component).with_context(context)?;
         if let Some(report) = &self.report {
             let json = serde_json::to_string_pretty(&virtualized.report)? + "\n";
             io::write_text(Some(report), &json)?;

@@ -10,13 +10,13 @@
 //! instances apart.
 //!
 //! Validation is most of the cost of composing a large component, so it
-//! runs beside the rest: the inputs are validated in full from the start,
-//! the result (all but the function bodies it copies from them) while it
-//! is written to a temporary file, which only takes its name once both
-//! pass.
+//! runs beside the rest: the inputs are validated in full from the start;
+//! the result, all but the function bodies it copies from them, once it is
+//! written to a temporary file (read back from it, while it is synced to
+//! disk). The file only takes its name once both pass.
 
 use crate::structure::{Source, Structure};
-use crate::{Error, difference, unshare};
+use crate::{Error, difference, splice, unshare};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -213,7 +213,7 @@ pub(crate) fn encode(
     plan: &Plan,
     components: Components,
     inputs: InputCheck,
-) -> Result<Validating, Error> {
+) -> Result<Output, Error> {
     let (units, of) = unshare::separate(validator, units, of, plan)?;
     let of = &of[..];
     // The kinds of the exports, known before the components move into
@@ -232,14 +232,15 @@ pub(crate) fn encode(
         .iter()
         .map(|u| (u.name.clone(), u.path, &u.bytes[..]))
         .collect();
-    // The components wasm-compose copies into the result, in order.
-    let copied: Vec<Shared> = match components {
-        Components::Embedded => (0..units.len())
-            .filter(|unit| of.contains(unit))
-            .map(|unit| Arc::clone(units[unit].bytes))
-            .collect(),
+    // The inputs of the components the result embeds, in order.
+    let embedded: Vec<usize> = match components {
+        Components::Embedded => (0..units.len()).filter(|unit| of.contains(unit)).collect(),
         Components::Imported => Vec::new(),
     };
+    let inputs_embedded: Vec<Shared> = embedded
+        .iter()
+        .map(|&unit| Arc::clone(units[unit].bytes))
+        .collect();
     let renames = unshare::renames(&units, of, plan);
     let rewritten: Vec<Option<Shared>> = units
         .iter()
@@ -268,6 +269,10 @@ pub(crate) fn encode(
             .clone()
     };
 
+    let embedded_bytes: Vec<Shared> = embedded
+        .iter()
+        .map(|&unit| Arc::clone(rewritten[unit].as_ref().unwrap_or(units[unit].bytes)))
+        .collect();
     let mut graph = CompositionGraph::new();
     let mut ids = Vec::new();
     for unit in units {
@@ -320,76 +325,164 @@ pub(crate) fn encode(
             });
         }
     }
-    let mut bytes = graph
-        .encode(EncodeOptions {
-            define_components: components == Components::Embedded,
+    let names: Vec<&str> = named.iter().map(|(name, _, _)| name.as_str()).collect();
+    let encode = |define_components| {
+        let options = EncodeOptions {
+            define_components,
             export: None,
             validate: false,
-        })
-        .map_err(|e| Error::Encode(e.into()))?;
-    let names: Vec<&str> = named.iter().map(|(name, _, _)| name.as_str()).collect();
+        };
+        weld_wit::guard::guarded("wasm-compose", || graph.encode(options))
+            .and_then(|encoded| encoded.map_err(|e| format!("{e:#}")))
+    };
+    let (mut bytes, spliced) = match components {
+        Components::Imported => {
+            let imported = encode(false).map_err(|e| {
+                Error::Encode(
+                    format!("cannot import the components rather than embed them (`embed-components = false`): {e}").into(),
+                )
+            })?;
+            (imported, false)
+        }
+        // wasm-compose copies the components it embeds; importing them and
+        // splicing them in (see `splice`) saves that copy. It cannot import
+        // a component that exports a resource (it cannot encode its type),
+        // nor one named like an import left over.
+        Components::Embedded => {
+            let importable = !plan.leftover().iter().any(|import| names.contains(import));
+            match importable.then(|| encode(false)).and_then(Result::ok) {
+                Some(wrapper) => {
+                    let imported: Vec<&str> = embedded.iter().map(|&unit| names[unit]).collect();
+                    let skeleton =
+                        splice::placeholders(&wrapper, &imported).map_err(Error::Encode)?;
+                    (skeleton, true)
+                }
+                None => (encode(true).map_err(|e| Error::Encode(e.into()))?, false),
+            }
+        }
+    };
     let linked: Vec<String> = plan.links.iter().map(import_name).collect();
     let defined = append_exports(&mut bytes, plan, of, &linked, &kinds, &names, components)
         .map_err(|e| Error::Encode(e.into()))?;
-    let copies = defined.into_iter().zip(copied).collect();
-    Ok(Validating::start(bytes, inputs, copies))
+    let output = match spliced {
+        true => Output::spliced(bytes, &defined, embedded_bytes, inputs_embedded, inputs),
+        false => Some(Output::whole(bytes, defined, inputs_embedded, inputs)),
+    };
+    output.ok_or_else(|| Error::Encode("cannot find the placeholders of the components".into()))
 }
 
-/// A composed component under validation, which takes as long as writing
-/// it (for an 18 MB component): the bytes come out only once it is valid,
-/// but can be written to a temporary file meanwhile.
-pub struct Validating {
-    bytes: Arc<Vec<u8>>,
-    check: JoinHandle<Result<(), Error>>,
+/// A composed component, as pieces to write one after the other: the
+/// components it embeds are written straight from their inputs.
+/// Validation checks the bytes as written, while the inputs are validated
+/// from the start (`InputCheck`).
+pub struct Output {
+    pieces: Vec<Piece>,
+    /// Ranges of the result that should hold verbatim copies of inputs
+    /// validated in full: their function bodies need no second look.
+    copies: Vec<(Range<usize>, Shared)>,
+    inputs: InputCheck,
 }
 
-impl Validating {
-    /// Validates `bytes`, whose ranges in `copies` hold verbatim copies of
-    /// inputs that `inputs` validates in full.
-    fn start(
+enum Piece {
+    Encoded(Vec<u8>),
+    Input(Shared),
+}
+
+impl Piece {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Piece::Encoded(bytes) => bytes,
+            Piece::Input(bytes) => bytes,
+        }
+    }
+}
+
+impl Output {
+    /// An encoding that holds its components.
+    fn whole(
         bytes: Vec<u8>,
+        defined: Vec<Range<usize>>,
+        inputs_embedded: Vec<Shared>,
         inputs: InputCheck,
-        copies: Vec<(Range<usize>, Shared)>,
-    ) -> Validating {
-        let bytes = Arc::new(bytes);
-        let shared = Arc::clone(&bytes);
-        let check = std::thread::spawn(move || {
-            let checked: Vec<Range<usize>> = copies
-                .into_iter()
-                .filter(|(range, input)| shared.get(range.clone()) == Some(&input[..]))
-                .map(|(range, _)| range)
-                .collect();
-            let output =
-                weld_wit::wasm::validate_except(Path::new("the composition"), &shared, &checked);
-            // An invalid input is reported as such, before the result.
-            inputs
-                .0
-                .join()
-                .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))?;
-            output.map(drop).map_err(|e| Error::InvalidOutput(e.into()))
-        });
-        Validating { bytes, check }
+    ) -> Output {
+        Output {
+            pieces: vec![Piece::Encoded(bytes)],
+            copies: defined.into_iter().zip(inputs_embedded).collect(),
+            inputs,
+        }
     }
 
-    /// Runs `alongside` on the bytes while the validation goes on, and
-    /// returns what it returns only if the component is valid.
-    pub fn alongside<T>(self, alongside: impl FnOnce(&[u8]) -> T) -> Result<T, Error> {
-        let result = alongside(&self.bytes);
-        self.wait()?;
-        Ok(result)
+    /// `skeleton` with the components `embedded` (inputs, or copies of
+    /// them with imports renamed) in place of its `placeholders`.
+    pub(crate) fn spliced(
+        skeleton: Vec<u8>,
+        placeholders: &[Range<usize>],
+        embedded: Vec<Shared>,
+        inputs_embedded: Vec<Shared>,
+        inputs: InputCheck,
+    ) -> Option<Output> {
+        if placeholders.len() != embedded.len() {
+            return None;
+        }
+        let mut pieces = Vec::new();
+        let mut copies = Vec::new();
+        let (mut from, mut len) = (0, 0);
+        for ((placeholder, bytes), input) in placeholders.iter().zip(embedded).zip(inputs_embedded)
+        {
+            let start = splice::section_start(&skeleton, placeholder)?;
+            let mut head = skeleton[from..start].to_vec();
+            head.extend(splice::component_section_header(bytes.len()));
+            len += head.len();
+            copies.push((len..len + bytes.len(), input));
+            len += bytes.len();
+            pieces.push(Piece::Encoded(head));
+            pieces.push(Piece::Input(bytes));
+            from = placeholder.end;
+        }
+        pieces.push(Piece::Encoded(skeleton[from..].to_vec()));
+        Some(Output {
+            pieces,
+            copies,
+            inputs,
+        })
+    }
+
+    /// Writes the component out, piece by piece.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.pieces
+            .iter()
+            .try_for_each(|piece| out.write_all(piece.bytes()))
+    }
+
+    /// Validates `written`, the bytes `write_to` wrote (read back), and
+    /// waits for the validation of the inputs.
+    pub fn check(self, written: &[u8]) -> Result<(), Error> {
+        let checked: Vec<Range<usize>> = self
+            .copies
+            .into_iter()
+            .filter(|(range, input)| written.get(range.clone()) == Some(&input[..]))
+            .map(|(range, _)| range)
+            .collect();
+        let output =
+            weld_wit::wasm::validate_except(Path::new("the composition"), written, &checked);
+        // An invalid input is reported as such, before the result.
+        self.inputs
+            .0
+            .join()
+            .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))?;
+        output.map(drop).map_err(|e| Error::InvalidOutput(e.into()))
     }
 
     /// The bytes, once they are valid.
-    pub fn finish(self) -> Result<Vec<u8>, Error> {
-        let bytes = Arc::clone(&self.bytes);
-        self.wait()?;
-        Ok(Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec()))
-    }
-
-    fn wait(self) -> Result<(), Error> {
-        self.check
-            .join()
-            .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))
+    pub fn into_bytes(self) -> Result<Vec<u8>, Error> {
+        let bytes = self
+            .pieces
+            .iter()
+            .map(Piece::bytes)
+            .collect::<Vec<_>>()
+            .concat();
+        self.check(&bytes)?;
+        Ok(bytes)
     }
 }
 

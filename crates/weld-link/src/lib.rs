@@ -10,10 +10,11 @@ mod difference;
 mod manifest;
 mod picture;
 mod plug;
+mod splice;
 mod structure;
 mod unshare;
 
-pub use composition::{Components, Export, Instance, Link, Plan, Shared, Validating};
+pub use composition::{Components, Export, Instance, Link, Output, Plan, Shared};
 pub use manifest::{Manifest, Virtualize};
 pub use picture::{Format, Picture};
 pub use plug::{Composed, Plug, plug};

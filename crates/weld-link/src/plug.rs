@@ -2,7 +2,7 @@
 
 use crate::Error;
 use crate::composition::{
-    self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit, Validating,
+    self, Components, Export, InputCheck, Instance, Link, Output, Plan, Shared, Unit,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ pub struct Plug {
 /// The plan, and the composed component unless it was a dry run.
 pub struct Composed {
     pub plan: Plan,
-    pub component: Option<Validating>,
+    pub component: Option<Output>,
 }
 
 /// Plugs `plugs` into `socket`. Plugs may fill each other's imports; each

@@ -1,16 +1,17 @@
 //! wit-parser's decoder asserts on some valid components (one that imports
-//! and exports the same interface, for instance). weld must never panic on
-//! its input, so decoding runs behind this guard, which turns a panic into
-//! an error carrying the panic's message.
+//! and exports the same interface, for instance), and wasm-compose on
+//! others (it cannot import a component that exports a resource). weld
+//! must never panic on its input, so such calls run behind this guard,
+//! which turns a panic into an error carrying the panic's message.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
 
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Runs `f`; a panic inside it becomes `Err` with the panic's message, and
-/// is not printed.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// Runs `f`, a call into `tool`; a panic inside it becomes `Err` with the
+/// panic's message, and is not printed.
+pub fn guarded<T>(tool: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     let previous = panic::take_hook();
     panic::set_hook(Box::new(|info| {
         let message = match info.payload().downcast_ref::<&str>() {
@@ -30,7 +31,7 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     result.map_err(|_| {
         let message = LAST_PANIC.lock().ok().and_then(|mut last| last.take());
         format!(
-            "wit-parser failed on it: {}",
+            "{tool} failed on it: {}",
             message.unwrap_or_else(|| "it panicked".to_owned())
         )
     })

@@ -179,7 +179,7 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<Report> {
 
 fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
     let walked = walk(path, bytes)?;
-    let decoded = crate::guard::guarded(|| wit_parser::decoding::decode(bytes))
+    let decoded = crate::guard::guarded("wit-parser", || wit_parser::decoding::decode(bytes))
         .map_err(anyhow::Error::msg)
         .and_then(|decoded| decoded);
     let (resolve, world) = match decoded {
@@ -371,8 +371,9 @@ fn module_report(
             }
             Payload::CustomSection(section) if section.name().starts_with("component-type") => {
                 // The section holds the world encoded as a component type.
-                let decoded =
-                    crate::guard::guarded(|| wit_parser::decoding::decode_world(section.data()));
+                let decoded = crate::guard::guarded("wit-parser", || {
+                    wit_parser::decoding::decode_world(section.data())
+                });
                 let world = decoded.ok().and_then(Result::ok).map(|(resolve, world)| {
                     let world = &resolve.worlds[world];
                     match world.package {

@@ -9,7 +9,7 @@ pub mod check;
 pub mod componentize;
 pub mod display;
 mod error;
-mod guard;
+pub mod guard;
 pub mod inspect;
 pub mod load;
 pub mod names;

@@ -131,7 +131,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
         });
     }
     wasm::validate(path, &bytes)?;
-    let decoded = crate::guard::guarded(|| wit_parser::decoding::decode(&bytes))
+    let decoded = crate::guard::guarded("wit-parser", || wit_parser::decoding::decode(&bytes))
         .map_err(|message| Error::Decode {
             path: path.to_owned(),
             source: message.into(),

@@ -73,6 +73,15 @@ pub fn map_file(path: &Path) -> Result<Bytes> {
         source,
     };
     let file = std::fs::File::open(path).map_err(failed)?;
+    map_opened(path, &file)
+}
+
+/// Reads `file`, open at `path`, as `map_file` does.
+pub fn map_opened(path: &Path, file: &std::fs::File) -> Result<Bytes> {
+    let failed = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
     let meta = file.metadata().map_err(failed)?;
     if !meta.is_file() || meta.len() < MAP_FROM {
         return read_file(path).map(Bytes::Owned);
@@ -81,7 +90,7 @@ pub fn map_file(path: &Path) -> Result<Bytes> {
     // program wrote to the file meanwhile (as with wasmtime, which maps
     // the files it runs); weld itself never writes a file in place, it
     // renames a new one over it, so the mapped file stays as it was.
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) };
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) };
     match map {
         Ok(map) => Ok(Bytes::Mapped(map)),
         // Some file systems cannot map files.
