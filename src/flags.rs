@@ -7,6 +7,7 @@ use anyhow::Result;
 use std::path::{Path, PathBuf};
 use weld_run::limits::{parse_duration, parse_size};
 use weld_run::{Cache, Capabilities, DirGrant, Limits, Options, Prepared, Runtime};
+use weld_wit::validated::Validated;
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CapabilityFlags {
@@ -118,6 +119,26 @@ pub struct ComposeOutput {
     /// Print what would be connected to what, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub cache: CacheFlag,
+}
+
+/// The record of inputs validated before, for the commands that compose.
+#[derive(clap::Args)]
+pub struct CacheFlag {
+    /// Validate every input in full, even one validated before, and record
+    /// nothing in weld's cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl CacheFlag {
+    pub fn validated(&self) -> Validated {
+        match weld_wit::validated::cache_dir() {
+            Some(dir) if !self.no_cache => Validated::in_cache(&dir),
+            _ => Validated::default(),
+        }
+    }
 }
 
 impl ComposeOutput {

@@ -1,9 +1,11 @@
+use crate::flags::CacheFlag;
 use crate::io;
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use weld_wit::check::policy::Policy;
 use weld_wit::check::{self, Format, Report};
+use weld_wit::validated::Validated;
 
 /// Check interface compatibility and import policy, for CI.
 ///
@@ -63,7 +65,11 @@ enum Check {
     },
     /// Check a `weld compose` manifest: its wiring type-checks, and the
     /// result satisfies its `[check]` section. Nothing is written.
-    Compose { manifest: PathBuf },
+    Compose {
+        manifest: PathBuf,
+        #[command(flatten)]
+        cache: CacheFlag,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -169,17 +175,17 @@ impl Check {
                 let subject = format!("`{}`", component.display());
                 Ok(check::policy::check(&own, size, &rules, "policy", subject))
             }
-            Check::Compose { manifest } => compose(manifest),
+            Check::Compose { manifest, cache } => compose(manifest, &cache.validated()),
         }
     }
 }
 
 /// Composes without writing: a wiring mistake fails the check, an
 /// unreadable manifest or component is an input error.
-fn compose(path: PathBuf) -> Result<Report> {
+fn compose(path: PathBuf, validated: &Validated) -> Result<Report> {
     let subject = format!("`{}`", path.display());
     let manifest = unreadable(weld_link::Manifest::load(&path).map_err(anyhow::Error::from))?;
-    let composed = match manifest.compose(false) {
+    let composed = match manifest.compose(false, validated) {
         Ok(composed) => composed,
         Err(e @ weld_link::Error::Wit(_)) => return unreadable(Err(e.into())),
         Err(e) => {

@@ -36,8 +36,9 @@ impl Args {
     pub fn run(self) -> Result<()> {
         let context = || format!("failed to compose `{}`", self.manifest.display());
         let manifest = weld_link::Manifest::load(&self.manifest).with_context(context)?;
+        let validated = self.output.cache.validated();
         let composed = manifest
-            .compose(self.output.dry_run)
+            .compose(self.output.dry_run, &validated)
             .with_context(context)?;
         let Some(section) = manifest
             .virtualize()
@@ -52,8 +53,8 @@ impl Args {
             .and_then(|flags| flags.policy())
             .with_context(context)?;
         let bytes = Arc::new(component.into_bytes().with_context(context)?.into());
-        let virtualized =
-            weld_virt::virtualize(&self.manifest, &bytes, &policy).with_context(|| {
+        let virtualized = weld_virt::virtualize(&self.manifest, &bytes, &policy, &validated)
+            .with_context(|| {
                 format!(
                     "failed to apply the [virtualize] section of `{}`",
                     self.manifest.display()

@@ -31,7 +31,7 @@ impl Args {
     pub fn run(self) -> Result<()> {
         let picture = if self.input.extension().is_some_and(|e| e == "toml") {
             Manifest::load(&self.input)
-                .and_then(|manifest| manifest.compose(true))
+                .and_then(|manifest| manifest.compose(true, &Default::default()))
                 .map(|composed| Picture::of_plan(&composed.plan))
         } else {
             let bytes = io::read_wasm(&self.input)?;

@@ -39,6 +39,7 @@ impl Args {
             &socket,
             &plugs,
             self.output.dry_run,
+            &self.output.cache.validated(),
         )
         .with_context(context)?;
         // Validation ends while the result is written.

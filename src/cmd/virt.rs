@@ -1,3 +1,4 @@
+use crate::flags::CacheFlag;
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ pub struct Args {
     /// Write JSON saying what became of each import.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheFlag,
 }
 
 /// The policy, as flags here and as a `[virtualize]` section in a
@@ -98,8 +101,10 @@ impl Args {
         let context = || format!("failed to virtualise `{}`", self.input.display());
         let bytes = Arc::new(io::read_wasm(&self.input)?);
         let policy = self.policy.policy().with_context(context)?;
-        let virtualized = weld_virt::virtualize(&io::input_name(&self.input), &bytes, &policy)
-            .with_context(context)?;
+        let validated = self.cache.validated();
+        let virtualized =
+            weld_virt::virtualize(&io::input_name(&self.input), &bytes, &policy, &validated)
+                .with_context(context)?;
         let component = virtualized
             .composed
             .component

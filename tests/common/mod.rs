@@ -22,7 +22,8 @@ pub fn weld_in_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output 
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
-        // Compiled components are cached under target/, never in ~/.cache.
+        // weld's caches (compiled code, validated inputs) live under
+        // target/, never in ~/.cache.
         .env("WELD_CACHE_DIR", cache_dir())
         .envs(env.iter().copied())
         .stdin(Stdio::piped())

@@ -27,6 +27,7 @@ use wasm_encoder::{
     ComponentNameSection, ComponentSection, NameMap,
 };
 use wasmparser::{ComponentExternalKind, ComponentTypeRef};
+use weld_wit::validated::Validated;
 
 /// A component read for composing, with what it imports and exports.
 pub(crate) struct Unit<'a> {
@@ -102,10 +103,11 @@ pub type Shared = Arc<weld_wit::wasm::Bytes>;
 pub(crate) struct InputCheck(JoinHandle<Result<(), Error>>);
 
 impl InputCheck {
-    pub fn start(inputs: Vec<(PathBuf, Shared)>) -> InputCheck {
+    pub fn start(inputs: Vec<(PathBuf, Shared)>, validated: &Validated) -> InputCheck {
+        let validated = validated.clone();
         InputCheck(std::thread::spawn(move || {
             for (path, bytes) in &inputs {
-                weld_wit::wasm::validate(path, bytes)?;
+                validated.validate(path, bytes)?;
             }
             Ok(())
         }))

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use toml::Spanned;
 use weld_wit::display::code_list;
 use weld_wit::names::{fits, names_interface, version_mismatch};
+use weld_wit::validated::Validated;
 
 type Table<T> = BTreeMap<Spanned<String>, Spanned<T>>;
 
@@ -220,7 +221,7 @@ impl Manifest {
     }
 
     /// Checks the wiring and, unless it is a dry run, encodes the result.
-    pub fn compose(&self, dry_run: bool) -> Result<Composed, Error> {
+    pub fn compose(&self, dry_run: bool, validated: &Validated) -> Result<Composed, Error> {
         let file = &self.file;
         let instances = self.instances()?;
         let inputs = (!dry_run).then(|| {
@@ -229,6 +230,7 @@ impl Manifest {
                 components
                     .map(|(_, path, bytes)| (path.clone(), Arc::clone(bytes)))
                     .collect(),
+                validated,
             )
         });
         let instance_names: Vec<String> = instances

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_wit::names::{fits, version_mismatch};
+use weld_wit::validated::Validated;
 
 /// A component offered to fill imports, optionally only with some exports.
 pub struct Plug {
@@ -33,6 +34,7 @@ pub fn plug(
     socket_bytes: &Shared,
     plugs: &[Plug],
     dry_run: bool,
+    validated: &Validated,
 ) -> Result<Composed, Error> {
     let inputs = (!dry_run).then(|| {
         let plugs = plugs.iter().map(|p| (p.path.clone(), Arc::clone(&p.bytes)));
@@ -41,6 +43,7 @@ pub fn plug(
                 .into_iter()
                 .chain(plugs)
                 .collect(),
+            validated,
         )
     });
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());

@@ -311,7 +311,7 @@ mod tests {
             &placeholders,
             components.clone(),
             components,
-            InputCheck::start(Vec::new()),
+            InputCheck::start(Vec::new(), &Default::default()),
         )
         .unwrap()
         .into_bytes()

@@ -37,15 +37,9 @@ impl Cache {
         Cache { dir }
     }
 
-    /// `$WELD_CACHE_DIR`, else `$XDG_CACHE_HOME/weld`, else `~/.cache/weld`.
+    /// weld's cache directory (`weld_wit::validated::cache_dir`).
     pub fn default_dir() -> Option<PathBuf> {
-        if let Some(dir) = std::env::var_os("WELD_CACHE_DIR") {
-            return Some(PathBuf::from(dir));
-        }
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-        Some(base.join("weld"))
+        weld_wit::validated::cache_dir()
     }
 
     pub fn dir(&self) -> &Path {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_link::{Composed, Plug, Shared};
+use weld_wit::validated::Validated;
 use weld_wit::wit_parser::{self, WorldItem};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -106,8 +107,13 @@ pub struct Virtualized {
 }
 
 /// Replaces the imports `policy` covers with a virtual component plugged
-/// into the target.
-pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtualized, Error> {
+/// into the target; `validated` records which inputs need no validation.
+pub fn virtualize(
+    path: &Path,
+    bytes: &Shared,
+    policy: &Policy,
+    validated: &Validated,
+) -> Result<Virtualized, Error> {
     let wit = weld_wit::load_bytes(path, imports_only(bytes).unwrap_or_else(|| bytes.to_vec()))?;
     let world_id = wit.world.ok_or_else(|| Error::NoWorld {
         path: path.to_owned(),
@@ -140,7 +146,7 @@ pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtua
     let report = report(&imports, &replaced, &decisions);
     if replaced.is_empty() {
         // Nothing to replace: the result is the component itself.
-        let composed = weld_link::plug(path, bytes, &[], false)?;
+        let composed = weld_link::plug(path, bytes, &[], false, validated)?;
         return finish(composed, report);
     }
     let text = format!(
@@ -166,7 +172,7 @@ pub fn virtualize(path: &Path, bytes: &Shared, policy: &Policy) -> Result<Virtua
         bytes: Arc::new(component.into()),
         only: Vec::new(),
     };
-    let composed = weld_link::plug(path, bytes, &[plug], false)?;
+    let composed = weld_link::plug(path, bytes, &[plug], false, validated)?;
     finish(composed, report)
 }
 

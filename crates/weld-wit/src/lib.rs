@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod load;
 pub mod names;
 pub mod print;
+pub mod validated;
 pub mod wasm;
 
 pub use error::{BoxError, Error, Result};
