@@ -3,7 +3,7 @@ use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::sync::Arc;
-use weld_link::Plug;
+use weld_link::{Plug, Shared};
 
 /// Fill a component's imports with the exports of other components.
 ///
@@ -28,10 +28,13 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<()> {
         let socket = Arc::new(io::read_wasm(&self.socket)?);
+        // A file given several times (a decorator chained with itself) is
+        // read once.
+        let mut read: Vec<(&str, Shared)> = Vec::new();
         let plugs = self
             .plugs
             .iter()
-            .map(|arg| plug(arg))
+            .map(|arg| plug(arg, &mut read))
             .collect::<Result<Vec<_>>>()?;
         let context = || format!("failed to plug into `{}`", self.socket.display());
         let plugged = weld_link::plug(
@@ -47,8 +50,8 @@ impl Args {
     }
 }
 
-/// `FILE` or `FILE[IFACE,...]`.
-fn plug(arg: &str) -> Result<Plug> {
+/// `FILE` or `FILE[IFACE,...]`; `read` holds the files read so far.
+fn plug<'a>(arg: &'a str, read: &mut Vec<(&'a str, Shared)>) -> Result<Plug> {
     let (file, only) = match arg.strip_suffix(']').and_then(|rest| rest.split_once('[')) {
         Some((file, list)) => (file, list.split(',').map(|s| s.trim().to_owned()).collect()),
         None => (arg, Vec::new()),
@@ -58,9 +61,13 @@ fn plug(arg: &str) -> Result<Plug> {
         bail!("invalid --plug `{arg}`: expected FILE or FILE[IFACE,...]");
     }
     let path = PathBuf::from(file);
-    Ok(Plug {
-        bytes: Arc::new(io::read_wasm(&path)?),
-        path,
-        only,
-    })
+    let bytes = match read.iter().find(|(seen, _)| *seen == file) {
+        Some((_, bytes)) => Arc::clone(bytes),
+        None => {
+            let bytes = Arc::new(io::read_wasm(&path)?);
+            read.push((file, Arc::clone(&bytes)));
+            bytes
+        }
+    };
+    Ok(Plug { bytes, path, only })
 }

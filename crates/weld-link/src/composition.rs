@@ -97,6 +97,11 @@ impl<'a> Unit<'a> {
 /// the thread that validates them.
 pub type Shared = Arc<weld_wit::wasm::Bytes>;
 
+/// Whether two inputs hold the same bytes (as when one file is given twice).
+pub(crate) fn same_bytes(a: &Shared, b: &Shared) -> bool {
+    Arc::ptr_eq(a, b) || a[..] == b[..]
+}
+
 /// The full validation of the components to compose, started as soon as
 /// they are read so that it overlaps parsing, encoding and writing. The
 /// composition's own validation then skips their function bodies.
@@ -106,8 +111,11 @@ impl InputCheck {
     pub fn start(inputs: Vec<(PathBuf, Shared)>, validated: &Validated) -> InputCheck {
         let validated = validated.clone();
         InputCheck(std::thread::spawn(move || {
-            for (path, bytes) in &inputs {
-                validated.validate(path, bytes)?;
+            for (i, (path, bytes)) in inputs.iter().enumerate() {
+                // An input given more than once is validated once.
+                if !inputs[..i].iter().any(|(_, seen)| same_bytes(seen, bytes)) {
+                    validated.validate(path, bytes)?;
+                }
             }
             Ok(())
         }))

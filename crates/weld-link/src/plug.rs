@@ -46,19 +46,32 @@ pub fn plug(
             validated,
         )
     });
+    // Instance `i` is of `units[of[i]]`: a component given more than once
+    // (the same bytes, such as a decorator plugged in twice) is read and
+    // embedded once, with an instance per use.
+    let given: Vec<(&Path, &Shared)> = std::iter::once((socket, socket_bytes))
+        .chain(plugs.iter().map(|p| (p.path.as_path(), &p.bytes)))
+        .collect();
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
-    let mut units = vec![Unit::read(
-        &mut validator,
-        "c0".into(),
-        socket,
-        socket_bytes,
-    )?];
-    for (i, plug) in plugs.iter().enumerate() {
-        let name = format!("c{}", i + 1);
-        units.push(Unit::read(&mut validator, name, &plug.path, &plug.bytes)?);
+    let mut units: Vec<Unit> = Vec::new();
+    let mut of = Vec::new();
+    for &(path, bytes) in &given {
+        match units
+            .iter()
+            .position(|unit| composition::same_bytes(unit.bytes, bytes))
+        {
+            Some(unit) => of.push(unit),
+            None => {
+                of.push(units.len());
+                let name = format!("c{}", units.len());
+                units.push(Unit::read(&mut validator, name, path, bytes)?);
+            }
+        }
     }
+    let instances: Vec<&Unit> = of.iter().map(|&unit| &units[unit]).collect();
+    let path = |i: usize| given[i].0;
     let only = |i: usize| -> &[String] { if i == 0 { &[] } else { &plugs[i - 1].only } };
-    for (i, unit) in units.iter().enumerate().skip(1) {
+    for (i, unit) in instances.iter().enumerate().skip(1) {
         for query in only(i) {
             if !unit
                 .instance_exports
@@ -66,7 +79,7 @@ pub fn plug(
                 .any(|e| weld_wit::names::names_interface(e, query))
             {
                 return Err(Error::NoSuchExport {
-                    component: unit.path.display().to_string(),
+                    component: path(i).display().to_string(),
                     name: query.clone(),
                     available: weld_wit::display::code_list(
                         &unit.instance_exports,
@@ -85,13 +98,13 @@ pub fn plug(
     };
     let mut links = Vec::new();
     let mut unfilled = Vec::new();
-    for (importer, unit) in units.iter().enumerate() {
+    for (importer, unit) in instances.iter().enumerate() {
         for import in &unit.imports {
             // Plugs after the importer first, so that decorators given in
             // order form a chain; then the ones before it.
-            let order = (importer + 1..units.len()).chain(1..importer);
+            let order = (importer + 1..instances.len()).chain(1..importer);
             let provider = order.into_iter().find_map(|j| {
-                units[j]
+                instances[j]
                     .instance_exports
                     .iter()
                     .find(|e| fits(import, e) && offers(j, e))
@@ -109,13 +122,15 @@ pub fn plug(
         }
     }
 
-    let names: Vec<String> = units.iter().map(|u| u.path.display().to_string()).collect();
+    let names: Vec<String> = (0..given.len())
+        .map(|i| path(i).display().to_string())
+        .collect();
     // Every plug must be used, or the user should hear why it was not.
-    for j in 1..units.len() {
+    for j in 1..instances.len() {
         if !links.iter().any(|l| l.exporter == j) {
             return Err(Error::UnusedPlug {
-                path: units[j].path.to_owned(),
-                why: why_unused(&units, &names, j),
+                path: path(j).to_owned(),
+                why: why_unused(&instances, &names, j),
             });
         }
     }
@@ -123,15 +138,14 @@ pub fn plug(
         return Err(Error::Cycle(cycle));
     }
     let plan = Plan {
-        instances: units
-            .iter()
-            .map(|u| Instance {
-                name: u.path.display().to_string(),
-                component: u.path.to_owned(),
+        instances: (0..given.len())
+            .map(|i| Instance {
+                name: names[i].clone(),
+                component: path(i).to_owned(),
             })
             .collect(),
         links,
-        exports: units[0]
+        exports: instances[0]
             .exports()
             .into_iter()
             .map(|name| Export {
@@ -148,7 +162,6 @@ pub fn plug(
             component: None,
         });
     };
-    let of: Vec<usize> = (0..units.len()).collect();
     let component = composition::encode(
         &mut validator,
         units,
@@ -164,7 +177,7 @@ pub fn plug(
 }
 
 /// One line per export of plug `j`, saying what it could have filled.
-fn why_unused(units: &[Unit<'_>], names: &[String], j: usize) -> String {
+fn why_unused(units: &[&Unit<'_>], names: &[String], j: usize) -> String {
     let mut why = String::new();
     if units[j].instance_exports.is_empty() {
         return " it exports no interfaces".to_owned();
