@@ -18,6 +18,35 @@ case "$(wasmtime --version)" in
   *) echo "benches/run.sh compares with wasmtime 48, found $(wasmtime --version)" >&2; exit 1 ;;
 esac
 
+# The chain of N decorators (app <- pass x N <- processor) for the peers:
+# a WAC script for `wac compose`, a configuration for `wasm-tools compose`.
+wac_chain() {
+  echo "package bench:chain;"
+  echo "let d0 = new bench:processor {};"
+  for i in $(seq "$1"); do
+    echo "let d$i = new bench:pass { \"my:image-processor/process\": d$((i - 1))[\"my:image-processor/process\"] };"
+  done
+  echo "let app = new bench:app { \"my:image-processor/process\": d$1[\"my:image-processor/process\"] };"
+  echo "export app[\"wasi:cli/run@0.2.12\"];"
+}
+wasm_tools_chain() {
+  echo "dependencies:"
+  echo "  processor: $PWD/$processor"
+  echo "  pass: $work/pass.wasm"
+  echo "instantiations:"
+  echo "  root:"
+  echo "    arguments:"
+  echo "      my:image-processor/process: { instance: d$1, export: my:image-processor/process }"
+  echo "  d0:"
+  echo "    dependency: processor"
+  for i in $(seq "$1"); do
+    echo "  d$i:"
+    echo "    dependency: pass"
+    echo "    arguments:"
+    echo "      my:image-processor/process: { instance: d$((i - 1)), export: my:image-processor/process }"
+  done
+}
+
 cargo build --release --quiet
 weld="$PWD/target/release/weld"
 work="$(mktemp -d)"
@@ -101,20 +130,28 @@ peak() {
   echo
   echo "## \`plug\`: a chain of pass-through decorators"
   echo
-  echo "The WAT app, N copies of a component that imports and re-exports \`process\`,"
-  echo "then the C processor: cost against chain length."
+  echo "The WAT app, N instances of a component that imports and re-exports"
+  echo "\`process\`, then the C processor: cost against chain length. \`wac plug\`"
+  echo "cannot chain (plugs cannot fill each other's imports), so wac gets the"
+  echo "chain as a WAC script (\`wac compose\`) and wasm-tools compose as a"
+  echo "configuration of instantiations; both validate their output too."
   echo
   wasm-tools parse tests/cli/plug/passthrough.wat -o "$work/pass.wasm"
   "$weld" new fixtures/wat/app.wat --wit wit --world app -o "$work/app.wasm"
-  chain=()
   for n in 50 100 200; do
     plugs=""
     for _ in $(seq "$n"); do plugs="$plugs --plug $work/pass.wasm"; done
-    chain+=(-n "weld plug, $n decorators" "$weld plug $work/app.wasm $plugs --plug $processor -o $work/chain-$n.wasm")
+    wac_chain "$n" >"$work/chain-$n.wac"
+    wasm_tools_chain "$n" >"$work/chain-$n.yml"
+    echo "### $n decorators"
+    echo
+    hyperfine --style none --warmup 2 --runs 20 --export-markdown "$work/chain.md" \
+      -n "weld plug" "$weld plug $work/app.wasm $plugs --plug $processor -o $work/chain.wasm" \
+      -n "wac compose" "wac compose $work/chain-$n.wac -d bench:app=$work/app.wasm -d bench:pass=$work/pass.wasm -d bench:processor=$processor -o $work/chain-wac.wasm" \
+      -n "wasm-tools compose" "wasm-tools compose $work/app.wasm -c $work/chain-$n.yml -o $work/chain-wasm-tools.wasm" >/dev/null 2>&1
+    cat "$work/chain.md"
+    echo
   done
-  hyperfine --style none --warmup 1 --runs 10 --export-markdown "$work/chain.md" "${chain[@]}" >/dev/null
-  cat "$work/chain.md"
-  echo
   echo "## \`virt\`: size and call cost"
   echo
   echo "Sizes of components before and after \`weld virt\`:"
