@@ -1,5 +1,6 @@
 //! `weld virt --mount` on trees made on the fly: a file larger than 1 MiB
-//! reads back byte for byte, and a link back up the tree is refused.
+//! reads back byte for byte, and a link back up the tree is refused; and a
+//! manifest's `[virtualize]` report, written relative to the manifest.
 
 mod common;
 
@@ -56,4 +57,56 @@ fn a_link_back_up_a_mounted_tree_is_refused() {
     assert!(stderr.contains("inner/up"), "{stderr}");
     assert!(stderr.contains("a link leads back"), "{stderr}");
     assert!(!out.exists());
+}
+
+#[test]
+fn a_manifest_report_key_writes_the_report_beside_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let components = common::root().join("fixtures/components");
+    let manifest = dir.path().join("weld.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[components]\n\
+             app = {:?}\n\
+             processor = {:?}\n\
+             [instances.app.with]\n\
+             process = \"processor\"\n\
+             [virtualize]\n\
+             deny-all = true\n\
+             stdout = \"allow\"\n\
+             report = \"reports/what-became.json\"\n",
+            components.join("c-app.wasm"),
+            components.join("c-processor.wasm"),
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    let out = dir.path().join("out.wasm");
+    weld_ok(&[
+        "compose",
+        manifest.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let report = std::fs::read_to_string(dir.path().join("reports/what-became.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let action = |name: &str| {
+        report["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"].as_str().unwrap().starts_with(name))
+            .map(|i| i["action"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(action("wasi:filesystem/types").as_deref(), Some("denied"));
+    assert_eq!(action("wasi:cli/stdout").as_deref(), Some("forwarded"));
+    assert!(
+        report["remaining-imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i.as_str().unwrap().starts_with("wasi:filesystem")),
+        "{report}"
+    );
 }

@@ -1,4 +1,4 @@
-use crate::cmd::virt::PolicyFlags;
+use crate::cmd::virt::{PolicyFlags, write_report};
 use crate::flags::ComposeOutput;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -23,7 +23,8 @@ use std::sync::Arc;
 /// A [virtualize] section applies `weld virt`'s policy to the result: its
 /// keys are the flags' names (`deny-all = true`, `stdout = "allow"`,
 /// `args = [...]`, `env = { NAME = "value" }`, `const = { "IFACE#FUNC" =
-/// "VALUE" }`...).
+/// "VALUE" }`...), and `report = "FILE"` writes what `--report` does.
+/// Paths in it are relative to the manifest.
 #[derive(clap::Args)]
 pub struct Args {
     /// The manifest, such as `weld.toml`.
@@ -62,6 +63,10 @@ impl Args {
             })?;
         self.output
             .write(virtualized.composed)
-            .with_context(context)
+            .with_context(context)?;
+        match &section.report {
+            Some(report) => write_report(&base.join(report), &virtualized.report),
+            None => Ok(()),
+        }
     }
 }

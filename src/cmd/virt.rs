@@ -110,12 +110,17 @@ impl Args {
             .component
             .context("the virtual component was not encoded")?;
         io::write_component(Some(&self.output), component).with_context(context)?;
-        if let Some(report) = &self.report {
-            let json = serde_json::to_string_pretty(&virtualized.report)? + "\n";
-            io::write_text(Some(report), &json)?;
+        match &self.report {
+            Some(path) => write_report(path, &virtualized.report),
+            None => Ok(()),
         }
-        Ok(())
     }
+}
+
+/// Writes `--report`'s JSON (or a manifest's `report`).
+pub fn write_report(path: &Path, report: &weld_virt::Report) -> Result<()> {
+    let json = serde_json::to_string_pretty(report)? + "\n";
+    io::write_text(Some(path), &json)
 }
 
 impl PolicyFlags {

@@ -85,6 +85,8 @@ pub struct Virtualize {
     /// `"GUEST" = "HOSTDIR"`.
     #[serde(default)]
     pub mount: BTreeMap<String, String>,
+    /// Where to write what became of each import (`weld virt --report`).
+    pub report: Option<String>,
 }
 
 #[derive(Deserialize)]
