@@ -253,7 +253,8 @@ impl<'scope, 'env: 'scope, 'a: 'scope> Bodies<'scope, 'env, 'a> {
             self.workers.push(self.scope.spawn(move || {
                 let mut allocations = FuncValidatorAllocations::default();
                 let mut first_error = None;
-                // The lock is held only to take a batch.
+                // The lock is held while waiting for a batch, not while
+                // validating it.
                 while let Ok(batch) = receive
                     .lock()
                     .map_err(drop)
