@@ -63,7 +63,7 @@ pub fn plug(
             Some(unit) => of.push(unit),
             None => {
                 of.push(units.len());
-                let name = format!("c{}", units.len());
+                let name = component_name(path, &units);
                 units.push(Unit::read(&mut validator, name, path, bytes)?);
             }
         }
@@ -174,6 +174,36 @@ pub fn plug(
         plan,
         component: Some(component),
     })
+}
+
+/// The name of the component read from `path` in the result: its file
+/// stem in kebab case, as component names must be (`python-app`), made
+/// unique among `units` with a number.
+fn component_name(path: &Path, units: &[Unit<'_>]) -> String {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let mut name = String::new();
+    for word in stem
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        // Each word of a kebab-case name starts with a letter: one that
+        // starts with a digit joins the word before it.
+        if !name.is_empty() && word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            name.push('-');
+        }
+        name.push_str(&word.to_ascii_lowercase());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "component");
+    }
+    let taken = |name: &str| units.iter().any(|unit| unit.name == name);
+    match taken(&name) {
+        false => name,
+        true => (2..)
+            .map(|n| format!("{name}{n}"))
+            .find(|numbered| !taken(numbered))
+            .expect("some number is free"),
+    }
 }
 
 /// One line per export of plug `j`, saying what it could have filled.
