@@ -63,7 +63,7 @@ pub fn plug(
             Some(unit) => of.push(unit),
             None => {
                 of.push(units.len());
-                let name = component_name(path, &units);
+                let name = component_name(path, |name| units.iter().any(|u| u.name == name));
                 units.push(Unit::read(&mut validator, name, path, bytes)?);
             }
         }
@@ -178,8 +178,8 @@ pub fn plug(
 
 /// The name of the component read from `path` in the result: its file
 /// stem in kebab case, as component names must be (`python-app`), made
-/// unique among `units` with a number.
-fn component_name(path: &Path, units: &[Unit<'_>]) -> String {
+/// unique with a number when `taken`.
+fn component_name(path: &Path, taken: impl Fn(&str) -> bool) -> String {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
     let mut name = String::new();
     for word in stem
@@ -196,7 +196,6 @@ fn component_name(path: &Path, units: &[Unit<'_>]) -> String {
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name.insert_str(0, "component");
     }
-    let taken = |name: &str| units.iter().any(|unit| unit.name == name);
     match taken(&name) {
         false => name,
         true => (2..)
@@ -273,4 +272,24 @@ pub(crate) fn find_cycle(names: &[String], links: &[Link]) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join(" imports from ")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::component_name;
+    use std::path::Path;
+
+    #[test]
+    fn components_are_named_in_kebab_case_and_uniquely() {
+        let name = |path: &str| component_name(Path::new(path), |_| false);
+        assert_eq!(name("dir/python-app.wasm"), "python-app");
+        assert_eq!(name("App_V2.wat"), "app-v2");
+        assert_eq!(name("image 2.wasm"), "image2");
+        assert_eq!(name("63x17.wasm"), "component63x17");
+        assert_eq!(name("<virtual>"), "virtual");
+        assert_eq!(name("---.wasm"), "component");
+        let taken = ["app", "app2"];
+        let numbered = component_name(Path::new("app.wasm"), |n| taken.contains(&n));
+        assert_eq!(numbered, "app3");
+    }
 }
