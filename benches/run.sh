@@ -106,15 +106,17 @@ peak() {
   echo "Same inputs for all; \`weld compose\` reads them from \`fixtures/weld.toml\`."
   echo "weld validates the result as written, read back from its temporary file,"
   echo "before giving it its name, and its inputs in full unless it recorded them"
-  echo "as valid before: after the warm-up runs here, but for \`--no-cache\`, which"
-  echo "is what a first composition costs. Peak memory is GNU time's maximum"
+  echo "as valid before: after the warm-up runs here, but for \"first time\", whose"
+  echo "record is deleted before each run. Peak memory is GNU time's maximum"
   echo "resident set; it counts the pages of files weld maps (its inputs, and its"
   echo "output to validate it)."
   echo
   app=fixtures/components/python-app.wasm processor=fixtures/components/c-processor.wasm
+  forget="rm -rf $WELD_CACHE_DIR/validated"
   hyperfine --style none --warmup 2 --runs 20 --export-markdown "$work/plug.md" \
+    --prepare true --prepare "$forget" --prepare true --prepare true --prepare true \
     -n "weld plug" "$weld plug $app --plug $processor -o $work/weld.wasm" \
-    -n "weld plug --no-cache" "$weld plug --no-cache $app --plug $processor -o $work/weld.wasm" \
+    -n "weld plug, first time" "$weld plug $app --plug $processor -o $work/weld.wasm" \
     -n "weld compose" "$weld compose fixtures/weld.toml -o $work/weld-compose.wasm" \
     -n "wac plug" "wac plug --plug $processor $app -o $work/wac.wasm" \
     -n "wasm-tools compose" "wasm-tools compose -d $processor $app -o $work/wasm-tools.wasm" >/dev/null 2>&1
@@ -123,7 +125,8 @@ peak() {
   echo "| Command | Peak memory [MiB] |"
   echo "|:---|---:|"
   peak "weld plug" "$weld" plug "$app" --plug "$processor" -o "$work/weld.wasm"
-  peak "weld plug --no-cache" "$weld" plug --no-cache "$app" --plug "$processor" -o "$work/weld.wasm"
+  $forget
+  peak "weld plug, first time" "$weld" plug "$app" --plug "$processor" -o "$work/weld.wasm"
   peak "weld compose" "$weld" compose fixtures/weld.toml -o "$work/weld-compose.wasm"
   peak "wac plug" wac plug --plug "$processor" "$app" -o "$work/wac.wasm"
   peak "wasm-tools compose" wasm-tools compose -d "$processor" "$app" -o "$work/wasm-tools.wasm"
