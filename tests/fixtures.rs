@@ -340,14 +340,7 @@ fn the_virtualised_python_app_prints_the_expected_pgm() {
             .iter()
             .any(|name| name.starts_with("wasi:filesystem/"))
     );
-    let action = |prefix: &str| {
-        report["imports"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"].as_str().unwrap().starts_with(prefix))
-            .map(|i| i["action"].as_str().unwrap().to_owned())
-    };
+    let action = |prefix: &str| common::report_action(&report, prefix);
     assert_eq!(
         action("wasi:clocks/wall-clock").as_deref(),
         Some("virtualized")

@@ -91,14 +91,7 @@ fn a_manifest_report_key_writes_the_report_beside_the_manifest() {
     ]);
     let report = std::fs::read_to_string(dir.path().join("reports/what-became.json")).unwrap();
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    let action = |name: &str| {
-        report["imports"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"].as_str().unwrap().starts_with(name))
-            .map(|i| i["action"].as_str().unwrap().to_owned())
-    };
+    let action = |prefix: &str| common::report_action(&report, prefix);
     assert_eq!(action("wasi:filesystem/types").as_deref(), Some("denied"));
     assert_eq!(action("wasi:cli/stdout").as_deref(), Some("forwarded"));
     assert!(

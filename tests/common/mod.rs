@@ -89,3 +89,14 @@ pub fn build_wat_fixture(name: &str, dir: &Path) -> PathBuf {
     ]);
     out
 }
+
+/// What a `weld virt --report` says became of the first import whose name
+/// starts with `prefix`.
+pub fn report_action(report: &serde_json::Value, prefix: &str) -> Option<String> {
+    report["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"].as_str().unwrap().starts_with(prefix))
+        .map(|i| i["action"].as_str().unwrap().to_owned())
+}
