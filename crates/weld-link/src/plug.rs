@@ -122,8 +122,16 @@ pub fn plug(
         }
     }
 
+    // Instances are named by their files; a file given again is numbered
+    // (`pass.wasm#2`), so that a chain of one decorator reads clearly.
     let names: Vec<String> = (0..given.len())
-        .map(|i| path(i).display().to_string())
+        .map(|i| {
+            let name = path(i).display().to_string();
+            match (0..i).filter(|&j| path(j) == path(i)).count() {
+                0 => name,
+                before => format!("{name}#{}", before + 1),
+            }
+        })
         .collect();
     // Every plug must be used, or the user should hear why it was not.
     for j in 1..instances.len() {
