@@ -180,6 +180,30 @@ fn plug_is_deterministic_and_atomic() {
 }
 
 #[test]
+fn plug_can_replace_its_own_socket() {
+    // The 18 MB app is mapped, not read, and spliced into the result from
+    // the map: writing over it must not change what is being copied.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.wasm");
+    let elsewhere = dir.path().join("elsewhere.wasm");
+    std::fs::copy("fixtures/components/python-app.wasm", &app).unwrap();
+    let plug = |out: &Path| {
+        weld(&[
+            "plug",
+            app.to_str().unwrap(),
+            "--plug",
+            "fixtures/components/c-processor.wasm",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert!(plug(&elsewhere).status.success());
+    assert!(plug(&app).status.success());
+    assert!(std::fs::read(&app).unwrap() == std::fs::read(&elsewhere).unwrap());
+    assert_eq!(entries(dir.path()), ["app.wasm", "elsewhere.wasm"]);
+}
+
+#[test]
 fn compose_is_deterministic_and_keeps_a_good_file_when_an_input_is_invalid() {
     let dir = tempfile::tempdir().unwrap();
     let compose =
