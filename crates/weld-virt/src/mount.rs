@@ -530,11 +530,7 @@ impl Op {
             }
             Op::StreamRead { payload, closed } | Op::StreamSkip { payload, closed } => {
                 let (slot, position, size, count) = (found, scratch, scratch + 1, scratch + 2);
-                slot_of(sink, slot);
-                slot_address(sink, m.slots, slot);
-                sink.i32_load(at(0, 2)).local_set(node);
-                slot_address(sink, m.slots, slot);
-                sink.i64_load(at(8, 3)).i32_wrap_i64().local_set(position);
+                cursor_of(sink, m.slots, slot, node, position);
                 load(sink, m.table, node, SIZE);
                 sink.local_set(size);
                 // At the end: closed.
@@ -585,11 +581,8 @@ impl Op {
             }
             Op::NextEntry { end } => {
                 let (slot, index) = (found, scratch);
-                slot_of(sink, slot);
-                slot_address(sink, m.slots, slot);
-                sink.i32_load(at(0, 2)).local_set(node);
-                slot_address(sink, m.slots, slot);
-                sink.i64_load(at(8, 3)).i32_wrap_i64().local_tee(index);
+                cursor_of(sink, m.slots, slot, node, index);
+                sink.local_get(index);
                 load(sink, m.table, node, SIZE);
                 sink.i32_ge_u().if_(result).i32_const(*end as i32).else_();
                 slot_address(sink, m.slots, slot);
@@ -701,6 +694,16 @@ fn kind_or(sink: &mut InstructionSink<'_>, m: &Module<'_>, node: u32, kind: u32,
 /// stands for.
 fn slot_of(sink: &mut InstructionSink<'_>, slot: u32) {
     node_of(sink, 0, slot);
+}
+
+/// Sets local `slot` to the stream slot the representation in local 0
+/// stands for, and locals `node` and `position` to its node and position.
+fn cursor_of(sink: &mut InstructionSink<'_>, slots: u32, slot: u32, node: u32, position: u32) {
+    slot_of(sink, slot);
+    slot_address(sink, slots, slot);
+    sink.i32_load(at(0, 2)).local_set(node);
+    slot_address(sink, slots, slot);
+    sink.i64_load(at(8, 3)).i32_wrap_i64().local_set(position);
 }
 
 /// Pushes the address of the slot in local `slot`.
