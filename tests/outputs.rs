@@ -17,6 +17,11 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `weld plug SOCKET --plug PLUG -o OUT`.
+fn plug(socket: &str, plug: &str, out: &Path) -> std::process::Output {
+    weld(&["plug", socket, "--plug", plug, "-o", out.to_str().unwrap()])
+}
+
 #[test]
 fn new_writes_a_valid_component_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,34 +151,28 @@ fn adapt_overrides_the_bundled_adapter() {
 #[test]
 fn plug_is_deterministic_and_atomic() {
     let dir = tempfile::tempdir().unwrap();
-    let plug = |out: &Path| {
-        weld(&[
-            "plug",
+    let plug_c_go = |out: &Path| {
+        plug(
             "fixtures/components/c-app.wasm",
-            "--plug",
             "fixtures/components/go-processor.wasm",
-            "-o",
-            out.to_str().unwrap(),
-        ])
+            out,
+        )
     };
     let (first, second) = (
         dir.path().join("first.wasm"),
         dir.path().join("second.wasm"),
     );
-    assert!(plug(&first).status.success());
-    assert!(plug(&second).status.success());
+    assert!(plug_c_go(&first).status.success());
+    assert!(plug_c_go(&second).status.success());
     assert!(std::fs::read(&first).unwrap() == std::fs::read(&second).unwrap());
 
     // A plug that fits nothing fails, and the good output stays as it was.
     let good = std::fs::read(&first).unwrap();
-    let failed = weld(&[
-        "plug",
+    let failed = plug(
         "fixtures/components/c-app.wasm",
-        "--plug",
         "tests/cli/plug/semver-0.2.12.wat",
-        "-o",
-        first.to_str().unwrap(),
-    ]);
+        &first,
+    );
     assert_eq!(failed.status.code(), Some(1));
     assert!(std::fs::read(&first).unwrap() == good);
     assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
@@ -187,18 +186,10 @@ fn plug_can_replace_its_own_socket() {
     let app = dir.path().join("app.wasm");
     let elsewhere = dir.path().join("elsewhere.wasm");
     std::fs::copy("fixtures/components/python-app.wasm", &app).unwrap();
-    let plug = |out: &Path| {
-        weld(&[
-            "plug",
-            app.to_str().unwrap(),
-            "--plug",
-            "fixtures/components/c-processor.wasm",
-            "-o",
-            out.to_str().unwrap(),
-        ])
-    };
-    assert!(plug(&elsewhere).status.success());
-    assert!(plug(&app).status.success());
+    let socket = app.to_str().unwrap();
+    let processor = "fixtures/components/c-processor.wasm";
+    assert!(plug(socket, processor, &elsewhere).status.success());
+    assert!(plug(socket, processor, &app).status.success());
     assert!(std::fs::read(&app).unwrap() == std::fs::read(&elsewhere).unwrap());
     assert_eq!(entries(dir.path()), ["app.wasm", "elsewhere.wasm"]);
 }
