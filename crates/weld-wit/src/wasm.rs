@@ -173,7 +173,7 @@ pub fn validate_except(
             for payload in wasmparser::Parser::new(0).parse_all(bytes) {
                 let payload = payload?;
                 if let wasmparser::Payload::CodeSectionStart { count, .. } = payload {
-                    bodies.expect(count);
+                    bodies.code_section(count);
                 }
                 match validator.payload(&payload)? {
                     wasmparser::ValidPayload::Func(function, body) => {
@@ -240,7 +240,7 @@ impl<'scope, 'env: 'scope, 'a: 'scope> Bodies<'scope, 'env, 'a> {
     }
 
     /// A code section of `count` bodies begins.
-    fn expect(&mut self, count: u32) {
+    fn code_section(&mut self, count: u32) {
         // Small modules are not worth a thread.
         if self.send.is_some() || count < 4 * BATCH as u32 {
             return;
