@@ -137,18 +137,17 @@ impl Check {
                 Ok(check::targets::check(&own, &target, world, subject))
             }
             Check::Semver { old, new } => {
-                let ((before, before_dir), (after, after_dir)) = unreadable((|| {
+                let (before, after) = unreadable((|| {
                     Ok((
                         check::semver::load_source(&old)?,
                         check::semver::load_source(&new)?,
                     ))
                 })())?;
-                let mut report =
-                    check::semver::check(&before, &after, format!("`{old}` -> `{new}`"));
-                for dir in [before_dir, after_dir].iter().flatten() {
-                    check::semver::relocate(&mut report, dir.path());
-                }
-                Ok(report)
+                Ok(check::semver::check(
+                    &before,
+                    &after,
+                    format!("`{old}` -> `{new}`"),
+                ))
             }
             Check::Policy {
                 component,

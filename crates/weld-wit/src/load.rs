@@ -1,6 +1,8 @@
 //! Loading WIT from any of the places it lives: a `.wit` file, a package
 //! directory with `deps/`, WIT text on stdin, or the types inside a component.
 
+use crate::files;
+use crate::tree::PackageTree;
 use crate::wasm::{self, WasmKind};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -78,17 +80,12 @@ impl Wit {
 /// file, a WIT package encoded as wasm, or a component whose types are
 /// decoded back into WIT.
 pub fn load(path: &Path) -> Result<Wit> {
-    if let Err(source) = std::fs::metadata(path) {
-        return Err(Error::Read {
-            path: path.to_owned(),
-            source,
-        });
-    }
-    if path.is_dir() || path.extension().is_some_and(|ext| ext == "wit") {
-        let mut resolve = Resolve::default();
-        let (package, _) = resolve
-            .push_path(path)
-            .map_err(|e| wit_error(&resolve, path, &e))?;
+    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if meta.is_dir() {
+        let (resolve, package) = PackageTree::from_dir(path)?.resolve(path)?;
         return Ok(Wit {
             resolve,
             package,
@@ -96,8 +93,7 @@ pub fn load(path: &Path) -> Result<Wit> {
             path: path.to_owned(),
         });
     }
-    let bytes = wasm::read_file(path)?;
-    load_bytes(path, bytes)
+    load_bytes(path, files::read_regular(path, files::MAX_WASM)?)
 }
 
 /// Loads WIT from file contents: WIT text, or a wasm binary or text that is

@@ -652,62 +652,22 @@ fn item_span(item: &WorldItem) -> Option<Span> {
 
 /// Reads OLD or NEW: a WIT file or directory, a component, or
 /// `git:REV:PATH`, which reads PATH as it is at revision REV of the git
-/// repository around the working directory. A git checkout goes to a
-/// temporary directory, returned so that it lives as long as the WIT.
-pub fn load_source(spec: &str) -> Result<(Wit, Option<tempfile::TempDir>)> {
+/// repository around the working directory, straight from git's objects
+/// (see [`crate::tree`]): nothing is checked out.
+pub fn load_source(spec: &str) -> Result<Wit> {
     let Some(rest) = spec.strip_prefix("git:") else {
-        return Ok((crate::load(Path::new(spec))?, None));
+        return crate::load(Path::new(spec));
     };
-    let git_error = |message: String| Error::Git {
+    let (rev, path) = rest.split_once(':').ok_or_else(|| Error::Git {
         spec: spec.to_owned(),
-        message,
-    };
-    let (rev, path) = rest
-        .split_once(':')
-        .ok_or_else(|| git_error("expected git:REV:PATH".into()))?;
-    let git = |args: &[&str]| -> Result<Vec<u8>> {
-        let output = std::process::Command::new("git")
-            .args(args)
-            .output()
-            .map_err(|e| git_error(format!("cannot run git: {e}")))?;
-        if !output.status.success() {
-            return Err(git_error(
-                String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            ));
-        }
-        Ok(output.stdout)
-    };
-    let listing = git(&["ls-tree", "-r", "--name-only", rev, "--", path])?;
-    let files: Vec<&str> = std::str::from_utf8(&listing)
-        .map_err(|_| git_error("git listed names that are not UTF-8".into()))?
-        .lines()
-        .collect();
-    if files.is_empty() {
-        return Err(git_error(format!("`{path}` is not in revision `{rev}`")));
-    }
-    let dir = tempfile::tempdir().map_err(|e| git_error(e.to_string()))?;
-    for file in &files {
-        let contents = git(&["show", &format!("{rev}:{file}")])?;
-        let target = dir.path().join(file);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| git_error(e.to_string()))?;
-        }
-        std::fs::write(&target, contents).map_err(|e| git_error(e.to_string()))?;
-    }
-    let mut wit = crate::load(&dir.path().join(path))?;
-    wit.path = PathBuf::from(spec);
-    Ok((wit, Some(dir)))
-}
-
-/// Makes the locations of WIT read from a git checkout relative to the
-/// repository, as they are in it.
-pub fn relocate(report: &mut Report, checkout: &Path) {
-    let prefix = format!("{}/", checkout.display());
-    for finding in &mut report.findings {
-        if let Some(location) = &mut finding.location
-            && let Some(rest) = location.file.strip_prefix(&prefix)
-        {
-            location.file = rest.to_owned();
-        }
-    }
+        message: "expected git:REV:PATH".into(),
+    })?;
+    let tree = crate::tree::PackageTree::from_git(spec, rev, path)?;
+    let (resolve, package) = tree.resolve(Path::new(path))?;
+    Ok(Wit {
+        resolve,
+        package,
+        world: None,
+        path: PathBuf::from(spec),
+    })
 }
