@@ -11,8 +11,9 @@ use weld_wit::validated::Validated;
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CapabilityFlags {
-    /// Grant a host directory: `HOST[::GUEST]`, `:ro` appended for read-only.
-    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
+    /// Grant a host directory: `HOST[::GUEST]`, `:ro` appended for read-only
+    /// (or `:rw`); a `:` in a path is written `\:`.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro|:rw]")]
     pub dirs: Vec<DirGrant>,
     /// Set an environment variable, or pass the host's value of NAME on.
     #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = weld_run::host::parse_env)]
@@ -46,11 +47,16 @@ pub struct RuntimeFlags {
     /// Stop the guest after this many units of fuel (about one per instruction).
     #[arg(long, value_name = "N")]
     pub fuel: Option<u64>,
-    /// Cap the guest's linear memory, all memories together (`10MiB`).
+    /// Cap the guest's linear memories and tables, all together (`10MiB`).
+    /// A growth past it fails (`memory.grow` returns -1); a trap after that
+    /// is reported as the limit.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Trap as soon as a growth past --max-memory is refused.
+    #[arg(long)]
+    pub trap_on_grow_failure: bool,
     /// Cap the native stack that wasm code may use (`512KiB`).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = weld_run::limits::parse_stack_size)]
     pub max_stack: Option<u64>,
     /// Instantiate even when imports are missing; calling one traps.
     #[arg(long)]
@@ -66,6 +72,7 @@ impl RuntimeFlags {
             timeout: self.timeout,
             fuel: self.fuel,
             max_memory: self.max_memory,
+            trap_on_grow_failure: self.trap_on_grow_failure,
             max_stack: self
                 .max_stack
                 .map(|s| usize::try_from(s).unwrap_or(usize::MAX)),

@@ -35,7 +35,12 @@ pub enum Stdio {
     },
 }
 
-/// A host directory made visible to the guest: `HOST[::GUEST][:ro]`.
+/// A host directory made visible to the guest: `HOST[::GUEST][:ro|:rw]`.
+///
+/// The access mode is the text after the one `:` that is not part of `::`,
+/// matched exactly: a mistyped mode (`:RO`, `:readonly`, `: ro`) is an
+/// error, never part of a guest path of a read-write directory. A `:` in a
+/// path is written `\:` (and a backslash `\\`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirGrant {
     pub host: PathBuf,
@@ -47,23 +52,81 @@ impl FromStr for DirGrant {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (spec, read_only) = match text.strip_suffix(":ro") {
-            Some(spec) => (spec, true),
-            None => (text.strip_suffix(":rw").unwrap_or(text), false),
+        let usage = |why: String| {
+            format!(
+                "`{text}` is not HOST[::GUEST][:ro|:rw]: {why} (write a `:` in a path as `\\:`)"
+            )
         };
-        let (host, guest) = match spec.split_once("::") {
-            Some((host, guest)) => (host, guest),
-            None => (spec, spec),
+        let (host, rest) = match split_unescaped(text, "::") {
+            Some((host, guest)) => (host, Some(guest)),
+            None => (text, None),
+        };
+        let (path, mode) = match split_unescaped(rest.unwrap_or(host), ":") {
+            Some((path, mode)) => (path, Some(mode)),
+            None => (rest.unwrap_or(host), None),
+        };
+        let read_only = match mode {
+            None | Some("rw") => false,
+            Some("ro") => true,
+            Some(mode) if mode.contains(':') => {
+                return Err(usage("a path holds a `:`".into()));
+            }
+            Some(mode) => {
+                return Err(usage(format!(
+                    "`{}` is not an access mode; it is `ro` or `rw`",
+                    mode.escape_debug()
+                )));
+            }
+        };
+        let (host, guest) = match rest {
+            Some(_) => (unescape(host)?, unescape(path)?),
+            None => (unescape(path)?, unescape(path)?),
         };
         if host.is_empty() || guest.is_empty() {
-            return Err(format!("`{text}` is not HOST[::GUEST][:ro]"));
+            return Err(usage("a path is empty".into()));
         }
         Ok(DirGrant {
             host: PathBuf::from(host),
-            guest: guest.to_owned(),
+            guest,
             read_only,
         })
     }
+}
+
+/// Splits `text` at the first `separator` not preceded by a backslash.
+fn split_unescaped<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if text[i..].starts_with(separator) {
+            return Some((&text[..i], &text[i + separator.len()..]));
+        }
+    }
+    None
+}
+
+/// Turns `\:` into `:` and `\\` into `\`; any other escape is an error.
+fn unescape(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(c @ (':' | '\\')) => out.push(c),
+            _ => {
+                return Err(format!(
+                    "`{text}` has a `\\` that escapes neither `:` nor `\\`"
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A `NAME=VALUE` or `NAME` environment grant.
@@ -154,21 +217,50 @@ impl WasiView for Host {
     }
 }
 
-/// Caps the linear memory of a whole store (not each memory on its own), and
-/// remembers that the cap was hit so the trap can be reported as a limit.
+/// Caps the memory of a whole store: its linear memories and its tables
+/// together (not each on its own), and remembers that the cap was hit so
+/// that a trap that follows can be reported as the limit.
+///
+/// A growth past the cap fails as WebAssembly says it may: `memory.grow`
+/// and `table.grow` return -1, and a guest that handles running out of
+/// memory goes on. With `trap_on_grow_failure` it traps at once instead.
 #[derive(Default)]
 pub(crate) struct MemoryLimiter {
     pub(crate) limit: Option<u64>,
+    trap_on_grow_failure: bool,
     used: u64,
     pub(crate) hit: Option<Limit>,
 }
 
+/// What one table element is counted as: a pointer, as wasmtime stores
+/// function references.
+const TABLE_ELEMENT_BYTES: u64 = 8;
+
 impl MemoryLimiter {
-    pub(crate) fn new(limit: Option<u64>) -> Self {
+    pub(crate) fn new(limit: Option<u64>, trap_on_grow_failure: bool) -> Self {
         MemoryLimiter {
             limit,
+            trap_on_grow_failure,
             ..Default::default()
         }
+    }
+
+    /// Accounts for one memory or table growing from `current` to
+    /// `desired` bytes.
+    fn growing(&mut self, current: u64, desired: u64) -> wasmtime::Result<bool> {
+        let requested = self.used.saturating_sub(current).saturating_add(desired);
+        if let Some(limit) = self.limit
+            && requested > limit
+        {
+            let hit = Limit::Memory { limit, requested };
+            self.hit = Some(hit);
+            if self.trap_on_grow_failure {
+                return Err(wasmtime::format_err!("{hit}"));
+            }
+            return Ok(false);
+        }
+        self.used = requested;
+        Ok(true)
     }
 }
 
@@ -179,27 +271,17 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let requested = self.used.saturating_sub(current as u64) + desired as u64;
-        if let Some(limit) = self.limit
-            && requested > limit
-        {
-            let hit = Limit::Memory { limit, requested };
-            self.hit = Some(hit);
-            // An error, not `Ok(false)`: growth failing quietly would let the
-            // guest carry on and fail somewhere that names no limit.
-            return Err(wasmtime::format_err!("{hit}"));
-        }
-        self.used = requested;
-        Ok(true)
+        self.growing(current as u64, desired as u64)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
-        _desired: usize,
+        current: usize,
+        desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(true)
+        let bytes = |elements: usize| (elements as u64).saturating_mul(TABLE_ELEMENT_BYTES);
+        self.growing(bytes(current), bytes(desired))
     }
 }
 
@@ -227,6 +309,26 @@ mod tests {
             })
         );
         assert!(grant("::/x").is_err());
+        for mistyped in [
+            "h::/d:RO",
+            "h::/d:readonly",
+            "h::/d:r",
+            "h::/d: ro",
+            "h::/d:ro ",
+            "h::/d:x:ro",
+            "h:ro:rw",
+        ] {
+            assert!(grant(mistyped).is_err(), "{mistyped}");
+        }
+        assert_eq!(
+            grant(r"h\:1::/d\:2:ro"),
+            Ok(DirGrant {
+                host: "h:1".into(),
+                guest: "/d:2".into(),
+                read_only: true
+            })
+        );
+        assert_eq!(grant("h:rw").map(|g| g.read_only), Ok(false));
         assert_eq!(parse_env("A=b=c"), Ok(("A".into(), Some("b=c".into()))));
         assert_eq!(parse_env("HOME"), Ok(("HOME".into(), None)));
         assert!(parse_env("=x").is_err());
