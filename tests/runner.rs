@@ -149,3 +149,36 @@ fn timeout_stops_a_guest_blocked_in_a_host_call() {
         "error: time limit of 200ms (--timeout) reached while the guest was blocked in a host call\n"
     );
 }
+
+/// Whoever can write the cache could hand wasmtime native code to run; an
+/// entry is loaded only if it is this user's alone, and a directory others
+/// may write is not used at all.
+#[test]
+fn the_cache_trusts_only_what_is_this_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let probe = common::build_probe(dir.path());
+    let cache = dir.path().join("cache");
+    run_cached(&probe, &cache, &[]);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o700, "weld makes its cache private");
+    let entry = cache_entries(&cache).remove(0);
+
+    // An entry others may write is not loaded but compiled again, and
+    // replaced with one of weld's own.
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let before = std::fs::metadata(&entry).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    run_cached(&probe, &cache, &[]);
+    assert_eq!(mode(&entry) & 0o077, 0, "the entry was replaced");
+    assert_ne!(
+        std::fs::metadata(&entry).unwrap().modified().unwrap(),
+        before
+    );
+
+    // A directory others may write is neither read nor written.
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::remove_file(&entry).unwrap();
+    run_cached(&probe, &cache, &[]);
+    assert!(cache_entries(&cache).is_empty(), "nothing written there");
+}

@@ -6,9 +6,13 @@
 //! An entry is an empty file named by the BLAKE3 hash of weld's version and
 //! the bytes, written only once they validated. BLAKE3, a cryptographic
 //! hash (so no input can pass for another), hashes the 18 MB app in 2 ms
-//! where SHA-256 took 9. Like any cache of weld's, the
-//! directory is trusted: whoever can write to it could make weld skip a
-//! validation, as they could hand wasmtime compiled code.
+//! where SHA-256 took 9.
+//!
+//! Whoever can write to a cache of weld's could make weld skip a
+//! validation, or hand wasmtime compiled code to run. So weld makes its
+//! cache directories private (0700), and trusts a directory or an entry
+//! only if it is owned by the user running weld and writable by no one
+//! else ([`trusted`]); anything else is ignored, never read.
 
 use crate::{Result, wasm};
 use std::path::{Path, PathBuf};
@@ -46,13 +50,39 @@ impl Validated {
             return wasm::validate(path, bytes).map(drop);
         };
         let entry = dir.join(key(bytes));
-        if entry.is_file() {
+        let recorded =
+            std::fs::symlink_metadata(&entry).is_ok_and(|meta| meta.is_file() && trusted(&meta));
+        if recorded && trusted_dir(dir) {
             return Ok(());
         }
         wasm::validate(path, bytes)?;
-        let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::File::create(&entry));
+        if create_private_dir(dir).is_ok() && trusted_dir(dir) {
+            let _ = std::fs::File::create(&entry);
+        }
         Ok(())
     }
+}
+
+/// Creates `dir` and any missing parents, private to this user (0700).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Whether a cache entry or directory may be trusted: owned by the user
+/// running weld, and writable by no one else.
+pub fn trusted(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid cannot fail.
+    meta.uid() == unsafe { libc::getuid() } && meta.mode() & 0o022 == 0
+}
+
+/// Whether `dir` is a directory that may be trusted, as [`trusted`] says.
+pub fn trusted_dir(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|meta| meta.is_dir() && trusted(&meta))
 }
 
 /// The entry's name: what was validated, and by which weld (whose
