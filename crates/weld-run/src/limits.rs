@@ -11,8 +11,11 @@ pub struct Limits {
     pub timeout: Option<Duration>,
     /// Units of fuel (roughly, wasm instructions).
     pub fuel: Option<u64>,
-    /// Bytes of linear memory, all memories of the store together.
+    /// Bytes of linear memory and tables, all of the store's together.
     pub max_memory: Option<u64>,
+    /// Trap when a growth past `max_memory` is refused, rather than let
+    /// `memory.grow` return -1 to the guest.
+    pub trap_on_grow_failure: bool,
     /// Bytes of native stack that wasm may use.
     pub max_stack: Option<usize>,
 }
@@ -115,6 +118,16 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     value
         .checked_mul(multiplier)
         .ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+/// Parses a `--max-stack` size, which wasmtime needs to be more than 0.
+pub fn parse_stack_size(text: &str) -> Result<u64, String> {
+    match parse_size(text)? {
+        0 => Err(format!(
+            "`{text}` is no stack at all; give a size such as `512KiB`"
+        )),
+        size => Ok(size),
+    }
 }
 
 /// Sizes in messages: `10 MiB`, `1.5 KiB`, `100 bytes`.

@@ -205,7 +205,7 @@ impl Runtime {
         let host = Host {
             wasi: caps.wasi()?,
             table: ResourceTable::new(),
-            memory: MemoryLimiter::new(limits.max_memory),
+            memory: MemoryLimiter::new(limits.max_memory, limits.trap_on_grow_failure),
             limits,
         };
         let mut store = Store::new(&self.engine, host);
@@ -233,11 +233,13 @@ impl Runtime {
     /// Classifies a failed guest call: a limit that was hit, the guest's own
     /// exit, a trap with its backtrace, or a host error.
     pub fn guest_error(&self, store: &Store<Host>, error: wasmtime::Error) -> Error {
-        if let Some(limit) = store.data().memory.hit {
-            return Error::Limit(limit);
-        }
+        // The guest's own exit stands, even after it was refused memory:
+        // it handled that. A trap after a refusal is put down to the limit.
         if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
             return Error::Exit(exit.0);
+        }
+        if let Some(limit) = store.data().memory.hit {
+            return Error::Limit(limit);
         }
         let limits = &store.data().limits;
         let max_stack = self.options.limits.max_stack;

@@ -276,6 +276,7 @@ fn check_case(
         timeout: pick!(timeout).map(|t| parse_duration(&t)).transpose()?,
         fuel: pick!(fuel),
         max_memory: pick!(max_memory).map(|m| parse_size(&m)).transpose()?,
+        trap_on_grow_failure: false,
         max_stack: None,
     };
     let trap = pick!(trap).map(|trap| match trap {
@@ -363,6 +364,7 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
         timeout: case.limits.timeout.or(defaults.timeout),
         fuel: case.limits.fuel.or(defaults.fuel),
         max_memory: case.limits.max_memory.or(defaults.max_memory),
+        trap_on_grow_failure: defaults.trap_on_grow_failure,
         max_stack: defaults.max_stack,
     };
     let store = runtime
