@@ -19,10 +19,15 @@ pub fn input_name(path: &Path) -> PathBuf {
 /// Reads a file, or stdin for `-`.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     if is_stdio(path) {
+        let limit = weld_wit::files::MAX_WASM;
         let mut bytes = Vec::new();
         std::io::stdin()
+            .take(limit + 1)
             .read_to_end(&mut bytes)
             .context("cannot read stdin")?;
+        if bytes.len() as u64 > limit {
+            bail!("stdin holds more than the {limit} bytes weld reads from it");
+        }
         return Ok(bytes);
     }
     Ok(weld_wit::wasm::read_file(path)?)
@@ -40,24 +45,113 @@ pub fn read_wasm(path: &Path) -> Result<Bytes> {
 
 /// Writes text to a file, or to stdout when no file is given.
 pub fn write_text(output: Option<&Path>, text: &str) -> Result<()> {
-    match output {
-        Some(path) if !is_stdio(path) => write_file(path, text.as_bytes()),
-        _ => write_stdout(text.as_bytes()),
-    }
+    let mut outputs = Outputs::default();
+    outputs.text(output, text)?;
+    outputs.commit()
 }
 
 /// Writes a binary to a file, or to stdout unless stdout is a terminal.
 pub fn write_binary(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    match output {
-        Some(path) if !is_stdio(path) => write_file(path, bytes),
-        _ if std::io::stdout().is_terminal() => {
-            bail!("refusing to write a binary to a terminal; give an output file with -o FILE")
+    let mut outputs = Outputs::default();
+    outputs.binary(output, bytes)?;
+    outputs.commit()
+}
+
+/// Writes a composed component, as [`Outputs::component`] does.
+pub fn write_component(output: Option<&Path>, component: weld_link::Output) -> Result<()> {
+    let mut outputs = Outputs::default();
+    outputs.component(output, component)?;
+    outputs.commit()
+}
+
+/// Every output of one command, made ready one by one and written only
+/// once all of them are: a command that fails on its second output (a
+/// report to `/dev/full`) has not replaced its first. Files are staged
+/// beside their destinations and renamed over them at the end; what goes
+/// to stdout or into a device or pipe is written first, since that is what
+/// can still fail.
+#[derive(Default)]
+pub struct Outputs {
+    in_place: Vec<InPlace>,
+    staged: Vec<Staged>,
+}
+
+/// Bytes written where they go rather than renamed there.
+struct InPlace {
+    /// `None` for stdout.
+    path: Option<PathBuf>,
+    bytes: Vec<u8>,
+}
+
+impl Outputs {
+    /// Text to a file, or to stdout when no file is given.
+    pub fn text(&mut self, output: Option<&Path>, text: &str) -> Result<()> {
+        self.bytes(output, text.as_bytes())
+    }
+
+    /// A binary to a file, or to stdout unless stdout is a terminal.
+    pub fn binary(&mut self, output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+        if output.is_none_or(is_stdio) && std::io::stdout().is_terminal() {
+            bail!("refusing to write a binary to a terminal; give an output file with -o FILE");
         }
-        _ => write_stdout(bytes),
+        self.bytes(output, bytes)
+    }
+
+    fn bytes(&mut self, output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+        match output.filter(|path| !is_stdio(path)) {
+            Some(path) if !is_special(path) => self.staged.push(stage(path, bytes)?),
+            path => self.in_place.push(InPlace {
+                path: path.map(Path::to_owned),
+                bytes: bytes.to_owned(),
+            }),
+        }
+        Ok(())
+    }
+
+    /// A composed component. A file is written to its temporary name, then
+    /// read back and validated while it is synced to disk.
+    pub fn component(&mut self, output: Option<&Path>, component: weld_link::Output) -> Result<()> {
+        let Some(path) = output.filter(|path| !is_stdio(path) && !is_special(path)) else {
+            return self.binary(output, &component.into_bytes()?);
+        };
+        let mut staged = Staged::create(path)?;
+        component
+            .write_to(staged.file.as_file_mut())
+            .with_context(|| staged.context())?;
+        let file = staged.file.as_file();
+        let meta = file.metadata().with_context(|| staged.context())?;
+        let written = weld_wit::wasm::map_opened(staged.file.path(), file, &meta)
+            .with_context(|| staged.context())?;
+        let (checked, synced) = std::thread::scope(|scope| {
+            let check = scope.spawn(|| component.check(&written));
+            let synced = staged.sync();
+            (check.join().expect("validation does not panic"), synced)
+        });
+        checked?;
+        synced?;
+        self.staged.push(staged);
+        Ok(())
+    }
+
+    /// Writes everything: stdout and devices first, then the files.
+    pub fn commit(self) -> Result<()> {
+        for InPlace { path, bytes } in self.in_place {
+            match path {
+                Some(path) => write_special(&path, &bytes)?,
+                None => write_stdout(&bytes)?,
+            }
+        }
+        for staged in self.staged {
+            staged.commit()?;
+        }
+        Ok(())
     }
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        bail!("cannot write to stdout: it is closed");
+    }
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(bytes)
@@ -65,24 +159,41 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .context("cannot write to stdout")
 }
 
-/// Writes through a temporary file in the destination's directory, renamed
-/// over the destination only once everything is written.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if is_special(path) {
-        return write_special(path, bytes);
+/// Set when weld started with stdout closed. Rust's standard streams
+/// treat a closed one as a sink that swallows everything, so weld checks
+/// for itself, and fails rather than exit 0 having written nothing.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Opens `/dev/null` on whichever of stdin, stdout and stderr weld was
+/// started without, remembering a closed stdout. Otherwise the first file
+/// weld opens would take the closed descriptor's number, and what was
+/// meant for stdout would go into it: an input, or an output's temporary.
+pub fn hold_standard_streams() {
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only asks whether the descriptor is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        if fd == 1 {
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        // SAFETY: a plain open; the lowest free descriptor is `fd`.
+        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        debug_assert!(opened == -1 || opened == fd);
     }
-    stage(path, bytes)?.commit()
 }
 
 /// A file written in full to a temporary name beside its destination; it
-/// takes the destination's name on `commit` and vanishes if dropped.
+/// takes the destination's name on `commit` and vanishes if dropped, or if
+/// weld is stopped by a signal first (see [`crate::signals`]).
 pub struct Staged {
     file: tempfile::NamedTempFile,
     path: PathBuf,
+    _entry: Option<weld_wit::registry::Entry>,
 }
 
-/// Writes `bytes` to a temporary file beside `path`, or beside the file a
-/// symbolic link at `path` points to, which is what gets replaced.
+/// Writes `bytes` to a temporary file beside `path`, or beside the file
+/// the symbolic links at `path` lead to, which is what gets replaced.
 pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let mut staged = Staged::create(path)?;
     staged
@@ -93,19 +204,37 @@ pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     Ok(staged)
 }
 
+/// The most links followed from an output path, as Linux's own limit.
+const MAX_LINKS: usize = 40;
+
+/// Where writing to `path` lands: the end of its chain of symbolic links,
+/// each relative target taken from the directory of the link naming it.
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut path = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                path = path.parent().unwrap_or(Path::new("")).join(target);
+            }
+            _ => return Ok(path),
+        }
+    }
+    bail!(
+        "cannot write `{}`: more than {MAX_LINKS} symbolic links lead on from it",
+        path.display()
+    )
+}
+
+/// The prefix of weld's temporary files; the process id follows, so that
+/// a later run can tell which were left by a weld that is gone.
+const TEMP_PREFIX: &str = ".weld-";
+
 impl Staged {
     /// An empty temporary file beside `path` (or what it links to).
     fn create(path: &Path) -> Result<Staged> {
-        let resolved;
-        let path = match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let target = std::fs::read_link(path)
-                    .with_context(|| format!("cannot write `{}`", path.display()))?;
-                resolved = path.parent().unwrap_or(Path::new("")).join(target);
-                resolved.as_path()
-            }
-            _ => path,
-        };
+        let path = resolve_links(path)?;
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -117,19 +246,31 @@ impl Staged {
                 dir.display()
             );
         }
+        if let Ok(meta) = std::fs::metadata(&path)
+            && weld_wit::files::is_input(&meta)
+        {
+            bail!(
+                "refusing to write `{}`: it is an input of this command; write the output elsewhere",
+                path.display()
+            );
+        }
+        remove_stale_temporaries(dir);
         // Temporary files are private (0600); outputs get the usual 0644.
         let mut builder = tempfile::Builder::new();
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
         let file = builder
-            .prefix(".weld-")
+            .prefix(&prefix)
             .tempfile_in(dir)
             // Keep the temporary file's random name out of the message.
             .map_err(|e| std::io::Error::from(e.kind()))
             .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let entry = crate::signals::TEMPORARIES.add(file.path(), 0, 0);
         Ok(Staged {
             file,
-            path: path.to_owned(),
+            path,
+            _entry: entry,
         })
     }
 
@@ -153,27 +294,37 @@ impl Staged {
     }
 }
 
-/// Writes a composed component. A file is written to its temporary name,
-/// then read back and validated while it is synced to disk, and takes its
-/// name only if it is valid.
-pub fn write_component(output: Option<&Path>, component: weld_link::Output) -> Result<()> {
-    let Some(path) = output.filter(|path| !is_stdio(path) && !is_special(path)) else {
-        return write_binary(output, &component.into_bytes()?);
+/// Removes the temporary files in `dir` that a weld killed before it could
+/// clean up left (SIGKILL cannot be caught): those named with the id of a
+/// process that no longer exists, and owned by this user.
+fn remove_stale_temporaries(dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
     };
-    let mut staged = Staged::create(path)?;
-    component
-        .write_to(staged.file.as_file_mut())
-        .with_context(|| staged.context())?;
-    let written = weld_wit::wasm::map_opened(staged.file.path(), staged.file.as_file())
-        .with_context(|| staged.context())?;
-    let (checked, synced) = std::thread::scope(|scope| {
-        let check = scope.spawn(|| component.check(&written));
-        let synced = staged.sync();
-        (check.join().expect("validation does not panic"), synced)
-    });
-    checked?;
-    synced?;
-    staged.commit()
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
+            .filter(|pid| *pid > 0)
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        let ours = entry
+            .metadata()
+            .is_ok_and(|meta| meta.is_file() && meta.uid() == uid);
+        if gone && ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Whether `path` is a device, a pipe or the like, such as `/dev/stdout`:

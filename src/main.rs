@@ -10,6 +10,7 @@ mod cmd;
 mod flags;
 mod io;
 mod progress;
+mod signals;
 
 #[derive(Parser)]
 #[command(name = "weld", version, about, max_term_width = 100)]
@@ -28,6 +29,8 @@ enum Cli {
 }
 
 fn main() -> ExitCode {
+    io::hold_standard_streams();
+    signals::install();
     let result = match Cli::parse() {
         Cli::Wit(args) => args.run().map(|()| 0),
         Cli::Inspect(args) => args.run().map(|()| 0),

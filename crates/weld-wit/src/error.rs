@@ -23,6 +23,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{path}` is {kind}, not a regular file; weld reads only regular files")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("`{path}` is {size} bytes, more than the {limit} weld reads from such a file")]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("`{path}` changed while weld read it; try again once nothing is writing to it")]
+    Changed { path: PathBuf },
+    #[error("`{path}` holds more than {limit} entries")]
+    TooManyFiles { path: PathBuf, limit: usize },
+    #[error("`{path}` is not UTF-8 text")]
+    NotText { path: PathBuf },
     #[error("`{path}` is empty")]
     Empty { path: PathBuf },
     #[error("`{path}` is neither a WebAssembly binary nor WebAssembly text")]

@@ -9,11 +9,15 @@ pub mod check;
 pub mod componentize;
 pub mod display;
 mod error;
+pub mod files;
 pub mod guard;
 pub mod inspect;
 pub mod load;
+pub mod mapped;
 pub mod names;
 pub mod print;
+pub mod registry;
+pub mod tree;
 pub mod validated;
 pub mod wasm;
 

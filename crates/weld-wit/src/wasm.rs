@@ -1,6 +1,6 @@
 //! Reading WebAssembly input: binary or text, core module or component.
 
-use crate::{Error, Result};
+use crate::{Error, Result, files, mapped};
 use std::path::Path;
 use wasmparser::{
     BinaryReaderError, FuncToValidate, FuncValidatorAllocations, FunctionBody, Validator,
@@ -14,18 +14,16 @@ pub enum WasmKind {
     Component,
 }
 
-/// Reads a file as bytes, naming the file on failure.
+/// Reads a regular file of at most [`files::MAX_WASM`] bytes, naming the
+/// file on failure.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })
+    files::read_regular(path, files::MAX_WASM)
 }
 
 /// The contents of an input: read into memory, or mapped.
 pub enum Bytes {
     Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
+    Mapped(crate::mapped::Mapped),
 }
 
 impl std::ops::Deref for Bytes {
@@ -68,34 +66,62 @@ const MAP_FROM: u64 = 1 << 20;
 /// the 18 MB of a Python app are then neither copied nor faulted in page
 /// by page, which took a sixth of the time of composing it.
 pub fn map_file(path: &Path) -> Result<Bytes> {
-    let failed = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(failed)?;
-    map_opened(path, &file)
+    let (file, meta) = files::open_regular(path)?;
+    map_opened(path, &file, &meta)
 }
 
-/// Reads `file`, open at `path`, as `map_file` does.
-pub fn map_opened(path: &Path, file: &std::fs::File) -> Result<Bytes> {
-    let failed = |source| Error::Read {
+/// Reads `file`, open at `path` with metadata `meta`, as `map_file` does.
+pub fn map_opened(path: &Path, file: &std::fs::File, meta: &std::fs::Metadata) -> Result<Bytes> {
+    if !meta.is_file() {
+        return Err(files::not_regular(path, meta));
+    }
+    let read = || {
+        // From the start, whatever has been written through `file`.
+        let mut file = file.try_clone().map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        std::io::Seek::rewind(&mut file).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        files::read_opened(path, file, meta.len(), files::MAX_WASM).map(Bytes::Owned)
+    };
+    if meta.len() < MAP_FROM {
+        return read();
+    }
+    if meta.len() > files::MAX_WASM {
+        return Err(Error::TooLarge {
+            path: path.to_owned(),
+            size: meta.len(),
+            limit: files::MAX_WASM,
+        });
+    }
+    // SAFETY: the map is only read. It changes under weld if another
+    // program writes to the file meanwhile (as with wasmtime, which maps
+    // the files it runs); weld itself never writes a file in place, it
+    // renames a new one over it. A file cut short while mapped would raise
+    // SIGBUS on the pages past its new end: the map is registered with
+    // [`mapped`], so that the binary's handler can name the file and exit
+    // with an error instead of dying.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) };
+    let map = match map {
+        Ok(map) => map,
+        // Some file systems cannot map files.
+        Err(_) => return read(),
+    };
+    // Truncated between the open and the map: the pages past the end are
+    // not there to read.
+    let now = file.metadata().map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
-    };
-    let meta = file.metadata().map_err(failed)?;
-    if !meta.is_file() || meta.len() < MAP_FROM {
-        return read_file(path).map(Bytes::Owned);
+    })?;
+    if now.len() != meta.len() {
+        return Err(Error::Changed {
+            path: path.to_owned(),
+        });
     }
-    // SAFETY: the map is only read. It would change under weld if another
-    // program wrote to the file meanwhile (as with wasmtime, which maps
-    // the files it runs); weld itself never writes a file in place, it
-    // renames a new one over it, so the mapped file stays as it was.
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) };
-    match map {
-        Ok(map) => Ok(Bytes::Mapped(map)),
-        // Some file systems cannot map files.
-        Err(_) => read_file(path).map(Bytes::Owned),
-    }
+    Ok(Bytes::Mapped(mapped::Mapped::new(map, path)))
 }
 
 /// Turns file contents into a WebAssembly binary: a binary is kept as it is,
