@@ -151,9 +151,20 @@ impl CacheFlag {
 impl ComposeOutput {
     /// Writes the component, or prints the plan of a dry run.
     pub fn write(&self, composed: weld_link::Composed) -> Result<()> {
+        let mut outputs = crate::io::Outputs::default();
+        self.stage(&mut outputs, composed)?;
+        outputs.commit()
+    }
+
+    /// Makes the component (or the plan of a dry run) one of `outputs`.
+    pub fn stage(
+        &self,
+        outputs: &mut crate::io::Outputs,
+        composed: weld_link::Composed,
+    ) -> Result<()> {
         match composed.component {
-            Some(component) => crate::io::write_component(self.output.as_deref(), component),
-            None => crate::io::write_text(None, &composed.plan.to_string()),
+            Some(component) => outputs.component(self.output.as_deref(), component),
+            None => outputs.text(None, &composed.plan.to_string()),
         }
     }
 }

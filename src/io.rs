@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use std::io::{IsTerminal, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use weld_wit::wasm::Bytes;
 
@@ -54,13 +55,6 @@ pub fn write_text(output: Option<&Path>, text: &str) -> Result<()> {
 pub fn write_binary(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
     let mut outputs = Outputs::default();
     outputs.binary(output, bytes)?;
-    outputs.commit()
-}
-
-/// Writes a composed component, as [`Outputs::component`] does.
-pub fn write_component(output: Option<&Path>, component: weld_link::Output) -> Result<()> {
-    let mut outputs = Outputs::default();
-    outputs.component(output, component)?;
     outputs.commit()
 }
 
@@ -159,27 +153,21 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .context("cannot write to stdout")
 }
 
-/// Set when weld started with stdout closed. Rust's standard streams
-/// treat a closed one as a sink that swallows everything, so weld checks
-/// for itself, and fails rather than exit 0 having written nothing.
+/// Set when weld started with stdout closed. Rust's runtime opens
+/// `/dev/null` on a closed standard stream before `main` (so that no file
+/// weld opens takes its number), which would make writes vanish and weld
+/// exit 0 having written nothing; this looks first, from a constructor
+/// that runs before the runtime, and weld fails instead.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Opens `/dev/null` on whichever of stdin, stdout and stderr weld was
-/// started without, remembering a closed stdout. Otherwise the first file
-/// weld opens would take the closed descriptor's number, and what was
-/// meant for stdout would go into it: an input, or an output's temporary.
-pub fn hold_standard_streams() {
-    for fd in 0..=2 {
-        // SAFETY: F_GETFD only asks whether the descriptor is open.
-        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
-            continue;
-        }
-        if fd == 1 {
-            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        // SAFETY: a plain open; the lowest free descriptor is `fd`.
-        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
-        debug_assert!(opened == -1 || opened == fd);
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CHECK_STDOUT: extern "C" fn() = check_stdout;
+
+extern "C" fn check_stdout() {
+    // SAFETY: F_GETFD only asks whether the descriptor is open.
+    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -231,6 +219,9 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
 /// a later run can tell which were left by a weld that is gone.
 const TEMP_PREFIX: &str = ".weld-";
 
+/// Numbers this process's temporary files.
+static TEMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Staged {
     /// An empty temporary file beside `path` (or what it links to).
     fn create(path: &Path) -> Result<Staged> {
@@ -255,18 +246,30 @@ impl Staged {
             );
         }
         remove_stale_temporaries(dir);
-        // Temporary files are private (0600); outputs get the usual 0644.
-        let mut builder = tempfile::Builder::new();
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-        let file = builder
-            .prefix(&prefix)
-            .tempfile_in(dir)
-            // Keep the temporary file's random name out of the message.
-            .map_err(|e| std::io::Error::from(e.kind()))
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        let entry = crate::signals::TEMPORARIES.add(file.path(), 0, 0);
+        // The name is entered for the signal handlers before the file is
+        // made, so that no moment passes with a file they do not know of.
+        let (file, entry) = loop {
+            let n = TEMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temp = dir.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
+            let entry = crate::signals::TEMPORARIES.add(&temp, 0, 0);
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .read(true)
+                .create_new(true)
+                .mode(0o644)
+                .open(&temp);
+            match created {
+                Ok(file) => {
+                    let temp = tempfile::TempPath::try_from_path(temp)
+                        .with_context(|| format!("cannot write `{}`", path.display()))?;
+                    break (tempfile::NamedTempFile::from_parts(file, temp), entry);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot write `{}`", path.display()));
+                }
+            }
+        };
         Ok(Staged {
             file,
             path,

@@ -29,7 +29,6 @@ enum Cli {
 }
 
 fn main() -> ExitCode {
-    io::hold_standard_streams();
     signals::install();
     let result = match Cli::parse() {
         Cli::Wit(args) => args.run().map(|()| 0),

@@ -19,6 +19,9 @@ use weld_wit::registry::Registry;
 /// The temporary files of outputs not yet committed.
 pub static TEMPORARIES: Registry = Registry::new();
 
+/// Set by the first handler of a SIGBUS on an input.
+static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 const STOPPING: [c_int; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 
 pub fn install() {
@@ -71,6 +74,14 @@ extern "C" fn bus_error(signal: c_int, info: *mut libc::siginfo_t, _: *mut libc:
         default_action(signal);
         return;
     };
+    // Several threads may fault at once on the same input: one reports,
+    // the others wait for it to end the process.
+    if REPORTING.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        loop {
+            // SAFETY: pause is async-signal-safe.
+            unsafe { libc::pause() };
+        }
+    }
     let write = |bytes: &[u8]| {
         // SAFETY: write is async-signal-safe; the bytes are valid.
         unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };

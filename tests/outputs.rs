@@ -178,20 +178,191 @@ fn plug_is_deterministic_and_atomic() {
     assert_eq!(entries(dir.path()), ["first.wasm", "second.wasm"]);
 }
 
+/// An output that is one of the command's inputs (the same file, by
+/// device and inode, whatever the path) is refused before anything is
+/// written: the input stays as it was.
 #[test]
-fn plug_can_replace_its_own_socket() {
-    // The 18 MB app is mapped, not read, and spliced into the result from
-    // the map: writing over it must not change what is being copied.
+fn an_output_that_is_an_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("app.wasm");
-    let elsewhere = dir.path().join("elsewhere.wasm");
-    std::fs::copy("fixtures/components/python-app.wasm", &app).unwrap();
+    std::fs::copy("fixtures/components/c-app.wasm", &app).unwrap();
+    let original = std::fs::read(&app).unwrap();
     let socket = app.to_str().unwrap();
     let processor = "fixtures/components/c-processor.wasm";
-    assert!(plug(socket, processor, &elsewhere).status.success());
-    assert!(plug(socket, processor, &app).status.success());
-    assert!(std::fs::read(&app).unwrap() == std::fs::read(&elsewhere).unwrap());
-    assert_eq!(entries(dir.path()), ["app.wasm", "elsewhere.wasm"]);
+    let via = dir.path().join("./app.wasm");
+    let refused = plug(socket, processor, &via);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("it is an input of this command"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(std::fs::read(&app).unwrap() == original);
+
+    // A report written over the input, or over the manifest.
+    let out = dir.path().join("out.wasm");
+    let refused = weld(&[
+        "virt",
+        socket,
+        "-o",
+        out.to_str().unwrap(),
+        "--env",
+        "A=b",
+        "--report",
+        socket,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(std::fs::read(&app).unwrap() == original);
+    assert!(!out.exists(), "no output is written when one is refused");
+    let manifest = dir.path().join("weld.toml");
+    let text = format!(
+        "[components]\napp = \"app.wasm\"\nprocessor = \"{}\"\n\n[virtualize]\nenv = {{ A = \"b\" }}\nreport = \"weld.toml\"\n",
+        std::fs::canonicalize(processor).unwrap().display()
+    );
+    std::fs::write(&manifest, &text).unwrap();
+    let refused = weld(&[
+        "compose",
+        manifest.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), text);
+    assert!(!out.exists());
+    assert_eq!(entries(dir.path()), ["app.wasm", "weld.toml"]);
+}
+
+/// Every output is made ready before any is written: a report that cannot
+/// be written (`/dev/full`) leaves the component as it was.
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_component_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.wasm");
+    std::fs::write(&out, b"good").unwrap();
+    let failed = weld(&[
+        "virt",
+        "fixtures/components/c-app.wasm",
+        "-o",
+        out.to_str().unwrap(),
+        "--env",
+        "A=b",
+        "--report",
+        "/dev/full",
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(std::fs::read(&out).unwrap(), b"good");
+    assert_eq!(entries(dir.path()), ["out.wasm"]);
+}
+
+/// A weld killed with SIGKILL cannot clean up; the next one writing to the
+/// same directory removes what a weld that is gone left, and nothing else.
+#[test]
+fn stale_temporary_files_are_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // No process has the first id; the second is init, always alive.
+    for name in [".weld-2147483646-AbCdEf", ".weld-1-AbCdEf", ".weld-notes"] {
+        std::fs::write(dir.path().join(name), b"partial").unwrap();
+    }
+    let out = dir.path().join("out.wasm");
+    let done = plug(
+        "fixtures/components/c-app.wasm",
+        "fixtures/components/c-processor.wasm",
+        &out,
+    );
+    assert!(done.status.success());
+    assert_eq!(
+        entries(dir.path()),
+        [".weld-1-AbCdEf", ".weld-notes", "out.wasm"]
+    );
+}
+
+/// SIGTERM, SIGINT or SIGHUP while the 18 MB result is being written: the
+/// temporary file goes, and weld dies of the signal.
+#[test]
+fn a_signal_during_a_composition_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut interrupted = 0;
+    for signal in [15, 2, 1].into_iter().cycle().take(30) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.wasm");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_weld"))
+            .args([
+                "plug",
+                "fixtures/components/python-app.wasm",
+                "--plug",
+                "fixtures/components/c-processor.wasm",
+                "--no-cache",
+                "-o",
+            ])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the temporary file to appear, then stop weld.
+        let started = std::time::Instant::now();
+        while entries(dir.path()).is_empty() && started.elapsed().as_secs() < 20 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        let _ = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        if status.signal() == Some(signal) {
+            interrupted += 1;
+            assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+        } else {
+            assert!(status.success());
+            assert_eq!(entries(dir.path()), ["out.wasm"]);
+        }
+        if interrupted >= 3 {
+            break;
+        }
+    }
+    assert!(interrupted > 0, "weld was never caught writing");
+}
+
+/// An output path through two symbolic links writes the file at the end
+/// of them, and both links stay links.
+#[test]
+fn outputs_go_through_chains_of_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.wit");
+    std::os::unix::fs::symlink("target.wit", dir.path().join("middle")).unwrap();
+    std::os::unix::fs::symlink("middle", dir.path().join("first")).unwrap();
+    weld_ok(&[
+        "wit",
+        "wit",
+        "-o",
+        dir.path().join("first").to_str().unwrap(),
+    ]);
+    for link in ["first", "middle"] {
+        let meta = std::fs::symlink_metadata(dir.path().join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} is still a link");
+    }
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("package my:image-processor")
+    );
+}
+
+/// Rust's stdout swallows writes to a closed descriptor; weld fails.
+#[test]
+fn a_closed_stdout_is_an_error() {
+    let weld = env!("CARGO_BIN_EXE_weld");
+    let output = std::process::Command::new("bash")
+        .args(["-c", &format!("exec '{weld}' wit wit >&-")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("stdout: it is closed"));
 }
 
 #[test]
@@ -270,4 +441,49 @@ fn outputs_go_through_symbolic_links_and_into_pipes() {
             .file_type()
             .is_fifo()
     );
+}
+
+/// An input cut short while weld has it mapped (as `cp` onto it does)
+/// raises SIGBUS on the pages past its new end: weld names the file and
+/// fails with status 1, leaving nothing behind, instead of dying.
+#[test]
+fn an_input_cut_short_while_mapped_is_an_error() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut caught = 0;
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app.wasm");
+        std::fs::copy("fixtures/components/python-app.wasm", &app).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_weld"))
+            .args(["plug"])
+            .arg(&app)
+            .args([
+                "--plug",
+                "fixtures/components/c-processor.wasm",
+                "--no-cache",
+                "-o",
+            ])
+            .arg(dir.path().join("out.wasm"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once the output's temporary file is there, the input is mapped.
+        while entries(dir.path()).len() < 2 && child.try_wait().unwrap().is_none() {}
+        std::fs::File::create(&app).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.signal(), None, "{stderr}");
+        if !output.status.success() {
+            assert_eq!(output.status.code(), Some(1), "{stderr}");
+            assert_eq!(entries(dir.path()), ["app.wasm"], "{stderr}");
+        }
+        if stderr.contains("was cut short while weld read it") {
+            assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+            caught += 1;
+            if caught >= 3 {
+                break;
+            }
+        }
+    }
+    assert!(caught > 0, "weld was never caught reading the input");
 }

@@ -1,4 +1,4 @@
-use crate::cmd::virt::{PolicyFlags, write_report};
+use crate::cmd::virt::{PolicyFlags, stage_report};
 use crate::flags::ComposeOutput;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -61,12 +61,14 @@ impl Args {
                     self.manifest.display()
                 )
             })?;
+        let mut outputs = crate::io::Outputs::default();
         self.output
-            .write(virtualized.composed)
+            .stage(&mut outputs, virtualized.composed)
             .with_context(context)?;
-        match &section.report {
-            Some(report) => write_report(&base.join(report), &virtualized.report),
-            None => Ok(()),
+        if let Some(report) = &section.report {
+            stage_report(&mut outputs, &base.join(report), &virtualized.report)
+                .with_context(context)?;
         }
+        outputs.commit().with_context(context)
     }
 }

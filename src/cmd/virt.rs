@@ -109,18 +109,25 @@ impl Args {
             .composed
             .component
             .context("the virtual component was not encoded")?;
-        io::write_component(Some(&self.output), component).with_context(context)?;
-        match &self.report {
-            Some(path) => write_report(path, &virtualized.report),
-            None => Ok(()),
+        let mut outputs = io::Outputs::default();
+        outputs
+            .component(Some(&self.output), component)
+            .with_context(context)?;
+        if let Some(path) = &self.report {
+            stage_report(&mut outputs, path, &virtualized.report)?;
         }
+        outputs.commit().with_context(context)
     }
 }
 
-/// Writes `--report`'s JSON (or a manifest's `report`).
-pub fn write_report(path: &Path, report: &weld_virt::Report) -> Result<()> {
+/// Makes `--report`'s JSON (or a manifest's `report`) one of `outputs`.
+pub fn stage_report(
+    outputs: &mut io::Outputs,
+    path: &Path,
+    report: &weld_virt::Report,
+) -> Result<()> {
     let json = serde_json::to_string_pretty(report)? + "\n";
-    io::write_text(Some(path), &json)
+    outputs.text(Some(path), &json)
 }
 
 impl PolicyFlags {
