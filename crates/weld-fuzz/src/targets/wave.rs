@@ -1,0 +1,127 @@
+//! WAVE arguments, as `weld invoke` and `weld test` read a call: wasmtime's
+//! `wasm_wave` parses `f(...)` and types its arguments against the
+//! function's parameters (`UntypedFuncCall::to_wasm_params`, as in
+//! `weld_run::invoke::Session::call`). The functions are a fixed set
+//! covering every kind of value; their wasmtime types come from a
+//! component compiled once, never instantiated. A value that parsed must
+//! print (`wasm_wave::to_string`, as `weld invoke` prints results) and
+//! parse again to the same text.
+//!
+//! An input is two parts: a byte choosing the function, and the
+//! arguments' text (`(...)`).
+
+use super::Gen;
+use crate::generators::{Package, wave_value};
+use crate::input::{join, split};
+use arbitrary::Unstructured;
+use std::sync::OnceLock;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Type, Val, wasm_wave};
+use weld_wit::wit_parser::{Function, Resolve, WorldItem};
+
+const WIT: &str = r#"
+package weld-fuzz:wave;
+
+world calls {
+  record image { data: list<u8>, width: u32, height: u32 }
+  variant shape { circle(f32), rect(tuple<u32, u32>), nothing }
+  enum color { red, green, blue }
+  flags perms { read, write, exec }
+
+  export nothing: func();
+  export scalars: func(a: bool, b: s8, c: u16, d: s32, e: u64, f: f32, g: f64, h: char);
+  export text: func(s: string, l: list<string>);
+  export grayscale: func(img: image) -> image;
+  export resize: func(img: image, new-width: u32, new-height: u32) -> image;
+  export nested: func(o: option<option<u8>>, r: result<list<s64>, string>, t: tuple<color, perms, shape>);
+  export results: func(a: result, b: result<_, color>, c: result<u8>);
+  export lists: func(a: list<list<shape>>, b: list<option<image>>);
+}
+"#;
+
+/// The functions, with their WIT (to write arguments) and wasmtime
+/// (to read them) parameter types.
+struct Calls {
+    resolve: Resolve,
+    functions: Vec<(Function, Vec<Type>)>,
+}
+
+fn calls() -> &'static Calls {
+    static CALLS: OnceLock<Calls> = OnceLock::new();
+    CALLS.get_or_init(|| {
+        let mut resolve = Resolve::default();
+        let id = resolve.push_str("wave.wit", WIT).expect("the WIT parses");
+        let world = resolve.select_world(&[id], None).expect("one world");
+        let package = Package { resolve, id };
+        let bytes = package.component(world).expect("a component of the world");
+        let engine = wasmtime::Engine::default();
+        let component = Component::new(&engine, bytes).expect("the component compiles");
+        let ty = component.component_type();
+        let functions = package.resolve.worlds[world]
+            .exports
+            .values()
+            .filter_map(|item| match item {
+                WorldItem::Function(f) => Some(f.clone()),
+                _ => None,
+            })
+            .map(|f| match ty.get_export(&engine, &f.name).map(|e| e.ty) {
+                Some(ComponentItem::ComponentFunc(func)) => {
+                    let params = func.params().map(|(_, ty)| ty).collect();
+                    (f, params)
+                }
+                _ => panic!("the component exports `{}`", f.name),
+            })
+            .collect();
+        Calls {
+            resolve: package.resolve,
+            functions,
+        }
+    })
+}
+
+pub fn generate(g: &mut Gen) -> Vec<u8> {
+    let calls = calls();
+    let index = g.rng.below(calls.functions.len());
+    let (function, _) = &calls.functions[index];
+    let entropy = g.entropy();
+    let mut u = Unstructured::new(&entropy);
+    let args: Option<Vec<String>> = function
+        .params
+        .iter()
+        .map(|p| wave_value(&calls.resolve, &p.ty, &mut u, 0).ok().flatten())
+        .collect();
+    let text = format!("({})", args.unwrap_or_default().join(", "));
+    let text = match g.rng.below(3) {
+        0 => text.into_bytes(),
+        _ => g.mutate_text(&[], &text),
+    };
+    join::<2>(&[&[index as u8], &text])
+}
+
+pub fn run(input: &[u8]) -> Result<(), String> {
+    let [index, args] = split(input);
+    let calls = calls();
+    let index = index
+        .first()
+        .map_or(0, |&i| i as usize % calls.functions.len());
+    let (_, types) = &calls.functions[index];
+    let Ok(args) = std::str::from_utf8(args) else {
+        return Ok(());
+    };
+    let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&format!("f{args}"))
+        .and_then(|call| call.to_wasm_params::<Val>(types.iter()));
+    let Ok(values) = parsed else {
+        return Ok(());
+    };
+    for (value, ty) in values.iter().zip(types) {
+        let printed = wasm_wave::to_string(value)
+            .map_err(|e| format!("a value read from `{args}` does not print: {e}"))?;
+        let again = wasm_wave::from_str::<Val>(ty, &printed)
+            .map_err(|e| format!("`{printed}`, printed from `{args}`, does not parse: {e}"))?;
+        let reprinted = wasm_wave::to_string(&again).unwrap_or_default();
+        if reprinted != printed {
+            return Err(format!("`{printed}` parses back as `{reprinted}`"));
+        }
+    }
+    Ok(())
+}
