@@ -37,6 +37,9 @@ pub(crate) struct Unit<'a> {
     pub component: Component<'a>,
     /// Instance imports: the ones that can be linked.
     pub imports: Vec<String>,
+    /// Imports of functions, types and the like: never linked, always
+    /// imports of the result.
+    pub other_imports: Vec<String>,
     /// Instance exports: the ones that can fill an import.
     pub instance_exports: Vec<String>,
 }
@@ -64,11 +67,13 @@ impl<'a> Unit<'a> {
                     source: e.into(),
                 }
             })?;
-        let imports = component
+        let (imports, other_imports) = component
             .imports()
-            .filter(|(_, _, ty)| matches!(ty, ComponentTypeRef::Instance(_)))
-            .map(|(_, name, _)| name.to_owned())
-            .collect();
+            .map(|(_, name, ty)| (name.to_owned(), matches!(ty, ComponentTypeRef::Instance(_))))
+            .partition::<Vec<_>, _>(|(_, instance)| *instance);
+        let names =
+            |imports: Vec<(String, bool)>| imports.into_iter().map(|(name, _)| name).collect();
+        let (imports, other_imports) = (names(imports), names(other_imports));
         let instance_exports = component
             .exports()
             .filter(|(_, _, kind, _)| *kind == ComponentExternalKind::Instance)
@@ -80,6 +85,7 @@ impl<'a> Unit<'a> {
             bytes,
             component,
             imports,
+            other_imports,
             instance_exports,
         })
     }
@@ -224,6 +230,19 @@ pub(crate) fn encode(
     components: Components,
     inputs: InputCheck,
 ) -> Result<Output, Error> {
+    // One instance exporting all it exports, as it names it: there is
+    // nothing to compose.
+    if let ([unit], []) = (&units[..], &plan.links[..])
+        && components == Components::Embedded
+        && plan.instances.len() == 1
+        && plan
+            .exports
+            .iter()
+            .map(|e| (&e.name, &e.export))
+            .eq(unit.exports().iter().map(|name| (name, name)))
+    {
+        return Ok(Output::unchanged(unit.bytes, inputs));
+    }
     let (units, of) = unshare::separate(validator, units, of, plan)?;
     let of = &of[..];
     // The kinds of the exports, known before the components move into
@@ -342,8 +361,13 @@ pub(crate) fn encode(
             export: None,
             validate: false,
         };
-        weld_wit::guard::guarded("wasm-compose", || graph.encode(options))
-            .and_then(|encoded| encoded.map_err(|e| format!("{e:#}")))
+        let encoded = weld_wit::guard::guarded("wasm-compose", || graph.encode(options))
+            .and_then(|encoded| encoded.map_err(|e| format!("{e:#}")))?;
+        match crate::named_types::name_imported_types(&encoded) {
+            Ok(Some(named)) => Ok(named),
+            Ok(None) => Ok(encoded),
+            Err(e) => Err(format!("cannot name the imported types: {e}")),
+        }
     };
     let (mut bytes, spliced) = match components {
         Components::Imported => {
@@ -420,6 +444,19 @@ impl Output {
             copies: defined.into_iter().zip(inputs_embedded).collect(),
             inputs,
         }
+    }
+
+    /// The input itself, when there is nothing to compose: re-encoding it
+    /// would only risk what wasm-compose gets wrong (it redefines the
+    /// types of imports that nothing fills, breaking world-level types
+    /// used by other types or by imported functions).
+    pub(crate) fn unchanged(input: &Shared, inputs: InputCheck) -> Output {
+        Output::whole(
+            input.to_vec(),
+            std::iter::once(0..input.len()).collect(),
+            vec![Arc::clone(input)],
+            inputs,
+        )
     }
 
     /// `skeleton` with the components `embedded` (inputs, or copies of

@@ -8,8 +8,10 @@
 mod composition;
 mod difference;
 mod manifest;
+mod named_types;
 mod picture;
 mod plug;
+mod renumber;
 mod splice;
 mod structure;
 mod unshare;

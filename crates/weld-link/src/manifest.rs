@@ -301,6 +301,11 @@ impl Manifest {
                     unfilled.push((importer, import.clone()));
                 }
             }
+            unfilled.extend(
+                unit.other_imports
+                    .iter()
+                    .map(|import| (importer, import.clone())),
+            );
         }
         if let Some(cycle) = find_cycle(&instance_names, &links) {
             return Err(Error::Cycle(cycle));

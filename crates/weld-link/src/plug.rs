@@ -120,6 +120,11 @@ pub fn plug(
                 None => unfilled.push((importer, import.clone())),
             }
         }
+        unfilled.extend(
+            unit.other_imports
+                .iter()
+                .map(|import| (importer, import.clone())),
+        );
     }
 
     // Instances are named by their files; a file given again is numbered

@@ -13,8 +13,9 @@
 //! the imports, which keeps every other index as it was.
 
 use crate::BoxError;
+use crate::renumber::{Renumber, TopLevelTypes};
 use std::ops::Range;
-use wasm_encoder::reencode::{Reencode, ReencodeComponent, component_utils};
+use wasm_encoder::reencode::{ReencodeComponent, component_utils};
 use wasm_encoder::{
     Component, ComponentImportSection, ComponentSection, ComponentSectionId, ComponentTypeSection,
     NestedComponentSection,
@@ -24,11 +25,10 @@ use wasmparser::{ComponentTypeRef, Parser, Payload};
 /// Rewrites `wrapper`, which imports the components named `imported`, so
 /// that it defines an empty component for each instead, after its imports.
 pub(crate) fn placeholders(wrapper: &[u8], imported: &[&str]) -> Result<Vec<u8>, BoxError> {
-    let mut remap = Remap {
+    let mut remap = Renumber::new(Remap {
         dropped: dropped_types(wrapper, imported)?,
-        depth: 0,
         dangling: false,
-    };
+    });
     let mut out = wrapper
         .get(..8)
         .ok_or("the encoding has no header")?
@@ -55,7 +55,7 @@ pub(crate) fn placeholders(wrapper: &[u8], imported: &[&str]) -> Result<Vec<u8>,
                 let mut kept = ComponentTypeSection::new();
                 for ty in section {
                     let ty = ty?;
-                    if !remap.dropped.contains(&types) {
+                    if !remap.types.dropped.contains(&types) {
                         remap.parse_component_type(kept.ty(), ty)?;
                     }
                     types += 1;
@@ -108,7 +108,7 @@ pub(crate) fn placeholders(wrapper: &[u8], imported: &[&str]) -> Result<Vec<u8>,
     if let Some(count) = pending {
         define_placeholders(&mut out, count);
     }
-    if remap.dangling {
+    if remap.types.dangling {
         return Err("a dropped component type is still used".into());
     }
     Ok(out)
@@ -144,7 +144,7 @@ fn dropped_types(wrapper: &[u8], imported: &[&str]) -> Result<Vec<u32>, BoxError
 
 /// What a top-level section other than types and imports adds: how many
 /// types, and whether any components.
-fn new_indices(payload: &Payload<'_>) -> Result<(u32, bool), BoxError> {
+pub(crate) fn new_indices(payload: &Payload<'_>) -> Result<(u32, bool), BoxError> {
     use wasmparser::{ComponentAlias, ComponentExternalKind, ComponentOuterAliasKind};
     let (mut types, mut components) = (0, false);
     let mut add = |kind: ComponentExternalKind| {
@@ -178,47 +178,17 @@ fn new_indices(payload: &Payload<'_>) -> Result<(u32, bool), BoxError> {
     Ok((types, components))
 }
 
-/// Renumbers the top level's types past the dropped ones; nested scopes
-/// keep their own.
+/// Renumbers the top level's types past the dropped ones.
 struct Remap {
     dropped: Vec<u32>,
-    depth: u32,
     dangling: bool,
 }
 
-impl Remap {
+impl TopLevelTypes for Remap {
     fn top_level(&mut self, ty: u32) -> u32 {
         let before = self.dropped.partition_point(|&dropped| dropped < ty);
         self.dangling |= self.dropped.get(before) == Some(&ty);
         ty - before as u32
-    }
-}
-
-impl Reencode for Remap {
-    type Error = std::convert::Infallible;
-}
-
-impl ReencodeComponent for Remap {
-    fn push_depth(&mut self) {
-        self.depth += 1;
-    }
-
-    fn pop_depth(&mut self) {
-        self.depth -= 1;
-    }
-
-    fn component_type_index(&mut self, ty: u32) -> u32 {
-        match self.depth {
-            0 => self.top_level(ty),
-            _ => ty,
-        }
-    }
-
-    fn outer_component_type_index(&mut self, count: u32, ty: u32) -> u32 {
-        match self.depth == count {
-            true => self.top_level(ty),
-            false => ty,
-        }
     }
 }
 

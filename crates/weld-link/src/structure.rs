@@ -87,6 +87,22 @@ pub struct Structure {
     instance_names: HashMap<u32, String>,
 }
 
+/// Steps over a nested module or component, whose size its header claims:
+/// one that claims more than the input holds is an error, not a panic.
+fn skip<'a>(
+    data: &'a [u8],
+    nested: &std::ops::Range<usize>,
+) -> Result<&'a [u8], wasmparser::BinaryReaderError> {
+    match data.get(nested.len()..) {
+        Some(rest) => Ok(rest),
+        // wasmparser makes its errors itself: the end of the input, where
+        // the nested one's bytes should be.
+        None => Err(wasmparser::BinaryReader::new(&[], nested.start)
+            .read_u8()
+            .expect_err("nothing to read")),
+    }
+}
+
 impl Structure {
     /// Reads the top level of a component, skipping over nested modules
     /// and components.
@@ -107,14 +123,14 @@ impl Structure {
                     unchecked_range, ..
                 } => {
                     structure.add(ComponentExternalKind::Module, Origin::Other);
-                    data = &data[unchecked_range.len()..];
+                    data = skip(data, &unchecked_range)?;
                 }
                 Payload::ComponentSection {
                     unchecked_range, ..
                 } => {
                     let defined = Origin::Defined(structure.defined.len());
                     structure.add(ComponentExternalKind::Component, defined);
-                    data = &data[unchecked_range.len()..];
+                    data = skip(data, &unchecked_range)?;
                     structure.defined.push(unchecked_range);
                 }
                 Payload::ComponentImportSection(reader) => {

@@ -15,7 +15,7 @@ mod policy;
 pub mod presets;
 mod wasi_io;
 
-pub use policy::{Action, Object, Policy, Rule};
+pub use policy::{Action, FunctionAction, Object, Policy, Rule};
 
 use policy::{Decision, Resolved};
 use serde::Serialize;
@@ -73,12 +73,10 @@ pub enum Error {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub name: String,
-    /// `passed-through` (untouched), or replaced by the virtual component:
-    /// `virtualized` (constants), `denied`, `trapped`, `forwarded` (calls
-    /// go to the host's own functions through it, its resources wrapping
-    /// the host's), `mixed` when its functions differ, or `replaced` for an
-    /// interface of types only.
-    pub action: &'static str,
+    pub action: ImportAction,
+    /// Why an import was left alone, when it is not the policy's choice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
     /// Each function and what it does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<FunctionReport>,
@@ -87,8 +85,53 @@ pub struct ImportReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct FunctionReport {
     pub name: String,
-    /// `const`, `deny`, `trap` or `forward` (to the host's function).
-    pub action: &'static str,
+    pub action: FunctionAction,
+}
+
+/// The note on an interface the world declares inline (`import x:
+/// interface {...}`), left to the host.
+const UNNAMED: &str = "an interface declared in the world, with no package name: weld cannot virtualise it, so it is the host's";
+/// The note on a function the world imports on its own.
+const WORLD_FUNCTION: &str = "a function imported by the world itself, not in an interface: weld cannot virtualise it, so it is the host's";
+
+/// What became of one import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportAction {
+    /// Untouched: the host's.
+    PassedThrough,
+    /// An interface of types only, defined by the virtual component.
+    Replaced,
+    /// Every function returns a constant.
+    Virtualized,
+    Denied,
+    Trapped,
+    /// Calls go to the host's own functions through the virtual component,
+    /// its resources wrapping the host's.
+    Forwarded,
+    /// Numbers from weld's seeded generator.
+    Random,
+    /// weld's monotonic clock.
+    VirtualTime,
+    /// Served from the mounted tree.
+    Mounted,
+    /// Its functions do different things.
+    Mixed,
+}
+
+impl From<FunctionAction> for ImportAction {
+    /// What an import is when all its functions do the same.
+    fn from(action: FunctionAction) -> ImportAction {
+        match action {
+            FunctionAction::Const => ImportAction::Virtualized,
+            FunctionAction::Deny => ImportAction::Denied,
+            FunctionAction::Trap => ImportAction::Trapped,
+            FunctionAction::Forward => ImportAction::Forwarded,
+            FunctionAction::Random => ImportAction::Random,
+            FunctionAction::VirtualTime => ImportAction::VirtualTime,
+            FunctionAction::Mount => ImportAction::Mounted,
+        }
+    }
 }
 
 /// What `--report` writes.
@@ -143,7 +186,17 @@ pub fn virtualize(
             .iter()
             .any(|d| d.interface == name && d.action == Resolved::Forward)
     };
-    let report = report(&imports, &replaced, &decisions);
+    let mut report = report(&imports, &replaced, &decisions);
+    for (key, item) in &world.imports {
+        if let WorldItem::Function(_) = item {
+            report.imports.push(ImportReport {
+                name: resolve.name_world_key(key),
+                action: ImportAction::PassedThrough,
+                note: Some(WORLD_FUNCTION),
+                functions: Vec::new(),
+            });
+        }
+    }
     if replaced.is_empty() {
         // Nothing to replace: the result is the component itself.
         let composed = weld_link::plug(path, bytes, &[], false, validated)?;
@@ -203,21 +256,18 @@ fn report(
                 })
                 .collect();
             let action = match functions.first() {
-                None if replaced.contains(name) => "replaced",
-                None => "passed-through",
+                None if replaced.contains(name) => ImportAction::Replaced,
+                None => ImportAction::PassedThrough,
                 Some(first) if functions.iter().all(|f| f.action == first.action) => {
-                    match first.action {
-                        "const" => "virtualized",
-                        "deny" => "denied",
-                        "forward" => "forwarded",
-                        _ => "trapped",
-                    }
+                    first.action.into()
                 }
-                Some(_) => "mixed",
+                Some(_) => ImportAction::Mixed,
             };
+            let note = (!replaced.contains(name) && !name.contains(':')).then_some(UNNAMED);
             ImportReport {
                 name: name.clone(),
                 action,
+                note,
                 functions,
             }
         })

@@ -89,8 +89,27 @@ pub(crate) struct Decision {
     pub interface: String,
     pub function: String,
     pub action: Resolved,
-    /// `const`, `deny`, `trap` or `forward`, for the report.
-    pub kind: &'static str,
+    /// What the report calls it.
+    pub kind: FunctionAction,
+}
+
+/// What the virtual component does for one function, as the report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FunctionAction {
+    /// Returns a constant (or one of weld's own objects).
+    Const,
+    /// Returns the denial's `err` (or traps, for a function with none).
+    Deny,
+    Trap,
+    /// Calls the host's own function.
+    Forward,
+    /// Numbers from weld's seeded generator.
+    Random,
+    /// weld's monotonic clock.
+    VirtualTime,
+    /// Served from the mounted tree.
+    Mount,
 }
 
 use weld_wit::names::matches;
@@ -177,9 +196,14 @@ impl Policy {
                 .rev()
                 .find(|r| split(&r.target).1.is_none() && matches(name, split(&r.target).0));
             let allowed = self.allowed(name);
-            let covered = interface_rule.is_some()
-                || rules.iter().any(|r| matches(name, split(&r.target).0))
-                || (self.deny_all && !allowed);
+            let named =
+                interface_rule.is_some() || rules.iter().any(|r| matches(name, split(&r.target).0));
+            // An interface the world declares inline has no name a virtual
+            // component could export it under: `--deny-all` leaves it to
+            // the host (and the report says so); a rule naming it is an
+            // error, below.
+            let inline = !name.contains(':');
+            let covered = named || (self.deny_all && !allowed && !inline);
             if !covered {
                 continue;
             }
@@ -252,7 +276,7 @@ impl Policy {
             let func = &resolve.interfaces[*id].functions[&decision.function];
             if decision.action == Resolved::Forward && takes_owned(resolve, func, &owned) {
                 decision.action = Resolved::Trap;
-                decision.kind = "trap";
+                decision.kind = FunctionAction::Trap;
             }
         }
         Ok((replaced, decisions))
@@ -274,7 +298,7 @@ fn forward(interface: &str, func: &Function) -> Decision {
         interface: interface.to_owned(),
         function: func.name.clone(),
         action: Resolved::Forward,
-        kind: "forward",
+        kind: FunctionAction::Forward,
     }
 }
 
@@ -316,8 +340,8 @@ fn resolve_action(
         kind,
     };
     Ok(match action {
-        Action::Trap => decision(Resolved::Trap, "trap"),
-        Action::Const(value) => decision(Resolved::Const(value.clone()), "const"),
+        Action::Trap => decision(Resolved::Trap, FunctionAction::Trap),
+        Action::Const(value) => decision(Resolved::Const(value.clone()), FunctionAction::Const),
         Action::Object(object) => {
             let rep = match object {
                 Object::Failing => wasi_io::FAILING,
@@ -325,13 +349,13 @@ fn resolve_action(
                 Object::Sink => wasi_io::SINK,
                 Object::Ready => wasi_io::READY,
             };
-            decision(Resolved::Object(rep), "const")
+            decision(Resolved::Object(rep), FunctionAction::Const)
         }
-        Action::Random(seed) => decision(Resolved::Random(*seed), "random"),
-        Action::VirtualTime => decision(Resolved::VirtualTime, "virtual-time"),
-        Action::Mounts => decision(Resolved::Mounts, "mount"),
+        Action::Random(seed) => decision(Resolved::Random(*seed), FunctionAction::Random),
+        Action::VirtualTime => decision(Resolved::VirtualTime, FunctionAction::VirtualTime),
+        Action::Mounts => decision(Resolved::Mounts, FunctionAction::Mount),
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
-            Some(Ok(case)) => decision(Resolved::Err(case), "deny"),
+            Some(Ok(case)) => decision(Resolved::Err(case), FunctionAction::Deny),
             Some(Err(cases)) => {
                 return Err(Error::ErrorCase {
                     function: format!("{interface}#{}", func.name),
@@ -339,7 +363,7 @@ fn resolve_action(
                     cases,
                 });
             }
-            None => decision(Resolved::Trap, "deny"),
+            None => decision(Resolved::Trap, FunctionAction::Deny),
         },
     })
 }

@@ -109,8 +109,11 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
             });
         };
         let mut resolve = Resolve::default();
-        let package = resolve
-            .push_str(path, &text)
+        let package = crate::guard::guarded("wit-parser", || resolve.push_str(path, &text))
+            .map_err(|message| Error::Wit {
+                path: path.to_owned(),
+                source: message.into(),
+            })?
             .map_err(|e| wit_error(&resolve, path, &e))?;
         return Ok(Wit {
             resolve,

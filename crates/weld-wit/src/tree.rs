@@ -181,8 +181,8 @@ impl PackageTree {
             )));
         }
         let main = parse(self.files).map_err(wit_error)?;
-        let package = resolve
-            .push_groups(main, groups)
+        let package = crate::guard::guarded("wit-parser", || resolve.push_groups(main, groups))
+            .map_err(wit_error)?
             .map_err(|e| wit_error(resolve.render_error(&anyhow::Error::from(e))))?;
         Ok((resolve, package))
     }
@@ -197,7 +197,7 @@ fn parse(files: Vec<Source>) -> std::result::Result<UnresolvedPackageGroup, Stri
         };
         map.push(&file.path, text);
     }
-    map.parse().map_err(|(map, e)| e.render(&map))
+    crate::guard::guarded("wit-parser", || map.parse())?.map_err(|(map, e)| e.render(&map))
 }
 
 /// The entries of a directory, sorted by name, with the metadata of what
