@@ -198,8 +198,22 @@ pub fn validate_except(
         let structure = (|| {
             for payload in wasmparser::Parser::new(0).parse_all(bytes) {
                 let payload = payload?;
-                if let wasmparser::Payload::CodeSectionStart { count, .. } = payload {
-                    bodies.code_section(count);
+                match &payload {
+                    wasmparser::Payload::CodeSectionStart { count, .. } => {
+                        bodies.code_section(*count);
+                    }
+                    // wasmparser 0.254 accepts a nested module or component
+                    // that claims more bytes than the file holds (later
+                    // versions do not).
+                    wasmparser::Payload::ModuleSection { unchecked_range, .. }
+                    | wasmparser::Payload::ComponentSection { unchecked_range, .. }
+                        if unchecked_range.end > bytes.len() =>
+                    {
+                        return Err(wasmparser::BinaryReader::new(&[], bytes.len())
+                            .read_u8()
+                            .expect_err("nothing to read"));
+                    }
+                    _ => {}
                 }
                 match validator.payload(&payload)? {
                     wasmparser::ValidPayload::Func(function, body) => {
