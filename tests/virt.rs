@@ -6,6 +6,26 @@ mod common;
 
 use common::weld_ok;
 
+/// `weld virt PROBE -o OUT --mount /m=TREE EXTRA...`.
+fn virt_mount(
+    probe: &std::path::Path,
+    out: &std::path::Path,
+    tree: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mount = format!("/m={}", tree.display());
+    let mut args = vec![
+        "virt",
+        probe.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--mount",
+        &mount,
+    ];
+    args.extend_from_slice(extra);
+    common::weld(&args)
+}
+
 #[test]
 fn a_mounted_file_larger_than_a_mebibyte_reads_back_exactly() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,15 +36,12 @@ fn a_mounted_file_larger_than_a_mebibyte_reads_back_exactly() {
     std::fs::write(tree.join("deep/er/big.bin"), &contents).unwrap();
     let probe = common::build_probe(dir.path());
     let virtualised = dir.path().join("virtualised.wasm");
-    let mount = format!("/m={}", tree.display());
-    weld_ok(&[
-        "virt",
-        probe.to_str().unwrap(),
-        "-o",
-        virtualised.to_str().unwrap(),
-        "--mount",
-        &mount,
-    ]);
+    let done = virt_mount(&probe, &virtualised, &tree, &[]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let output = weld_ok(&[
         "run",
         virtualised.to_str().unwrap(),
@@ -43,15 +60,7 @@ fn a_link_back_up_a_mounted_tree_is_refused() {
     std::os::unix::fs::symlink("..", tree.join("inner/up")).unwrap();
     let probe = common::build_probe(dir.path());
     let out = dir.path().join("out.wasm");
-    let mount = format!("/m={}", tree.display());
-    let output = common::weld(&[
-        "virt",
-        probe.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--mount",
-        &mount,
-    ]);
+    let output = virt_mount(&probe, &out, &tree, &[]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("inner/up"), "{stderr}");
@@ -102,4 +111,54 @@ fn a_manifest_report_key_writes_the_report_beside_the_manifest() {
             .all(|i| !i.as_str().unwrap().starts_with("wasi:filesystem")),
         "{report}"
     );
+}
+
+/// A mount reads regular files only: a FIFO (which would block weld for
+/// ever) or a link to `/dev/zero` (which would never end) is an error
+/// naming it, and a link to nothing is left out and reported.
+#[test]
+fn a_mount_reads_only_regular_files_and_skips_dangling_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("kept.txt"), "kept\n").unwrap();
+    std::os::unix::fs::symlink("nowhere", tree.join("dangling")).unwrap();
+    let probe = common::build_probe(dir.path());
+    let virtualised = dir.path().join("virtualised.wasm");
+    let report = dir.path().join("report.json");
+    let virt = |extra: &[&str]| virt_mount(&probe, &virtualised, &tree, extra);
+    let done = virt(&["--report", report.to_str().unwrap()]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let skipped = json["skipped"]
+        .as_array()
+        .expect("the report lists what was left out");
+    assert!(
+        skipped[0].as_str().unwrap().ends_with("tree/dangling"),
+        "{json}"
+    );
+    let output = weld_ok(&["run", virtualised.to_str().unwrap(), "read", "/m/kept.txt"]);
+    assert_eq!(output.stdout, b"kept\n");
+
+    std::os::unix::fs::symlink("/dev/zero", tree.join("zero")).unwrap();
+    let refused = virt(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is a character device, not a regular file"),
+        "{stderr}"
+    );
+    std::fs::remove_file(tree.join("zero")).unwrap();
+
+    let fifo = std::ffi::CString::new(tree.join("fifo").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let refused = virt(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is a FIFO, not a regular file"), "{stderr}");
 }

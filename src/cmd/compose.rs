@@ -1,4 +1,4 @@
-use crate::cmd::virt::{PolicyFlags, stage_report};
+use crate::cmd::virt::stage_report;
 use crate::flags::ComposeOutput;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -50,9 +50,7 @@ impl Args {
         };
         let component = composed.component.expect("checked above");
         let base = self.manifest.parent().unwrap_or(std::path::Path::new(""));
-        let policy = PolicyFlags::from_manifest(section, base)
-            .and_then(|flags| flags.policy())
-            .with_context(context)?;
+        let policy = weld_virt::Policy::from_manifest(section, base).with_context(context)?;
         let bytes = Arc::new(component.into_bytes().with_context(context)?.into());
         let virtualized = weld_virt::virtualize(&self.manifest, &bytes, &policy, &validated)
             .with_context(|| {

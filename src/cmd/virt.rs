@@ -1,10 +1,10 @@
 use crate::flags::CacheFlag;
 use crate::io;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use weld_virt::presets::{Wasi, parse_rfc3339};
-use weld_virt::{Action, Object, Policy, Rule};
+use weld_virt::Policy;
+use weld_virt::settings::{OutputChoice, Settings, StdinChoice};
 
 /// Replace imports with a virtual implementation composed inside the
 /// component.
@@ -85,15 +85,15 @@ pub struct PolicyFlags {
     #[arg(long, value_name = "N")]
     random_seed: Option<u64>,
     /// Stdin: the host's, an empty stream, or one whose reads fail.
-    #[arg(long, value_enum, value_name = "allow|empty|deny")]
-    stdin: Option<Input>,
+    #[arg(long, value_name = "allow|empty|deny")]
+    stdin: Option<StdinChoice>,
     /// Stdout: the host's, a stream that swallows everything, or one whose
     /// writes fail.
-    #[arg(long, value_enum, value_name = "allow|ignore|deny")]
-    stdout: Option<Output>,
+    #[arg(long, value_name = "allow|ignore|deny")]
+    stdout: Option<OutputChoice>,
     /// Stderr, as stdout.
-    #[arg(long, value_enum, value_name = "allow|ignore|deny")]
-    stderr: Option<Output>,
+    #[arg(long, value_name = "allow|ignore|deny")]
+    stderr: Option<OutputChoice>,
 }
 
 impl Args {
@@ -131,179 +131,26 @@ pub fn stage_report(
 }
 
 impl PolicyFlags {
-    /// The flags a manifest's `[virtualize]` section stands for; its
-    /// mounts' host directories are relative to `base`, the manifest's.
-    pub fn from_manifest(section: &weld_link::Virtualize, base: &Path) -> Result<PolicyFlags> {
-        let pairs = |map: &std::collections::BTreeMap<String, String>| {
-            map.iter().map(|(k, v)| format!("{k}={v}")).collect()
-        };
-        Ok(PolicyFlags {
-            constants: pairs(&section.constants),
-            deny: section.deny.clone(),
-            deny_error: pairs(&section.deny_error),
-            trap: section.trap.clone(),
-            deny_all: section.deny_all,
-            allow: section.allow.clone(),
-            env: pairs(&section.env),
-            args: section.args.clone(),
-            cwd: section.cwd.clone(),
-            clock_fixed: section.clock_fixed.clone(),
-            deny_fs: section.deny_fs,
-            deny_net: section.deny_net,
-            random_seed: section.random_seed,
-            mounts: section
-                .mount
-                .iter()
-                .map(|(guest, host)| format!("{guest}={}", base.join(host).display()))
-                .collect(),
-            stdin: choice(&section.stdin, "stdin", "allow, empty or deny")?,
-            stdout: choice(&section.stdout, "stdout", "allow, ignore or deny")?,
-            stderr: choice(&section.stderr, "stderr", "allow, ignore or deny")?,
-        })
-    }
-
     pub fn policy(&self) -> Result<Policy> {
-        let wasi = Wasi {
-            env: self
-                .env
-                .iter()
-                .map(|pair| {
-                    pair.split_once('=')
-                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                        .with_context(|| format!("invalid --env `{pair}`: expected NAME=VALUE"))
-                })
-                .collect::<Result<_>>()?,
+        let settings = Settings {
+            constants: self.constants.clone(),
+            deny: self.deny.clone(),
+            deny_error: self.deny_error.clone(),
+            trap: self.trap.clone(),
+            deny_all: self.deny_all,
+            allow: self.allow.clone(),
+            env: self.env.clone(),
             args: self.args.clone(),
             cwd: self.cwd.clone(),
-            clock_fixed: self
-                .clock_fixed
-                .as_deref()
-                .map(parse_rfc3339)
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("invalid --clock-fixed: {e}"))?,
+            clock_fixed: self.clock_fixed.clone(),
             deny_fs: self.deny_fs,
             deny_net: self.deny_net,
             random_seed: self.random_seed,
-            mounts: self
-                .mounts
-                .iter()
-                .map(|arg| {
-                    let (guest, host) = split_value(arg, "--mount", "GUEST=HOSTDIR")?;
-                    Ok((guest.to_owned(), PathBuf::from(host)))
-                })
-                .collect::<Result<_>>()?,
-            stdin: self.stdin.and_then(Input::object),
-            stdout: self.stdout.and_then(Output::object),
-            stderr: self.stderr.and_then(Output::object),
+            mounts: self.mounts.clone(),
+            stdin: self.stdin,
+            stdout: self.stdout,
+            stderr: self.stderr,
         };
-        let mut rules = Vec::new();
-        for target in &self.deny {
-            rules.push(rule(target, Action::Deny { case: None }));
-        }
-        for target in &self.trap {
-            rules.push(rule(target, Action::Trap));
-        }
-        for arg in &self.deny_error {
-            let (target, case) = split_value(arg, "--deny-error", "IFACE#FUNC=CASE")?;
-            rules.push(rule(
-                target,
-                Action::Deny {
-                    case: Some(case.to_owned()),
-                },
-            ));
-        }
-        for arg in &self.constants {
-            let (target, value) = split_value(arg, "--const", "IFACE#FUNC=VALUE")?;
-            rules.push(rule(target, Action::Const(value.to_owned())));
-        }
-        // `--stdout allow` and the like leave them to the host, even under
-        // `--deny-all`.
-        let mut allow = self.allow.clone();
-        for (allowed, name) in [
-            (matches!(self.stdin, Some(Input::Allow)), "stdin"),
-            (matches!(self.stdout, Some(Output::Allow)), "stdout"),
-            (matches!(self.stderr, Some(Output::Allow)), "stderr"),
-        ] {
-            if allowed {
-                allow.push(format!("wasi:cli/{name}"));
-                allow.push(format!("wasi:cli/terminal-{name}"));
-            }
-        }
-        Ok(Policy {
-            wasi,
-            rules,
-            allow,
-            deny_all: self.deny_all,
-        })
-    }
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Input {
-    Allow,
-    Empty,
-    Deny,
-}
-
-impl Input {
-    fn object(self) -> Option<Object> {
-        match self {
-            Input::Allow => None,
-            Input::Empty => Some(Object::Empty),
-            Input::Deny => Some(Object::Failing),
-        }
-    }
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Output {
-    Allow,
-    Ignore,
-    Deny,
-}
-
-impl Output {
-    fn object(self) -> Option<Object> {
-        match self {
-            Output::Allow => None,
-            Output::Ignore => Some(Object::Sink),
-            Output::Deny => Some(Object::Failing),
-        }
-    }
-}
-
-/// A `[virtualize]` setting such as `stdout = "deny"`.
-fn choice<T: clap::ValueEnum>(
-    value: &Option<String>,
-    key: &str,
-    expected: &str,
-) -> Result<Option<T>> {
-    value
-        .as_deref()
-        .map(|v| {
-            T::from_str(v, true).map_err(|_| {
-                anyhow::anyhow!("invalid [virtualize] {key} `{v}`: expected {expected}")
-            })
-        })
-        .transpose()
-}
-
-fn rule(target: &str, action: Action) -> Rule {
-    Rule {
-        target: target.to_owned(),
-        action,
-    }
-}
-
-/// `IFACE#FUNC=VALUE` (or `GUEST=HOSTDIR`) into its two sides.
-fn split_value<'a>(arg: &'a str, flag: &str, form: &str) -> Result<(&'a str, &'a str)> {
-    let function = form.starts_with("IFACE#");
-    match arg.split_once('=') {
-        Some((left, right))
-            if !left.is_empty() && !right.is_empty() && (!function || left.contains('#')) =>
-        {
-            Ok((left, right))
-        }
-        _ => bail!("invalid {flag} `{arg}`: expected {form}"),
+        Ok(settings.policy()?)
     }
 }

@@ -6,7 +6,6 @@ use crate::layout::{Data, Flat, Layout};
 use crate::module::{self, Body};
 use crate::policy::{self, Decision, Resolved};
 use crate::{Error, mount, wasi_io};
-use std::path::PathBuf;
 use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
 use weld_wit::wit_parser::{
     self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic, WasmExport,
@@ -18,7 +17,7 @@ pub(crate) fn build(
     resolve: &Resolve,
     world_id: wit_parser::WorldId,
     decisions: &[Decision],
-    mounts: &[(String, PathBuf)],
+    tree: Option<&mount::Tree>,
 ) -> Result<Vec<u8>, Error> {
     let layout = Layout::new(resolve);
     let mut data = Data::default();
@@ -74,16 +73,7 @@ pub(crate) fn build(
     let resource_index = |ty: wit_parser::TypeId| owned.iter().position(|o| *o == ty);
     // Whether weld's own objects are in use.
     let objects = decisions.iter().any(Decision::makes_objects);
-    let tree = match decisions.iter().any(|d| d.action == Resolved::Mounts) {
-        true => Some(
-            mount::Tree::read(mounts).map_err(|(path, source)| Error::Mount {
-                path,
-                source: source.into(),
-            })?,
-        ),
-        false => None,
-    };
-    let tables = match &tree {
+    let tables = match tree {
         Some(tree) => Some(lay_out_tree(&layout, &mut data, resolve, world, tree)?),
         None => None,
     };
@@ -127,7 +117,7 @@ pub(crate) fn build(
                     }
                 }
                 Some(Resolved::Mounts) => {
-                    mounted_directories(&mut data, func, tree.as_ref(), &owned, resolve)?
+                    mounted_directories(&mut data, func, tree, &owned, resolve)?
                 }
                 Some(Resolved::Object(rep)) => {
                     let resource = func

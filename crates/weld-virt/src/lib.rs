@@ -13,6 +13,7 @@ mod module;
 mod mount;
 mod policy;
 pub mod presets;
+pub mod settings;
 mod wasi_io;
 
 pub use policy::{Action, FunctionAction, Object, Policy, Rule};
@@ -43,6 +44,8 @@ pub enum Error {
         function: String,
         functions: String,
     },
+    #[error("invalid {setting}: {message}")]
+    Setting { setting: String, message: String },
     #[error("`{import}` is not an interface of a WIT package, so it cannot be virtualised")]
     Unnamed { import: String },
     #[error("invalid value for `{function}`, which returns {ty}: {message}")]
@@ -141,6 +144,9 @@ pub struct Report {
     /// The imports of the result.
     #[serde(rename = "remaining-imports")]
     pub remaining_imports: Vec<String>,
+    /// Host paths under a mount that were left out: links to nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<PathBuf>,
 }
 
 /// The virtualised component, and what became of each import.
@@ -219,7 +225,19 @@ pub fn virtualize(
         .select_world(&[package], Some("virtual"))
         .map_err(|e| Error::Build(format!("{e:#}").into()))?;
 
-    let component = build::build(&resolve, virtual_world, &decisions, &policy.wasi.mounts)?;
+    let tree = match decisions.iter().any(|d| d.action == Resolved::Mounts) {
+        true => Some(
+            mount::Tree::read(&policy.wasi.mounts).map_err(|(path, source)| Error::Mount {
+                path,
+                source: source.into(),
+            })?,
+        ),
+        false => None,
+    };
+    if let Some(tree) = &tree {
+        report.skipped = tree.skipped.clone();
+    }
+    let component = build::build(&resolve, virtual_world, &decisions, tree.as_ref())?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),
         bytes: Arc::new(component.into()),
@@ -275,6 +293,7 @@ fn report(
     Report {
         imports,
         remaining_imports: Vec::new(),
+        skipped: Vec::new(),
     }
 }
 

@@ -68,6 +68,8 @@ enum Contents {
 pub struct Tree {
     nodes: Vec<Node>,
     pub roots: Vec<(usize, String)>,
+    /// Links that lead nowhere, left out.
+    pub skipped: Vec<PathBuf>,
 }
 
 impl Tree {
@@ -112,13 +114,27 @@ impl Tree {
             let first = tree.nodes.len();
             for entry in &entries {
                 let path = entry.path();
-                // Links are followed: the guest sees what they point to.
-                let meta = std::fs::metadata(&path).map_err(|e| (path.clone(), e))?;
+                // Links are followed: the guest sees what they point to. A
+                // link to nothing is left out (and reported), not the
+                // end of the whole mount.
+                let meta = match std::fs::metadata(&path) {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            && entry.path().is_symlink() =>
+                    {
+                        tree.skipped.push(path);
+                        continue;
+                    }
+                    meta => meta.map_err(|e| (path.clone(), e))?,
+                };
                 let contents = if meta.is_dir() {
                     queue.push_back((tree.nodes.len(), path.clone()));
                     Contents::Directory(0, 0)
                 } else {
-                    let bytes = std::fs::read(&path).map_err(|e| (path.clone(), e))?;
+                    // Only regular files: a FIFO would block for ever and
+                    // `/dev/zero` would never end.
+                    let bytes = weld_wit::files::read_regular(&path, MAX_SIZE as u64)
+                        .map_err(|e| (path.clone(), std::io::Error::other(e.to_string())))?;
                     size += bytes.len();
                     if size > MAX_SIZE {
                         return Err(invalid(&path, "the mounted files exceed 1 GiB"));

@@ -246,10 +246,18 @@ pub fn parse_rfc3339(text: &str) -> Result<(u64, u32), String> {
     };
     let (date, time) = text.split_once(['T', 't', ' ']).ok_or_else(bad)?;
     let mut date_parts = date.splitn(3, '-');
+    // RFC 3339 writes every field with a fixed number of digits.
+    let digits = |s: &str, count: usize| {
+        if s.len() == count {
+            number(s)
+        } else {
+            Err(bad())
+        }
+    };
     let (year, month, day) = (
-        number(date_parts.next().ok_or_else(bad)?)?,
-        number(date_parts.next().ok_or_else(bad)?)?,
-        number(date_parts.next().ok_or_else(bad)?)?,
+        digits(date_parts.next().ok_or_else(bad)?, 4)?,
+        digits(date_parts.next().ok_or_else(bad)?, 2)?,
+        digits(date_parts.next().ok_or_else(bad)?, 2)?,
     );
     let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
         (clock, 0)
@@ -257,7 +265,11 @@ pub fn parse_rfc3339(text: &str) -> Result<(u64, u32), String> {
         let at = time.rfind(['+', '-']).ok_or_else(bad)?;
         let (clock, zone) = time.split_at(at);
         let (hours, minutes) = zone[1..].split_once(':').ok_or_else(bad)?;
-        let offset = (number(hours)? * 60 + number(minutes)?) * 60;
+        let (hours, minutes) = (digits(hours, 2)?, digits(minutes, 2)?);
+        if hours > 23 || minutes > 59 {
+            return Err(bad());
+        }
+        let offset = (hours * 60 + minutes) * 60;
         (
             clock,
             if zone.starts_with('-') {
@@ -270,12 +282,19 @@ pub fn parse_rfc3339(text: &str) -> Result<(u64, u32), String> {
     let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
     let mut clock_parts = clock.splitn(3, ':');
     let (hour, minute, second) = (
-        number(clock_parts.next().ok_or_else(bad)?)?,
-        number(clock_parts.next().ok_or_else(bad)?)?,
-        number(clock_parts.next().ok_or_else(bad)?)?,
+        digits(clock_parts.next().ok_or_else(bad)?, 2)?,
+        digits(clock_parts.next().ok_or_else(bad)?, 2)?,
+        digits(clock_parts.next().ok_or_else(bad)?, 2)?,
     );
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
     if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
+        || !(1..=days_in_month).contains(&day)
         || hour > 23
         || minute > 59
         || second > 60
@@ -314,6 +333,18 @@ mod tests {
         );
         assert!(parse_rfc3339("2024-13-01T00:00:00Z").is_err());
         assert!(parse_rfc3339("yesterday").is_err());
+        for impossible in [
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-01-01T00:00:00+25:00",
+            "2024-01-01T00:00:00+02:60",
+            "12024-01-01T00:00:00Z",
+            "2024-1-01T00:00:00Z",
+        ] {
+            assert!(parse_rfc3339(impossible).is_err(), "{impossible}");
+        }
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_ok());
     }
 
     #[test]

@@ -205,10 +205,12 @@ pub fn validate_except(
                     // wasmparser 0.254 accepts a nested module or component
                     // that claims more bytes than the file holds (later
                     // versions do not).
-                    wasmparser::Payload::ModuleSection { unchecked_range, .. }
-                    | wasmparser::Payload::ComponentSection { unchecked_range, .. }
-                        if unchecked_range.end > bytes.len() =>
-                    {
+                    wasmparser::Payload::ModuleSection {
+                        unchecked_range, ..
+                    }
+                    | wasmparser::Payload::ComponentSection {
+                        unchecked_range, ..
+                    } if unchecked_range.end > bytes.len() => {
                         return Err(wasmparser::BinaryReader::new(&[], bytes.len())
                             .read_u8()
                             .expect_err("nothing to read"));
