@@ -46,7 +46,10 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("{}", render_error(&error));
+            eprintln!(
+                "{}",
+                weld_wit::display::escape_control(&render_error(&error))
+            );
             ExitCode::from(exit_status(&error))
         }
     }

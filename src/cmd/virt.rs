@@ -61,7 +61,7 @@ pub struct PolicyFlags {
     #[arg(long = "env", value_name = "NAME=VALUE")]
     env: Vec<String>,
     /// A fixed argument (the first is the program's name).
-    #[arg(long = "arg", value_name = "ARG")]
+    #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
     /// A fixed initial working directory.
     #[arg(long, value_name = "DIR")]

@@ -150,7 +150,7 @@ impl Manifest {
             let path = base.join(file.get_ref());
             let bytes = weld_wit::wasm::map_file(&path)
                 .and_then(|bytes| weld_wit::wasm::to_binary(&path, bytes))
-                .map_err(|e| text.error(file.span(), chain(&e)))?;
+                .map_err(|e| text.error(file.span(), weld_wit::display::error_chain(&e)))?;
             components.push((name.get_ref().clone(), path, Arc::new(bytes)));
         }
         if components.is_empty() {
@@ -528,15 +528,4 @@ impl Text {
         }
         Ok(())
     }
-}
-
-/// An error and its causes on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }

@@ -40,9 +40,17 @@ impl Called {
     /// values of the result's type, so spacing and field order do not matter.
     pub fn matches(&self, expected: &str) -> Result<bool, String> {
         match (self.values.as_slice(), self.types.as_slice()) {
-            ([value], [ty]) => wasm_wave::from_str::<Val>(ty, expected)
-                .map(|expected| expected == *value)
-                .map_err(|e| format!("cannot read the expected result `{expected}`: {e}")),
+            ([value], [ty]) => {
+                let unreadable =
+                    |e: String| format!("cannot read the expected result `{expected}`: {e}");
+                let parsed = wasm_wave::untyped::UntypedValue::parse(expected)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                known_fields(parsed.node(), ty, parsed.source()).map_err(|(e, _)| unreadable(e))?;
+                parsed
+                    .to_wasm_value::<Val>(ty)
+                    .map(|expected| expected == *value)
+                    .map_err(|e| unreadable(e.to_string()))
+            }
             _ => Ok(expected.trim() == self.to_string()),
         }
     }
@@ -130,22 +138,36 @@ impl<'r> Session<'r> {
         let types: Vec<_> = ty.params().map(|(_, ty)| ty).collect();
         let expanded = expand_files(args, base).map_err(bad_call)?;
         // The name was resolved above; WAVE only needs to read the values.
-        let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&format!("f{expanded}"))
-            .and_then(|parsed| parsed.to_wasm_params::<Val>(types.iter()))
-            .map_err(|e| {
-                // WAVE ends its messages with ` at START..END`; a caret
-                // under the call shows that better.
-                let text = e.to_string();
-                let what = text
-                    .rsplit_once(" at ")
-                    .map_or(text.as_str(), |(what, _)| what);
-                let what = what.to_owned();
-                // Point at the fault, unless `@PATH`s moved the text.
-                if expanded != args {
+        let source = format!("f{expanded}");
+        // A fault, and where it is in `source`.
+        let fault = |e: wasm_wave::parser::ParserError| {
+            // WAVE ends its messages with ` at START..END`; a caret under
+            // the call shows that better.
+            let text = e.to_string();
+            let what = text
+                .rsplit_once(" at ")
+                .map_or(text.as_str(), |(what, _)| what);
+            (what.to_owned(), e.span())
+        };
+        let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source)
+            .map_err(fault)
+            .and_then(|parsed| {
+                if let Some(params) = parsed.params_node()
+                    && let Ok(nodes) = params.as_tuple()
+                {
+                    for (node, ty) in nodes.zip(&types) {
+                        known_fields(node, ty, &source)?;
+                    }
+                }
+                parsed.to_wasm_params::<Val>(types.iter()).map_err(fault)
+            })
+            .map_err(|(what, span)| {
+                // Point at the fault, unless `@PATH`s moved the text or
+                // the call has no arguments written (`f` for `f()`).
+                if expanded != args || !call.ends_with(args) {
                     return bad_call(what);
                 }
                 let offset = call.len() - args.len();
-                let span = e.span();
                 let start = (span.start + offset).saturating_sub(1);
                 let width = span.end.saturating_sub(span.start).max(1);
                 bad_call(format!(
@@ -219,6 +241,75 @@ impl<'r> Session<'r> {
     fn available(&self) -> Vec<String> {
         self.exports.iter().map(|e| e.to_string()).collect()
     }
+}
+
+/// Fails on a record field that `ty` does not have, at any depth: WAVE
+/// would ignore it, and a misspelt field would go unnoticed when it is an
+/// `option`, which WAVE fills with `none`.
+fn known_fields(
+    node: &wasm_wave::ast::Node,
+    ty: &Type,
+    source: &str,
+) -> Result<(), (String, std::ops::Range<usize>)> {
+    use wasm_wave::ast::NodeType;
+    let unknown = |name: &str, span| (format!("the record has no field `{name}`"), span);
+    // The node types were matched first, so this is not expected.
+    let span = node.span();
+    let shape = |e: wasm_wave::parser::ParserError| (e.to_string(), span.clone());
+    match (node.ty(), ty) {
+        (NodeType::Record, Type::Record(record)) => {
+            for (name, value) in node.as_record(source).map_err(shape)? {
+                match record.fields().find(|field| field.name == name) {
+                    Some(field) => known_fields(value, &field.ty, source)?,
+                    None => return Err(unknown(name, value.span())),
+                }
+            }
+        }
+        (NodeType::List, Type::List(list)) => {
+            for value in node.as_list().map_err(shape)? {
+                known_fields(value, &list.ty(), source)?;
+            }
+        }
+        (NodeType::Tuple, Type::Tuple(tuple)) => {
+            for (value, ty) in node.as_tuple().map_err(shape)?.zip(tuple.types()) {
+                known_fields(value, &ty, source)?;
+            }
+        }
+        (NodeType::OptionSome, Type::Option(option)) => {
+            if let Some(value) = node.as_option().map_err(shape)? {
+                known_fields(value, &option.ty(), source)?;
+            }
+        }
+        (NodeType::ResultOk | NodeType::ResultErr, Type::Result(result)) => {
+            match node.as_result().map_err(shape)? {
+                Ok(Some(value)) => {
+                    if let Some(ty) = result.ok() {
+                        known_fields(value, &ty, source)?;
+                    }
+                }
+                Err(Some(value)) => {
+                    if let Some(ty) = result.err() {
+                        known_fields(value, &ty, source)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        (NodeType::VariantWithPayload, Type::Variant(variant)) => {
+            let (name, value) = node.as_variant(source).map_err(shape)?;
+            if let (Some(value), Some(Some(ty))) = (
+                value,
+                variant
+                    .cases()
+                    .find(|case| case.name == name)
+                    .map(|case| case.ty),
+            ) {
+                known_fields(value, &ty, source)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with

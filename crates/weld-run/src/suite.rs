@@ -234,10 +234,10 @@ fn prepare<G>(
 ) -> Result<Prepared, String> {
     let wasm = weld_wit::wasm::map_file(path)
         .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
-        .map_err(|e| error_text(&e))?;
+        .map_err(|e| weld_wit::display::error_chain(&e))?;
     runtime
         .prepare(path, &wasm, || on_compile(path))
-        .map_err(|e| error_text(&e))
+        .map_err(|e| weld_wit::display::error_chain(&e))
 }
 
 fn check_case(
@@ -369,7 +369,7 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
     };
     let store = runtime
         .store_with(&caps, limits)
-        .map_err(|e| error_text(&e))?;
+        .map_err(|e| weld_wit::display::error_chain(&e))?;
     match &case.action {
         Action::Invoke {
             calls,
@@ -409,7 +409,7 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
             let status_got = match crate::command::run(runtime, prepared, store) {
                 Ok(code) => code,
                 Err(error) if trap.is_some() => return expected_failure(trap, &error),
-                Err(error) => return Err(error_text(&error)),
+                Err(error) => return Err(weld_wit::display::error_chain(&error)),
             };
             if trap.is_some() {
                 return Err(format!(
@@ -451,7 +451,7 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
 
 /// A failure is a pass when the case expects a trap and the message fits.
 fn expected_failure(trap: &Option<Option<String>>, error: &Error) -> Result<(), String> {
-    let text = error_text(error);
+    let text = weld_wit::display::error_chain(error);
     match trap {
         Some(None) if matches!(error, Error::Trap { .. } | Error::Limit(_)) => Ok(()),
         Some(Some(part)) if text.contains(part.as_str()) => Ok(()),
@@ -484,37 +484,25 @@ fn compare(stream: &str, expected: &[u8], actual: &[u8]) -> Result<(), String> {
     ))
 }
 
-/// An error with its causes, on one line.
-fn error_text(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// The results as JUnit XML, one test case per spec case.
 pub fn junit(suite_name: &str, results: &[CaseResult]) -> String {
     let failures = results.iter().filter(|r| r.failure.is_some()).count();
     let total: f64 = results.iter().map(|r| r.duration.as_secs_f64()).sum();
-    let name = xml_escape(suite_name);
+    let name = weld_wit::display::xml_escape(suite_name);
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">\n  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" time=\"{total:.3}\">\n",
         results.len(),
         results.len()
     );
     for result in results {
-        let case = xml_escape(&result.name);
+        let case = weld_wit::display::xml_escape(&result.name);
         let time = result.duration.as_secs_f64();
         match &result.failure {
             None => xml.push_str(&format!(
                 "    <testcase name=\"{case}\" classname=\"{name}\" time=\"{time:.3}\"/>\n"
             )),
             Some(failure) => {
-                let failure = xml_escape(failure);
+                let failure = weld_wit::display::xml_escape(failure);
                 xml.push_str(&format!(
                     "    <testcase name=\"{case}\" classname=\"{name}\" time=\"{time:.3}\">\n      <failure message=\"{failure}\">{failure}</failure>\n    </testcase>\n"
                 ));
@@ -523,19 +511,4 @@ pub fn junit(suite_name: &str, results: &[CaseResult]) -> String {
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
-}
-
-fn xml_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&apos;".to_owned(),
-            // XML 1.0 cannot carry other control characters at all.
-            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => "\u{fffd}".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -139,3 +139,61 @@ pub fn code_list(items: &[String], none: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     quoted.join(", ")
 }
+
+/// An error and its causes on one line, `what: why: because`: how weld's
+/// libraries quote an error inside another message (a test case's
+/// failure, a manifest key's).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Text for XML (JUnit reports): markup escaped, and the control
+/// characters XML 1.0 cannot carry at all replaced.
+pub fn xml_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&apos;".to_owned(),
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => "\u{fffd}".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Text from an input, made safe for a terminal: control characters other
+/// than newlines and tabs (ESC, NUL, BEL...) written as escapes, so that a
+/// file name or a WIT identifier cannot drive the terminal.
+pub fn escape_control(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn escapes_agree_and_leave_text_alone() {
+        assert_eq!(
+            xml_escape("a<b & 'c'\u{1b}"),
+            "a&lt;b &amp; &apos;c&apos;\u{fffd}"
+        );
+        assert_eq!(escape_control("a\u{1b}[31m\0b\n"), "a\\u{1b}[31m\\u{0}b\n");
+        assert_eq!(escape_control("plain"), "plain");
+    }
+}

@@ -79,13 +79,6 @@ fn human(report: &Report, color: bool) -> String {
     out
 }
 
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// One test case per finding; a check with none is one passing case.
 fn junit(report: &Report) -> String {
     let suite = format!("weld check {}", report.check);
@@ -98,17 +91,17 @@ fn junit(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\">\n",
-        xml(&suite)
+        crate::display::xml_escape(&suite)
     ));
     out.push_str(&format!(
         "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\">\n",
-        xml(&format!("{suite} {}", report.subject))
+        crate::display::xml_escape(&format!("{suite} {}", report.subject))
     ));
     if report.findings.is_empty() {
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"/>\n",
-            xml(&suite),
-            xml(&report.subject)
+            crate::display::xml_escape(&suite),
+            crate::display::xml_escape(&report.subject)
         ));
     }
     for finding in &report.findings {
@@ -121,19 +114,19 @@ fn junit(report: &Report) -> String {
         match finding.level {
             Level::Error => out.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\">{}{}</failure>\n    </testcase>\n",
-                xml(&suite),
-                xml(&name),
-                xml(&finding.message),
-                xml(&finding.message),
-                xml(&location)
+                crate::display::xml_escape(&suite),
+                crate::display::xml_escape(&name),
+                crate::display::xml_escape(&finding.message),
+                crate::display::xml_escape(&finding.message),
+                crate::display::xml_escape(&location)
             )),
             _ => out.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\">\n      <system-out>{}: {}{}</system-out>\n    </testcase>\n",
-                xml(&suite),
-                xml(&name),
+                crate::display::xml_escape(&suite),
+                crate::display::xml_escape(&name),
                 level_name(finding.level),
-                xml(&finding.message),
-                xml(&location)
+                crate::display::xml_escape(&finding.message),
+                crate::display::xml_escape(&location)
             )),
         }
     }
