@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::path::Path;
 use wasmtime::Store;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Instance, Type, Val, wasm_wave};
+use wasmtime::component::{Instance, ResourceAny, Type, Val, wasm_wave};
 
 /// An exported function: `interface#name`, or `name` at the top level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,9 @@ impl std::fmt::Display for Export {
 pub struct Called {
     values: Vec<Val>,
     types: Vec<Type>,
+    /// Each value in WAVE, resource handles by the names the session gave
+    /// them.
+    shown: Vec<String>,
 }
 
 impl Called {
@@ -40,7 +43,7 @@ impl Called {
     /// values of the result's type, so spacing and field order do not matter.
     pub fn matches(&self, expected: &str) -> Result<bool, String> {
         match (self.values.as_slice(), self.types.as_slice()) {
-            ([value], [ty]) => {
+            ([value], [ty]) if !beyond_wave(value) => {
                 let unreadable =
                     |e: String| format!("cannot read the expected result `{expected}`: {e}");
                 let parsed = wasm_wave::untyped::UntypedValue::parse(expected)
@@ -59,12 +62,7 @@ impl Called {
 /// WAVE, as `weld invoke` prints it: the value, or `()` when there is none.
 impl std::fmt::Display for Called {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown: Vec<String> = self
-            .values
-            .iter()
-            .map(|v| wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>")))
-            .collect();
-        match shown.as_slice() {
+        match self.shown.as_slice() {
             [one] => f.write_str(one),
             many => write!(f, "({})", many.join(", ")),
         }
@@ -77,6 +75,9 @@ pub struct Session<'r> {
     store: Store<Host>,
     instance: Instance,
     exports: Vec<Export>,
+    /// The resource handles calls returned, named `handle-1`, `handle-2`...
+    /// by their place here, so that later calls can pass them back.
+    handles: Vec<ResourceAny>,
 }
 
 impl<'r> Session<'r> {
@@ -121,6 +122,7 @@ impl<'r> Session<'r> {
             store,
             instance,
             exports,
+            handles: Vec::new(),
         })
     }
 
@@ -151,16 +153,7 @@ impl<'r> Session<'r> {
         };
         let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source)
             .map_err(fault)
-            .and_then(|parsed| {
-                if let Some(params) = parsed.params_node()
-                    && let Ok(nodes) = params.as_tuple()
-                {
-                    for (node, ty) in nodes.zip(&types) {
-                        known_fields(node, ty, &source)?;
-                    }
-                }
-                parsed.to_wasm_params::<Val>(types.iter()).map_err(fault)
-            })
+            .and_then(|parsed| self.params(&parsed, &types))
             .map_err(|(what, span)| {
                 // Point at the fault, unless `@PATH`s moved the text or
                 // the call has no arguments written (`f` for `f()`).
@@ -181,7 +174,126 @@ impl<'r> Session<'r> {
         if let Err(e) = func.call(&mut self.store, &parsed, &mut values) {
             return Err(self.runtime.guest_error(&self.store, e));
         }
-        Ok(Called { values, types })
+        let shown = values.iter().map(|v| self.show(v)).collect();
+        Ok(Called {
+            values,
+            types,
+            shown,
+        })
+    }
+
+    /// The arguments of a call, as WAVE reads them but for resource
+    /// handles (which WAVE has no syntax for): an argument of a resource
+    /// type names a handle an earlier call returned, `handle-1`.
+    fn params(
+        &self,
+        parsed: &wasm_wave::untyped::UntypedFuncCall,
+        types: &[Type],
+    ) -> Result<Vec<Val>, (String, std::ops::Range<usize>)> {
+        let source = parsed.source();
+        let fault = |e: wasm_wave::parser::ParserError| (e.to_string(), e.span());
+        let nodes: Vec<&wasm_wave::ast::Node> = match parsed.params_node() {
+            Some(params) => params.as_tuple().map_err(fault)?.collect(),
+            None => Vec::new(),
+        };
+        if let Some(extra) = nodes.get(types.len()) {
+            let more = format!("the function takes {} arguments", types.len());
+            return Err((more, extra.span()));
+        }
+        let end = source.len().saturating_sub(1)..source.len();
+        let mut values = Vec::new();
+        for (i, ty) in types.iter().enumerate() {
+            let Some(node) = nodes.get(i) else {
+                // As WAVE: trailing `option`s may be left out.
+                if matches!(ty, Type::Option(_)) {
+                    values.push(Val::Option(None));
+                    continue;
+                }
+                return Err((format!("argument {} is missing", i + 1), end));
+            };
+            let value = match ty {
+                Type::Own(_) | Type::Borrow(_) => Val::Resource(self.handle(node, source)?),
+                ty => {
+                    known_fields(node, ty, source)?;
+                    node.to_wasm_value::<Val>(ty, source).map_err(fault)?
+                }
+            };
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    /// The handle an argument names.
+    fn handle(
+        &self,
+        node: &wasm_wave::ast::Node,
+        source: &str,
+    ) -> Result<ResourceAny, (String, std::ops::Range<usize>)> {
+        let named = node
+            .as_enum(source)
+            .ok()
+            .and_then(|label| label.strip_prefix(HANDLE_PREFIX))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| self.handles.get(n.checked_sub(1)?));
+        named.copied().ok_or_else(|| {
+            let known = match self.handles.len() {
+                0 => "no call has returned one yet".to_owned(),
+                1 => format!("the only one so far is {HANDLE_PREFIX}1"),
+                n => format!("the handles so far are {HANDLE_PREFIX}1 to {HANDLE_PREFIX}{n}"),
+            };
+            (
+                format!("expected a resource handle an earlier call returned; {known}"),
+                node.span(),
+            )
+        })
+    }
+
+    /// A result in WAVE, with each resource handle numbered and kept.
+    fn show(&mut self, value: &Val) -> String {
+        if !beyond_wave(value) {
+            return wasm_wave::to_string(value).unwrap_or_else(|e| format!("<{e}>"));
+        }
+        let list = |this: &mut Self, values: &[Val]| {
+            values
+                .iter()
+                .map(|v| this.show(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let payload = |this: &mut Self, value: &Option<Box<Val>>| match value {
+            Some(value) => format!("({})", this.show(value)),
+            None => String::new(),
+        };
+        match value {
+            Val::Resource(handle) => {
+                self.handles.push(*handle);
+                format!("{HANDLE_PREFIX}{}", self.handles.len())
+            }
+            Val::List(values) | Val::FixedLengthList(values) => format!("[{}]", list(self, values)),
+            Val::Tuple(values) => format!("({})", list(self, values)),
+            Val::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {}", self.show(value)))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+            Val::Variant(case, value) => format!("{case}{}", payload(self, value)),
+            Val::Option(Some(value)) => format!("some({})", self.show(value)),
+            Val::Result(Ok(value)) => format!("ok{}", payload(self, value)),
+            Val::Result(Err(value)) => format!("err{}", payload(self, value)),
+            Val::Map(pairs) => {
+                let pairs: Vec<String> = pairs
+                    .iter()
+                    .map(|(k, v)| format!("({}, {})", self.show(k), self.show(v)))
+                    .collect();
+                format!("[{}]", pairs.join(", "))
+            }
+            Val::Future(_) => "<future>".to_owned(),
+            Val::Stream(_) => "<stream>".to_owned(),
+            Val::ErrorContext(_) => "<error-context>".to_owned(),
+            other => wasm_wave::to_string(other).unwrap_or_else(|e| format!("<{e}>")),
+        }
     }
 
     fn func(&mut self, export: &Export) -> Result<wasmtime::component::Func, Error> {
@@ -240,6 +352,27 @@ impl<'r> Session<'r> {
 
     fn available(&self) -> Vec<String> {
         self.exports.iter().map(|e| e.to_string()).collect()
+    }
+}
+
+/// How handles are named: `handle-1` is a WAVE label, so a call that
+/// passes one back parses.
+const HANDLE_PREFIX: &str = "handle-";
+
+/// Whether a value holds something WAVE cannot write (and wasm-wave
+/// panics on): a resource handle, a future, a stream, an error context.
+fn beyond_wave(value: &Val) -> bool {
+    match value {
+        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => true,
+        Val::List(values) | Val::Tuple(values) | Val::FixedLengthList(values) => {
+            values.iter().any(beyond_wave)
+        }
+        Val::Record(fields) => fields.iter().any(|(_, v)| beyond_wave(v)),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => beyond_wave(v),
+        Val::Map(pairs) => pairs.iter().any(|(k, v)| beyond_wave(k) || beyond_wave(v)),
+        _ => false,
     }
 }
 
