@@ -19,6 +19,10 @@ struct Args {
     /// How long to fuzz each target.
     #[arg(long, default_value_t = 60.0)]
     seconds: f64,
+    /// Fuzz each target for this many inputs instead: with `--seed`, the
+    /// same inputs on every machine, so that CI's smoke is repeatable.
+    #[arg(long, value_name = "N", conflicts_with = "seconds")]
+    iterations: Option<u64>,
     /// The seed of the run; by default one from the clock, printed.
     #[arg(long)]
     seed: Option<u64>,
@@ -81,7 +85,10 @@ fn main() -> ExitCode {
     for target in chosen {
         let stats = harness::fuzz(
             target,
-            Budget::Seconds(args.seconds),
+            match args.iterations {
+                Some(n) => Budget::Iterations(n),
+                None => Budget::Seconds(args.seconds),
+            },
             seed,
             &seeds,
             Some(&artifacts),
