@@ -5,8 +5,10 @@
 //! the test file itself, `%dir` its directory and `%tmp` a fresh directory. Commands run from the
 //! repository root, so `wit/` and `fixtures/` can be named directly.
 //!
-//! `RUN` expects success and `FAIL` a non-zero exit that is not a panic;
-//! `FAIL(N)` expects exit status N. The
+//! `RUN` expects success and `FAIL` a non-zero exit that is neither a panic
+//! nor a trap (134: a test of a trap says `FAIL(134)`); `FAIL(N)` expects
+//! exit status N. A first line that looks like a directive but cannot be
+//! read fails, rather than leaving the file out unseen. The
 //! last command's stdout and stderr must match `<file>.stdout` and
 //! `<file>.stderr` (a missing file means empty). Run with `BLESS=1` to
 //! rewrite the expected files from what weld prints.
@@ -27,7 +29,7 @@ fn main() {
         .filter_map(|path| {
             let directive = directive(&path)?;
             let name = path.strip_prefix(root).unwrap().display().to_string();
-            Some(Trial::test(name, move || run_case(&path, &directive)))
+            Some(Trial::test(name, move || run_case(&path, &directive?)))
         })
         .collect();
     libtest_mimic::run(&Arguments::from_args(), trials).exit();
@@ -58,26 +60,39 @@ enum Expect {
     Status(i32),
 }
 
-fn directive(path: &Path) -> Option<Directive> {
+/// The test a file's first line asks for: `None` when it asks for none,
+/// an error when it looks like a directive but cannot be read.
+fn directive(path: &Path) -> Option<Result<Directive, Failed>> {
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().next()?;
     let line = ["//", ";;", "#"]
         .iter()
         .find_map(|marker| line.strip_prefix(marker))?
         .trim();
-    let (word, args) = line.split_once(':')?;
+    if !(line.starts_with("RUN") || line.starts_with("FAIL")) {
+        return None;
+    }
+    let unreadable = || Failed::from(format!("cannot read the directive `{line}`"));
+    let Some((word, args)) = line.split_once(':') else {
+        return Some(Err(unreadable()));
+    };
     let expect = match word {
         "RUN" => Expect::Success,
         "FAIL" => Expect::Failure,
-        _ => Expect::Status(
-            word.strip_prefix("FAIL(")?
-                .strip_suffix(')')?
-                .parse()
-                .ok()?,
-        ),
+        _ => match word
+            .strip_prefix("FAIL(")
+            .and_then(|w| w.strip_suffix(')'))
+            .and_then(|n| n.parse().ok())
+        {
+            Some(status) => Expect::Status(status),
+            None => return Some(Err(unreadable())),
+        },
     };
     let commands = split_commands(args);
-    Some(Directive { expect, commands })
+    if commands.iter().all(Vec::is_empty) {
+        return Some(Err(unreadable()));
+    }
+    Some(Ok(Directive { expect, commands }))
 }
 
 /// Splits `a 'b c' | d` into `[[a, "b c"], [d]]`, as a shell would.
@@ -153,6 +168,9 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
         }
         (Expect::Failure, Some(0)) => {
             return Err(format!("expected failure, got success:\n{stdout}").into());
+        }
+        (Expect::Failure, Some(134)) => {
+            return Err(format!("expected a failure, got a trap (134); a test of a trap says FAIL(134):\n{stderr}").into());
         }
         (Expect::Failure, Some(_)) => {}
         (Expect::Status(want), Some(got)) if *want != got => {
