@@ -308,10 +308,12 @@ fn interface_types(resolve: &Resolve, iface: &Interface) -> Vec<TypeItem> {
                             .unwrap_or_else(|| "an inline interface".to_owned()),
                         _ => "a world".to_owned(),
                     };
-                    format!(
-                        "use {from}.{{{}}}",
-                        target.name.as_deref().unwrap_or(name.as_str())
-                    )
+                    // `use a.{t as u}` keeps its local name.
+                    let used = target.name.as_deref().unwrap_or(name.as_str());
+                    match used == name {
+                        true => format!("use {from}.{{{used}}}"),
+                        false => format!("use {from}.{{{used} as {name}}}"),
+                    }
                 }
                 _ => type_definition(resolve, *id),
             };
