@@ -170,7 +170,10 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
             return Err(format!("expected failure, got success:\n{stdout}").into());
         }
         (Expect::Failure, Some(134)) => {
-            return Err(format!("expected a failure, got a trap (134); a test of a trap says FAIL(134):\n{stderr}").into());
+            return Err(format!(
+                "expected a failure, got a trap (134); a test of a trap says FAIL(134):\n{stderr}"
+            )
+            .into());
         }
         (Expect::Failure, Some(_)) => {}
         (Expect::Status(want), Some(got)) if *want != got => {

@@ -77,5 +77,8 @@ pub fn picture_of_component(path: &Path, bytes: &[u8]) -> Result<Picture, Error>
         path: path.to_owned(),
         source: e.into(),
     })?;
-    Ok(Picture::of_component(&structure))
+    let name = path
+        .file_stem()
+        .map_or_else(|| "component".into(), |stem| stem.to_string_lossy());
+    Ok(Picture::of_component(&structure, &name))
 }

@@ -61,41 +61,81 @@ impl Picture {
     }
 
     /// The picture of a component's top level.
-    pub fn of_component(structure: &Structure) -> Picture {
+    /// The picture of a component read back. Its own code, if it has any
+    /// (a component made by wit-component rather than composed), is a node
+    /// of its own, named `name`: what its imports go into, and where the
+    /// exports that no instance makes come from.
+    pub fn of_component(structure: &Structure, name: &str) -> Picture {
+        // An instance of a component made only from the top level's own
+        // items (wit-component's shims, which give exports their types) is
+        // part of the component's own code, not a node of its own.
+        let internal = |i: &crate::structure::Instantiation| {
+            structure.has_code && i.args.iter().all(|(_, source)| *source == Source::Other)
+        };
+        let mut nodes = Vec::new();
+        let mut node_of = Vec::new();
+        for (n, instantiation) in structure.instantiations.iter().enumerate() {
+            node_of.push((!internal(instantiation)).then(|| {
+                nodes.push(structure.instance_name(n));
+                nodes.len() - 1
+            }));
+        }
+        let own = structure.has_code.then(|| {
+            nodes.push(name.to_owned());
+            End::Instance(nodes.len() - 1)
+        });
         let mut picture = Picture {
-            nodes: (0..structure.instantiations.len())
-                .map(|n| structure.instance_name(n))
-                .collect(),
+            nodes,
             edges: Vec::new(),
         };
+        let instance = |n: usize| node_of[n].map(End::Instance).or(own);
         let from = |source: &Source| match source {
             Source::Import(name) => Some((End::Imports, name.clone())),
             Source::Export {
                 instantiation,
                 name,
-            } => Some((End::Instance(*instantiation), name.clone())),
-            Source::Instance(n) => Some((End::Instance(*n), String::new())),
-            Source::Other => None,
+            } => Some((instance(*instantiation)?, name.clone())),
+            Source::Instance(n) => Some((instance(*n)?, String::new())),
+            Source::Other => own.map(|own| (own, String::new())),
+        };
+        // An edge's label: the name at its start, as the name at its end
+        // calls it. An import weld renamed to keep it apart is known by
+        // what fills it.
+        let label = |name: String, at_end: &str| {
+            if name.is_empty() {
+                at_end.to_owned()
+            } else if crate::unshare::is_private(at_end) {
+                name
+            } else {
+                renamed(&name, at_end)
+            }
         };
         for (n, instantiation) in structure.instantiations.iter().enumerate() {
+            let Some(node) = node_of[n] else {
+                continue;
+            };
             for (arg, source) in &instantiation.args {
                 if let Some((end, name)) = from(source) {
-                    // An import weld renamed to keep it apart is known by
-                    // what fills it.
-                    let label = if name.is_empty() {
-                        arg.clone()
-                    } else if crate::unshare::is_private(arg) {
-                        name
-                    } else {
-                        renamed(&name, arg)
-                    };
-                    picture.link(end, End::Instance(n), label);
+                    picture.link(end, End::Instance(node), label(name, arg));
                 }
+            }
+        }
+        if let Some(own) = own {
+            let passed = |import: &String| {
+                structure.instantiations.iter().any(|i| {
+                    !internal(i)
+                        && i.args
+                            .iter()
+                            .any(|(_, source)| *source == Source::Import(import.clone()))
+                })
+            };
+            for import in structure.imports.iter().filter(|import| !passed(import)) {
+                picture.link(End::Imports, own, import.clone());
             }
         }
         for (export, source) in &structure.exports {
             if let Some((end @ End::Instance(_), name)) = from(source) {
-                picture.link(end, End::Exports, renamed(&name, export));
+                picture.link(end, End::Exports, label(name, export));
             }
         }
         picture

@@ -82,6 +82,10 @@ pub struct Structure {
     pub(crate) counts: Counts,
     /// Where the components defined in the top level lie, in order.
     pub(crate) defined: Vec<Range<usize>>,
+    /// Whether the top level has code of its own (core instances), as a
+    /// component made by wit-component does, rather than only wiring
+    /// components together, as a composition does.
+    pub has_code: bool,
     spaces: [Vec<Origin>; 6],
     component_names: HashMap<u32, String>,
     instance_names: HashMap<u32, String>,
@@ -229,6 +233,7 @@ impl Structure {
                         structure.read_names(names)?;
                     }
                 }
+                Payload::InstanceSection(_) => structure.has_code = true,
                 Payload::End(_) => return Ok(structure),
                 _ => {}
             }
