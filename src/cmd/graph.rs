@@ -38,6 +38,10 @@ impl Args {
             weld_link::picture_of_component(&io::input_name(&self.input), &bytes)
         }
         .with_context(|| format!("failed to draw `{}`", self.input.display()))?;
+        for warning in &picture.warnings {
+            let warning = weld_wit::display::escape_control(warning);
+            eprintln!("warning: `{}`: {warning}", self.input.display());
+        }
         let format = match self.format {
             GraphFormat::Mermaid => Format::Mermaid,
             GraphFormat::Dot => Format::Dot,

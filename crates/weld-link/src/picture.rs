@@ -20,6 +20,8 @@ pub struct Picture {
     nodes: Vec<String>,
     /// Interfaces by the pair of ends they link, in order of appearance.
     edges: Vec<((End, End), Vec<String>)>,
+    /// What was wrong with the component but did not stop the drawing.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +43,7 @@ impl Picture {
         let mut picture = Picture {
             nodes: plan.instances.iter().map(|i| i.name.clone()).collect(),
             edges: Vec::new(),
+            warnings: Vec::new(),
         };
         for (importer, import) in &plan.unfilled {
             picture.link(End::Imports, End::Instance(*importer), import.clone());
@@ -87,6 +90,7 @@ impl Picture {
         let mut picture = Picture {
             nodes,
             edges: Vec::new(),
+            warnings: structure.warnings.clone(),
         };
         let instance = |n: usize| node_of[n].map(End::Instance).or(own);
         let from = |source: &Source| match source {

@@ -86,6 +86,8 @@ pub struct Structure {
     /// component made by wit-component does, rather than only wiring
     /// components together, as a composition does.
     pub has_code: bool,
+    /// What was wrong but did not stop the reading.
+    pub warnings: Vec<String>,
     spaces: [Vec<Origin>; 6],
     component_names: HashMap<u32, String>,
     instance_names: HashMap<u32, String>,
@@ -229,8 +231,14 @@ impl Structure {
                     }
                 }
                 Payload::CustomSection(reader) => {
-                    if let KnownCustom::ComponentName(names) = reader.as_known() {
-                        structure.read_names(names)?;
+                    // Names only label what is there: a corrupt section
+                    // loses them, with a warning.
+                    if let KnownCustom::ComponentName(names) = reader.as_known()
+                        && let Err(e) = structure.read_names(names)
+                    {
+                        structure.component_names.clear();
+                        structure.instance_names.clear();
+                        structure.warnings.push(weld_wit::inspect::bad_names(&e));
                     }
                 }
                 Payload::InstanceSection(_) => structure.has_code = true,

@@ -44,6 +44,9 @@ pub struct ComponentReport {
     /// and kinds only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_wit: Option<String>,
+    /// What was wrong but did not stop the report (a corrupt name section).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One import or export of a component.
@@ -196,6 +199,7 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
                 nested: walked.nested,
                 producers: walked.producers,
                 not_wit: Some(format!("{e:#}")),
+                warnings: walked.warnings,
             }));
         }
     };
@@ -222,6 +226,7 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
         nested: walked.nested,
         producers: walked.producers,
         not_wit: None,
+        warnings: walked.warnings,
     }))
 }
 
@@ -473,6 +478,15 @@ struct Walk {
     /// types are not WIT.
     imports: Vec<Item>,
     exports: Vec<Item>,
+    warnings: Vec<String>,
+}
+
+/// The warning for a `component-name` section that cannot be read.
+pub fn bad_names(error: &wasmparser::BinaryReaderError) -> String {
+    format!(
+        "the `component-name` section is corrupt ({}); its names are left out",
+        error.message()
+    )
 }
 
 /// Walks the binary for nested modules and components, their sizes, names
@@ -485,6 +499,7 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
     let mut nested: Vec<Nested> = Vec::new();
     let mut top_producers = Vec::new();
     let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut warnings = Vec::new();
     let mut stack = vec![Frame::default()];
     // The first `Version` payload opens the inspected binary itself.
     let mut pending: Option<(NestedKind, usize)> = None;
@@ -604,20 +619,35 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
                     }
                 }
                 KnownCustom::ComponentName(reader) => {
-                    for name in reader {
-                        let (map, children) = match name.map_err(invalid)? {
-                            ComponentName::CoreModules(map) => (map, &frame.module_children),
-                            ComponentName::Components(map) => (map, &frame.component_children),
-                            _ => continue,
-                        };
-                        for naming in map {
-                            let naming = naming.map_err(invalid)?;
-                            if let Some((_, i)) =
-                                children.iter().find(|(pos, _)| *pos == naming.index)
-                            {
-                                nested[*i].name = Some(naming.name.to_owned());
+                    // Names only label what is there: a corrupt section
+                    // (which every runtime ignores) loses them, with a
+                    // warning, rather than the whole report.
+                    let named = (|| {
+                        let mut named = Vec::new();
+                        for name in reader {
+                            let (map, children) = match name? {
+                                ComponentName::CoreModules(map) => (map, &frame.module_children),
+                                ComponentName::Components(map) => (map, &frame.component_children),
+                                _ => continue,
+                            };
+                            for naming in map {
+                                let naming = naming?;
+                                if let Some((_, i)) =
+                                    children.iter().find(|(pos, _)| *pos == naming.index)
+                                {
+                                    named.push((*i, naming.name.to_owned()));
+                                }
                             }
                         }
+                        Ok::<_, wasmparser::BinaryReaderError>(named)
+                    })();
+                    match named {
+                        Ok(named) => {
+                            for (i, name) in named {
+                                nested[i].name = Some(name);
+                            }
+                        }
+                        Err(e) => warnings.push(bad_names(&e)),
                     }
                 }
                 _ => {}
@@ -636,6 +666,7 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
         producers: top_producers,
         imports,
         exports,
+        warnings,
     })
 }
 
@@ -649,6 +680,9 @@ impl std::fmt::Display for Report {
                         f,
                         "note: its types are not WIT ({why}); showing names and kinds only"
                     )?;
+                }
+                for warning in &c.warnings {
+                    writeln!(f, "warning: {warning}")?;
                 }
                 write_items(f, "imports", &c.imports)?;
                 write_items(f, "exports", &c.exports)?;
