@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 use wit_component::{StringEncoding, WitPrinter};
 use wit_parser::{PackageId, Resolve, WorldId};
 
-/// Prints the main package; a component's decoded package also gets the
-/// packages it uses, nested, since they exist nowhere else.
+/// Prints the main package, with the packages it uses nested when they
+/// exist nowhere else (see below).
 pub fn package(wit: &Wit) -> Result<String> {
-    let nested = if wit.world.is_some() {
+    // A package directory's dependencies live in its `deps/`; anything
+    // else (a component, a `.wit` file with `package x:y { ... }` blocks, a
+    // WIT package encoded as wasm) holds them itself, so they are printed
+    // nested, and what is printed resolves when read back.
+    let nested = if wit.world.is_some() || !wit.path.is_dir() {
         wit.dependencies()
     } else {
         Vec::new()
