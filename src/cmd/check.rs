@@ -171,6 +171,7 @@ impl Check {
                 rules.deny.extend(deny);
                 rules.require_exports.extend(require_export);
                 rules.max_size = max_size.or(rules.max_size);
+                unreadable(rules.check_patterns().map_err(anyhow::Error::from))?;
                 let subject = format!("`{}`", component.display());
                 Ok(check::policy::check(&own, size, &rules, "policy", subject))
             }
@@ -189,12 +190,7 @@ fn compose(path: PathBuf, validated: &Validated) -> Result<Report> {
         Err(e @ weld_link::Error::Wit(_)) => return unreadable(Err(e.into())),
         Err(e) => {
             let mut report = Report::new("compose", subject);
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
+            let message = weld_wit::display::error_chain(&e);
             report.add(check::Level::Error, "wiring", String::new(), message, None);
             return Ok(report);
         }

@@ -212,6 +212,13 @@ impl Settings {
             let (target, value) = split_value(arg, "--const", "IFACE#FUNC=VALUE")?;
             rules.push(rule(target, Action::Const(value.to_owned())));
         }
+        let interfaces = rules
+            .iter()
+            .map(|rule| rule.target.split('#').next().unwrap_or_default())
+            .chain(self.allow.iter().map(String::as_str));
+        for interface in interfaces {
+            weld_wit::names::check_pattern(interface).map_err(|e| invalid("rule", e))?;
+        }
         // `--stdout allow` and the like leave them to the host, even under
         // `--deny-all`.
         let mut allow = self.allow.clone();

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub enum Error {
     #[error("cannot read `{spec}` from git: {message}")]
     Git { spec: String, message: String },
+    #[error("{message}")]
+    Pattern { message: String },
     #[error("`{path}` is not a valid policy: {message}")]
     Policy { path: PathBuf, message: String },
     #[error("cannot read `{path}`")]

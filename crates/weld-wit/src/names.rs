@@ -57,26 +57,107 @@ pub fn fits(import: &str, export: &str) -> bool {
 }
 
 /// Whether `pattern` names the interface `full`: as [`names_interface`]
-/// does, or as a glob (`wasi:sockets/*`, `wasi:*@0.2.*`) over its full or
-/// unversioned name.
+/// does; as a package name without an interface (`wasi:sockets`, or
+/// `wasi:sockets@0.2.12`), naming every interface of the package; or as a
+/// glob over its full or unversioned name, where `*` is any run of
+/// characters, `?` any one, and `{a,b}` either word (`wasi:{cli,io}/*`).
+/// [`check_pattern`] refuses what would match nothing by mistake.
 pub fn matches(full: &str, pattern: &str) -> bool {
-    if pattern.contains('*') {
-        glob(pattern, full) || glob(pattern, unversioned(full))
-    } else {
-        names_interface(full, pattern)
+    if pattern.contains(['*', '?', '{']) {
+        return alternatives(pattern)
+            .iter()
+            .any(|p| glob(p, full) || glob(p, unversioned(full)));
+    }
+    if pattern.contains(':') && !pattern.contains('/') {
+        return package_of(full) == pattern || package_of(unversioned(full)) == pattern;
+    }
+    names_interface(full, pattern)
+}
+
+/// The package part of an interface name, with its version if it has one:
+/// `wasi:sockets/tcp@0.2.12` is `wasi:sockets@0.2.12`.
+fn package_of(full: &str) -> String {
+    let base = unversioned(full);
+    let package = base.split_once('/').map_or(base, |(package, _)| package);
+    match full.get(base.len()..).filter(|v| !v.is_empty()) {
+        Some(version) => format!("{package}{version}"),
+        None => package.to_owned(),
     }
 }
 
-/// `*` matches any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            text.starts_with(head)
-                && (head.len()..=text.len())
-                    .any(|i| text.is_char_boundary(i) && glob(rest, &text[i..]))
+/// Refuses a pattern that would silently match nothing: one with `[` or
+/// `]` (character classes are not globs here), or with braces that are
+/// unbalanced, nested or empty.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`{pattern}` is not a name or glob: {why}"));
+    if pattern.is_empty() {
+        return bad("it is empty");
+    }
+    if pattern.contains(['[', ']']) {
+        return bad("`[...]` is not supported; use `*`, `?` or `{a,b}`");
+    }
+    let mut open = false;
+    for c in pattern.chars() {
+        match c {
+            '{' if open => return bad("braces cannot nest"),
+            '{' => open = true,
+            '}' if !open => return bad("a `}` closes nothing"),
+            '}' => open = false,
+            _ => {}
         }
     }
+    if open {
+        return bad("a `{` is not closed");
+    }
+    if pattern.contains("{}") {
+        return bad("`{}` offers no alternative");
+    }
+    Ok(())
+}
+
+/// A pattern with its one level of `{a,b}` groups spelt out.
+fn alternatives(pattern: &str) -> Vec<String> {
+    let Some(open) = pattern.find('{') else {
+        return vec![pattern.to_owned()];
+    };
+    let Some(close) = pattern[open..].find('}').map(|i| open + i) else {
+        return vec![pattern.to_owned()];
+    };
+    let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
+    pattern[open + 1..close]
+        .split(',')
+        .flat_map(|word| alternatives(&format!("{head}{word}{tail}")))
+        .collect()
+}
+
+/// `*` matches any run of characters, `?` any one character. Matched
+/// without backtracking blow-up: the last `*` seen is the only point
+/// returned to.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        match p.get(i) {
+            Some('*') => {
+                star = Some((i, j));
+                i += 1;
+            }
+            Some(&c) if c == '?' || c == t[j] => {
+                i += 1;
+                j += 1;
+            }
+            _ => match star {
+                Some((si, sj)) => {
+                    i = si + 1;
+                    j = sj + 1;
+                    star = Some((si, sj + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
 }
 
 #[cfg(test)]
@@ -90,6 +171,28 @@ mod tests {
         assert!(!glob("wasi:sockets/*", "wasi:cli/stdout"));
         assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets/*"));
         assert!(matches("wasi:cli/environment@0.2.12", "environment"));
+        assert!(glob("wasi:cli/std?ut", "wasi:cli/stdout"));
+        assert!(!glob("wasi:cli/std?ut", "wasi:cli/stdinout"));
+        assert!(matches("wasi:io/streams@0.2.12", "wasi:{cli,io}/*"));
+        assert!(!matches("wasi:http/types@0.2.12", "wasi:{cli,io}/*"));
+        // A package name names its interfaces.
+        assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets"));
+        assert!(matches("wasi:sockets/tcp@0.2.12", "wasi:sockets@0.2.12"));
+        assert!(!matches("wasi:sockets/tcp@0.2.12", "wasi:sockets@0.2.0"));
+        assert!(!matches("wasi:socketsx/tcp", "wasi:sockets"));
+        for bad in [
+            "wasi:[a-z]*",
+            "wasi:{cli",
+            "wasi:cli}",
+            "wasi:{{a,b}}",
+            "x{}",
+            "",
+        ] {
+            assert!(check_pattern(bad).is_err(), "{bad}");
+        }
+        assert!(check_pattern("wasi:{cli,io}/*").is_ok());
+        // No exponential backtracking.
+        assert!(!glob(&"*a".repeat(30), &"a".repeat(29)));
     }
 
     #[test]

@@ -39,6 +39,18 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Refuses allow and deny patterns that would match nothing by mistake
+    /// (see [`crate::names::check_pattern`]).
+    pub fn check_patterns(&self) -> crate::Result<()> {
+        for pattern in self.allow.iter().chain(&self.deny) {
+            crate::names::check_pattern(pattern)
+                .map_err(|message| crate::Error::Pattern { message })?;
+        }
+        Ok(())
+    }
+}
+
 /// Checks `component`, of `size` bytes, against `policy`. `check` names the
 /// check in the report (`policy`, or `compose` for a manifest's result).
 pub fn check(
