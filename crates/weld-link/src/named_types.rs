@@ -98,7 +98,6 @@ pub(crate) fn name_imported_types(bytes: &[u8]) -> Result<Option<Vec<u8>>, BoxEr
                     data: &bytes[range],
                 }
                 .append_to_component(&mut out);
-                parser.skip_section();
                 data = data
                     .get(nested.len()..)
                     .ok_or("a nested section is cut short")?;
