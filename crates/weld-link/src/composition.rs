@@ -164,7 +164,30 @@ pub struct Plan {
     pub unfilled: Vec<(usize, String)>,
 }
 
+/// The most component instances a component may hold: wasmparser's
+/// limit, which every runtime shares.
+const MAX_INSTANCES: usize = 1000;
+
 impl Plan {
+    /// Refuses, before anything is encoded (and in a dry run too), a plan
+    /// whose result would hold more instances than a component may: each
+    /// instance, each interface passed on (an alias), each imported one
+    /// and each exported one, and one the encoding adds.
+    pub(crate) fn check_size(&self) -> Result<(), Error> {
+        let count = self.instances.len()
+            + self.links.len()
+            + self.leftover().len()
+            + self.exports.len()
+            + 1;
+        match count > MAX_INSTANCES {
+            true => Err(Error::TooLarge {
+                count,
+                limit: MAX_INSTANCES,
+            }),
+            false => Ok(()),
+        }
+    }
+
     /// The result's imports: the unfilled ones, each name once.
     pub fn leftover(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

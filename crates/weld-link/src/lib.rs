@@ -48,6 +48,10 @@ pub enum Error {
     #[error("cycle: {0}")]
     Cycle(String),
     #[error(
+        "the composition would hold {count} component instances (its instances, and one for each interface passed between them), more than the {limit} a component may hold; compose part of it first and plug that in"
+    )]
+    TooLarge { count: usize, limit: usize },
+    #[error(
         "`{importer}` imports `{import}`, but what `{exporter}` exports as `{export}` does not fit:\n{difference}"
     )]
     Mismatch {

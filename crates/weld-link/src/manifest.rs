@@ -352,6 +352,7 @@ impl Manifest {
             exports,
             unfilled,
         };
+        plan.check_size()?;
         let Some(inputs) = inputs else {
             return Ok(Composed {
                 plan,

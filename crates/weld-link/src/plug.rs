@@ -169,6 +169,7 @@ pub fn plug(
             .collect(),
         unfilled,
     };
+    plan.check_size()?;
     let Some(inputs) = inputs else {
         return Ok(Composed {
             plan,
