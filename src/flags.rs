@@ -152,19 +152,22 @@ impl ComposeOutput {
     /// Writes the component, or prints the plan of a dry run.
     pub fn write(&self, composed: weld_link::Composed) -> Result<()> {
         let mut outputs = crate::io::Outputs::default();
-        self.stage(&mut outputs, composed)?;
+        self.stage(&mut outputs, &composed.plan, composed.component)?;
         outputs.commit()
     }
 
-    /// Makes the component (or the plan of a dry run) one of `outputs`.
+    /// Makes the component one of `outputs`; in a dry run, validates it as
+    /// the real run would and makes the plan the output instead.
     pub fn stage(
         &self,
         outputs: &mut crate::io::Outputs,
-        composed: weld_link::Composed,
+        plan: &weld_link::Plan,
+        component: weld_link::Output,
     ) -> Result<()> {
-        match composed.component {
-            Some(component) => outputs.component(self.output.as_deref(), component),
-            None => outputs.text(None, &composed.plan.to_string()),
+        if self.dry_run {
+            component.into_bytes()?;
+            return outputs.text(None, &plan.to_string());
         }
+        outputs.component(self.output.as_deref(), component)
     }
 }

@@ -185,19 +185,24 @@ impl Check {
 fn compose(path: PathBuf, validated: &Validated) -> Result<Report> {
     let subject = format!("`{}`", path.display());
     let manifest = unreadable(weld_link::Manifest::load(&path).map_err(anyhow::Error::from))?;
-    let composed = match manifest.compose(false, validated) {
-        Ok(composed) => composed,
-        Err(e @ weld_link::Error::Wit(_)) => return unreadable(Err(e.into())),
+    let composition = match weld_virt::compose_manifest(&manifest, &path, validated) {
+        Ok(composition) => composition,
+        Err(e @ weld_virt::Error::Link(weld_link::Error::Wit(_))) => {
+            return unreadable(Err(e.into()));
+        }
         Err(e) => {
+            let rule = match e {
+                weld_virt::Error::Virtualize { .. } => "virtualize",
+                _ => "wiring",
+            };
             let mut report = Report::new("compose", subject);
             let message = weld_wit::display::error_chain(&e);
-            report.add(check::Level::Error, "wiring", String::new(), message, None);
+            report.add(check::Level::Error, rule, String::new(), message, None);
             return Ok(report);
         }
     };
-    let bytes = composed
+    let bytes = composition
         .component
-        .context("nothing was composed")?
         .into_bytes()
         .context("the composition does not validate")?;
     let size = bytes.len() as u64;

@@ -2,7 +2,6 @@ use crate::cmd::virt::stage_report;
 use crate::flags::ComposeOutput;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Compose components as a TOML manifest describes.
 ///
@@ -38,34 +37,16 @@ impl Args {
         let context = || format!("failed to compose `{}`", self.manifest.display());
         let manifest = weld_link::Manifest::load(&self.manifest).with_context(context)?;
         let validated = self.output.cache.validated();
-        let composed = manifest
-            .compose(self.output.dry_run, &validated)
+        let composition = weld_virt::compose_manifest(&manifest, &self.manifest, &validated)
             .with_context(context)?;
-        let Some(section) = manifest
-            .virtualize()
-            .filter(|_| composed.component.is_some())
-        else {
-            // Validation ends while the result is written.
-            return self.output.write(composed).with_context(context);
-        };
-        let component = composed.component.expect("checked above");
-        let base = self.manifest.parent().unwrap_or(std::path::Path::new(""));
-        let policy = weld_virt::Policy::from_manifest(section, base).with_context(context)?;
-        let bytes = Arc::new(component.into_bytes().with_context(context)?.into());
-        let virtualized = weld_virt::virtualize(&self.manifest, &bytes, &policy, &validated)
-            .with_context(|| {
-                format!(
-                    "failed to apply the [virtualize] section of `{}`",
-                    self.manifest.display()
-                )
-            })?;
         let mut outputs = crate::io::Outputs::default();
         self.output
-            .stage(&mut outputs, virtualized.composed)
+            .stage(&mut outputs, &composition.plan, composition.component)
             .with_context(context)?;
-        if let Some(report) = &section.report {
-            stage_report(&mut outputs, &base.join(report), &virtualized.report)
-                .with_context(context)?;
+        if let Some((path, report)) = &composition.report
+            && !self.output.dry_run
+        {
+            stage_report(&mut outputs, path, report).with_context(context)?;
         }
         outputs.commit().with_context(context)
     }

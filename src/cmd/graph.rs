@@ -30,12 +30,20 @@ enum GraphFormat {
 impl Args {
     pub fn run(self) -> Result<()> {
         let picture = if self.input.extension().is_some_and(|e| e == "toml") {
+            // Drawn as it would be composed: everything is checked.
             Manifest::load(&self.input)
-                .and_then(|manifest| manifest.compose(true, &Default::default()))
-                .map(|composed| Picture::of_plan(&composed.plan))
+                .map_err(weld_virt::Error::from)
+                .and_then(|manifest| {
+                    weld_virt::compose_manifest(&manifest, &self.input, &Default::default())
+                })
+                .and_then(|composition| {
+                    composition.component.into_bytes()?;
+                    Ok(Picture::of_plan(&composition.plan))
+                })
         } else {
             let bytes = io::read_wasm(&self.input)?;
             weld_link::picture_of_component(&io::input_name(&self.input), &bytes)
+                .map_err(weld_virt::Error::from)
         }
         .with_context(|| format!("failed to draw `{}`", self.input.display()))?;
         for warning in &picture.warnings {

@@ -41,7 +41,6 @@ impl Args {
             &io::input_name(&self.socket),
             &socket,
             &plugs,
-            self.output.dry_run,
             &self.output.cache.validated(),
         )
         .with_context(context)?;

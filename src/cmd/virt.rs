@@ -105,10 +105,7 @@ impl Args {
         let virtualized =
             weld_virt::virtualize(&io::input_name(&self.input), &bytes, &policy, &validated)
                 .with_context(context)?;
-        let component = virtualized
-            .composed
-            .component
-            .context("the virtual component was not encoded")?;
+        let component = virtualized.composed.component;
         let mut outputs = io::Outputs::default();
         outputs
             .component(Some(&self.output), component)

@@ -222,19 +222,17 @@ impl Manifest {
         Ok(instances)
     }
 
-    /// Checks the wiring and, unless it is a dry run, encodes the result.
-    pub fn compose(&self, dry_run: bool, validated: &Validated) -> Result<Composed, Error> {
+    /// Checks the wiring and encodes the result (see [`Composed`]).
+    pub fn compose(&self, validated: &Validated) -> Result<Composed, Error> {
         let file = &self.file;
         let instances = self.instances()?;
-        let inputs = (!dry_run).then(|| {
-            let components = self.components.iter();
-            InputCheck::start(
-                components
-                    .map(|(_, path, bytes)| (path.clone(), Arc::clone(bytes)))
-                    .collect(),
-                validated,
-            )
-        });
+        let inputs = InputCheck::start(
+            self.components
+                .iter()
+                .map(|(_, path, bytes)| (path.clone(), Arc::clone(bytes)))
+                .collect(),
+            validated,
+        );
         let instance_names: Vec<String> = instances
             .iter()
             .map(|(n, _, _)| n.get_ref().clone())
@@ -353,21 +351,12 @@ impl Manifest {
             unfilled,
         };
         plan.check_size()?;
-        let Some(inputs) = inputs else {
-            return Ok(Composed {
-                plan,
-                component: None,
-            });
-        };
         let components = match file.embed_components {
             Some(false) => Components::Imported,
             _ => Components::Embedded,
         };
         let component = composition::encode(&mut validator, units, &of, &plan, components, inputs)?;
-        Ok(Composed {
-            plan,
-            component: Some(component),
-        })
+        Ok(Composed { plan, component })
     }
 
     /// The index of instance `name`.

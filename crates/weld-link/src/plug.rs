@@ -22,7 +22,9 @@ pub struct Plug {
 /// The plan, and the composed component unless it was a dry run.
 pub struct Composed {
     pub plan: Plan,
-    pub component: Option<Output>,
+    /// The result, encoded and being validated. A dry run is a composition
+    /// that is not written: it checks everything the real one does.
+    pub component: Output,
 }
 
 /// Plugs `plugs` into `socket`. Plugs may fill each other's imports; each
@@ -33,10 +35,9 @@ pub fn plug(
     socket: &Path,
     socket_bytes: &Shared,
     plugs: &[Plug],
-    dry_run: bool,
     validated: &Validated,
 ) -> Result<Composed, Error> {
-    let inputs = (!dry_run).then(|| {
+    let inputs = {
         let plugs = plugs.iter().map(|p| (p.path.clone(), Arc::clone(&p.bytes)));
         InputCheck::start(
             [(socket.to_owned(), Arc::clone(socket_bytes))]
@@ -45,7 +46,7 @@ pub fn plug(
                 .collect(),
             validated,
         )
-    });
+    };
     // Instance `i` is of `units[of[i]]`: a component given more than once
     // (the same bytes, such as a decorator plugged in twice) is read and
     // embedded once, with an instance per use.
@@ -170,12 +171,6 @@ pub fn plug(
         unfilled,
     };
     plan.check_size()?;
-    let Some(inputs) = inputs else {
-        return Ok(Composed {
-            plan,
-            component: None,
-        });
-    };
     let component = composition::encode(
         &mut validator,
         units,
@@ -184,10 +179,7 @@ pub fn plug(
         Components::Embedded,
         inputs,
     )?;
-    Ok(Composed {
-        plan,
-        component: Some(component),
-    })
+    Ok(Composed { plan, component })
 }
 
 /// The name of the component read from `path` in the result: its file

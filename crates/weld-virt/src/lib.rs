@@ -9,6 +9,7 @@
 
 mod build;
 mod layout;
+mod manifest;
 mod module;
 mod mount;
 mod policy;
@@ -16,6 +17,7 @@ pub mod presets;
 pub mod settings;
 mod wasi_io;
 
+pub use manifest::{Composition, compose_manifest};
 pub use policy::{Action, FunctionAction, Object, Policy, Rule};
 
 use policy::{Decision, Resolved};
@@ -43,6 +45,12 @@ pub enum Error {
         interface: String,
         function: String,
         functions: String,
+    },
+    #[error("failed to apply the [virtualize] section of `{manifest}`")]
+    Virtualize {
+        manifest: PathBuf,
+        #[source]
+        source: Box<Error>,
     },
     #[error("invalid {setting}: {message}")]
     Setting { setting: String, message: String },
@@ -205,7 +213,7 @@ pub fn virtualize(
     }
     if replaced.is_empty() {
         // Nothing to replace: the result is the component itself.
-        let composed = weld_link::plug(path, bytes, &[], false, validated)?;
+        let composed = weld_link::plug(path, bytes, &[], validated)?;
         return finish(composed, report);
     }
     let text = format!(
@@ -243,7 +251,7 @@ pub fn virtualize(
         bytes: Arc::new(component.into()),
         only: Vec::new(),
     };
-    let composed = weld_link::plug(path, bytes, &[plug], false, validated)?;
+    let composed = weld_link::plug(path, bytes, &[plug], validated)?;
     finish(composed, report)
 }
 

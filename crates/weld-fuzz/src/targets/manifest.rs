@@ -59,15 +59,16 @@ pub fn run(input: &[u8]) -> Result<(), String> {
         return Ok(());
     };
     let _ = format!("{:?} {:?}", manifest.virtualize(), manifest.check_policy());
-    let Ok(composed) = manifest.compose(false, &Validated::default()) else {
+    // End to end, `[virtualize]` included, as `weld compose` does.
+    let Ok(composed) = weld_virt::compose_manifest(&manifest, &path, &Validated::default()) else {
         return Ok(());
     };
     let _ = composed.plan.to_string();
+    let _ = composed
+        .report
+        .map(|(_, report)| serde_json::to_string(&report));
     super::draw(&weld_link::Picture::of_plan(&composed.plan));
-    match composed.component {
-        Some(output) => super::check_output(output),
-        None => Err("weld compose composed nothing on a run that was not dry".to_owned()),
-    }
+    super::check_output(composed.component)
 }
 
 /// A seed's paths to components, made `c0.wasm`, `c1.wasm`... in turn.

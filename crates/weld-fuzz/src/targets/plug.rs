@@ -83,7 +83,6 @@ pub fn run(input: &[u8]) -> Result<(), String> {
         Path::new("socket.wasm"),
         &shared(socket),
         &plugs,
-        false,
         &Validated::default(),
     );
     let Ok(composed) = composed else {
@@ -91,8 +90,5 @@ pub fn run(input: &[u8]) -> Result<(), String> {
     };
     let _ = composed.plan.to_string();
     super::draw(&Picture::of_plan(&composed.plan));
-    match composed.component {
-        Some(output) => super::check_output(output),
-        None => Err("weld plug composed nothing on a run that was not dry".to_owned()),
-    }
+    super::check_output(composed.component)
 }

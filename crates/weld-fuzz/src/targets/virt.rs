@@ -40,10 +40,7 @@ pub fn run(input: &[u8]) -> std::result::Result<(), String> {
         return Ok(());
     };
     let _ = serde_json::to_string(&virtualized.report);
-    match virtualized.composed.component {
-        Some(output) => super::check_output(output),
-        None => Err("weld virt built nothing".to_owned()),
-    }
+    super::check_output(virtualized.composed.component)
 }
 
 /// An imported interface and its functions, as the policy names them.

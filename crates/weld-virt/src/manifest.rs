@@ -1,0 +1,55 @@
+//! A `weld compose` manifest composed end to end: components, wiring,
+//! exports, and its `[virtualize]` section with its report.
+//!
+//! `weld compose`, its `--dry-run`, `weld check compose` and `weld graph`
+//! of a manifest all come here, so that each checks what the others do:
+//! a dry run that says yes is a composition that works.
+
+use crate::{Error, Policy, Report, virtualize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use weld_link::{Manifest, Output, Plan};
+use weld_wit::validated::Validated;
+
+/// What a manifest makes.
+pub struct Composition {
+    /// The wiring, as the manifest says it.
+    pub plan: Plan,
+    /// The result, sandboxed if the manifest says so, being validated.
+    pub component: Output,
+    /// What `[virtualize]` made of each import, and where the manifest
+    /// asks for it to be written (`report = "FILE"`).
+    pub report: Option<(PathBuf, Report)>,
+}
+
+/// Composes the manifest read from `path`.
+pub fn compose_manifest(
+    manifest: &Manifest,
+    path: &Path,
+    validated: &Validated,
+) -> Result<Composition, Error> {
+    let composed = manifest.compose(validated)?;
+    let Some(section) = manifest.virtualize() else {
+        return Ok(Composition {
+            plan: composed.plan,
+            component: composed.component,
+            report: None,
+        });
+    };
+    let in_section = |source: Error| Error::Virtualize {
+        manifest: path.to_owned(),
+        source: Box::new(source),
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    let policy = Policy::from_manifest(section, base).map_err(in_section)?;
+    let bytes = Arc::new(composed.component.into_bytes()?.into());
+    let virtualized = virtualize(path, &bytes, &policy, validated).map_err(in_section)?;
+    Ok(Composition {
+        plan: composed.plan,
+        component: virtualized.composed.component,
+        report: section
+            .report
+            .as_ref()
+            .map(|report| (base.join(report), virtualized.report)),
+    })
+}
