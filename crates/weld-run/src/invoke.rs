@@ -493,8 +493,14 @@ fn expand_files(args: &str, base: &Path) -> Result<String, String> {
                 if path.is_empty() {
                     return Err("`@` must be followed by a file path".to_owned());
                 }
-                let bytes = std::fs::read(base.join(&path))
-                    .map_err(|e| format!("cannot read `@{path}`: {e}"))?;
+                let bytes =
+                    weld_wit::files::read_regular(&base.join(&path), weld_wit::files::MAX_WASM)
+                        .map_err(|e| {
+                            format!(
+                                "cannot read `@{path}`: {}",
+                                weld_wit::display::error_chain(&e)
+                            )
+                        })?;
                 out.push('[');
                 for (i, byte) in bytes.iter().enumerate() {
                     let separator = if i > 0 { "," } else { "" };

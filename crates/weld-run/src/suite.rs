@@ -45,7 +45,7 @@ pub enum SpecError {
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: weld_wit::Error,
     },
     #[error("`{path}` is not a valid test spec")]
     Parse {
@@ -163,7 +163,7 @@ pub struct CaseResult {
 impl Suite {
     /// Reads and checks a spec; every problem names the case at fault.
     pub fn load(path: &Path) -> Result<Suite, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        let text = weld_wit::files::read_text(path).map_err(|source| SpecError::Read {
             path: path.to_owned(),
             source,
         })?;
@@ -255,7 +255,10 @@ fn check_case(
     let component = base.join(component);
     let read = |file: PathBuf| {
         let path = base.join(file);
-        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+        // A regular file only: `/dev/zero` would be read until memory runs
+        // out, before the case's timeout could start.
+        weld_wit::files::read_regular(&path, weld_wit::files::MAX_WASM)
+            .map_err(|e| weld_wit::display::error_chain(&e))
     };
     let stdin = match (pick!(stdin), pick!(stdin_file)) {
         (Some(_), Some(_)) => return Err("give `stdin` or `stdin-file`, not both".into()),
