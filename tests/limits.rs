@@ -48,3 +48,27 @@ fn a_chain_too_large_for_a_component_is_refused_up_front() {
         String::from_utf8_lossy(&fits.stderr)
     );
 }
+
+/// A result list of more than 4 MiB once failed on wasmtime's hostcall
+/// fuel ("the guest failed"). (Lists are still one `Val` per byte, about
+/// 100 times their size in memory: a 100 MiB `@FILE` does not fit yet.)
+#[test]
+fn invoke_passes_and_returns_lists_of_megabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let processor = build_wat_fixture("processor", dir.path());
+    let (width, height) = (1024, 1025);
+    let pixels: Vec<u8> = (0..width * height * 4).map(|i| (i % 251) as u8).collect();
+    let image = dir.path().join("big.rgba");
+    std::fs::write(&image, &pixels).unwrap();
+    let call = format!(
+        "grayscale({{data: @{}, width: {width}, height: {height}}})",
+        image.display()
+    );
+    let output = common::weld_ok(&["invoke", processor.to_str().unwrap(), &call]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("{data: ["), "{}", &text[..100]);
+    assert!(
+        text.trim_end()
+            .ends_with(&format!("width: {width}, height: {height}}}"))
+    );
+}

@@ -87,6 +87,11 @@ impl<'r> Session<'r> {
         prepared: &Prepared,
         mut store: Store<Host>,
     ) -> Result<Session<'r>, Error> {
+        // What a call returns is lifted into a `Val` per element, which
+        // wasmtime counts against its "hostcall fuel": its default (128 MiB)
+        // stops a result list at 4 MiB. The user asked for the result, and
+        // the guest's memory (`--max-memory`) bounds it, so allow more.
+        store.set_hostcall_fuel(HOSTCALL_FUEL);
         let instance = prepared.pre.instantiate(&mut store).map_err(|e| {
             match runtime.guest_error(&store, e) {
                 Error::Guest(source) => Error::Instantiate {
@@ -354,6 +359,9 @@ impl<'r> Session<'r> {
         self.exports.iter().map(|e| e.to_string()).collect()
     }
 }
+
+/// The hostcall fuel of a session: lists of up to about 128 MiB.
+const HOSTCALL_FUEL: usize = 4 << 30;
 
 /// How handles are named: `handle-1` is a WAVE label, so a call that
 /// passes one back parses.
