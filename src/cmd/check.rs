@@ -157,10 +157,20 @@ impl Check {
                 max_size,
                 policy,
             } => {
+                let name = io::input_name(&component);
                 let (own, size, mut rules) = unreadable((|| {
                     let bytes = io::read_wasm(&component)?;
                     let size = bytes.len() as u64;
-                    let own = weld_wit::load_bytes(&io::input_name(&component), bytes.into_vec())?;
+                    // A component whose types wit-parser cannot read is
+                    // checked by the names and kinds of its imports.
+                    let own = match weld_wit::load_bytes(&name, bytes.to_vec()) {
+                        Ok(own) => Ok(own),
+                        Err(why @ weld_wit::Error::Decode { .. }) => Err((
+                            check::policy::Surface::of_names(&name, &bytes)?,
+                            weld_wit::display::error_chain(&why),
+                        )),
+                        Err(e) => return Err(e.into()),
+                    };
                     let rules = match &policy {
                         Some(path) => Policy::load(path)?,
                         None => Policy::default(),
@@ -173,7 +183,20 @@ impl Check {
                 rules.max_size = max_size.or(rules.max_size);
                 unreadable(rules.check_patterns().map_err(anyhow::Error::from))?;
                 let subject = format!("`{}`", component.display());
-                Ok(check::policy::check(&own, size, &rules, "policy", subject))
+                Ok(match own {
+                    Ok(own) => check::policy::check(&own, size, &rules, "policy", subject),
+                    Err((surface, why)) => {
+                        let mut report = Report::new("policy", subject);
+                        report.add(
+                            check::Level::Note,
+                            "not-wit",
+                            String::new(),
+                            format!("{why}; its imports are checked by name and kind only"),
+                            None,
+                        );
+                        check::policy::check_surface(report, &surface, size, &rules)
+                    }
+                })
             }
             Check::Compose { manifest, cache } => compose(manifest, &cache.validated()),
         }

@@ -51,6 +51,78 @@ impl Policy {
     }
 }
 
+/// What a policy looks at: each import by name, with its kind as the
+/// report says it, and the exports by name.
+pub struct Surface {
+    pub imports: Vec<(String, String)>,
+    pub exports: Vec<String>,
+}
+
+impl Surface {
+    /// A component's imports and exports, from its WIT.
+    fn of(component: &Wit, world: wit_parser::WorldId) -> Surface {
+        let resolve = &component.resolve;
+        let world = &resolve.worlds[world];
+        let imports = world
+            .imports
+            .iter()
+            .map(|(key, item)| {
+                let kind = match item {
+                    WorldItem::Interface { id, .. } => {
+                        match resolve.interfaces[*id].functions.len() {
+                            0 => "an instance of types only".to_owned(),
+                            1 => "an instance with 1 function".to_owned(),
+                            n => format!("an instance with {n} functions"),
+                        }
+                    }
+                    WorldItem::Function(_) => "a function".to_owned(),
+                    WorldItem::Type { .. } => "a type".to_owned(),
+                };
+                (resolve.name_world_key(key), kind)
+            })
+            .collect();
+        let exports = world
+            .exports
+            .keys()
+            .map(|key| resolve.name_world_key(key))
+            .collect();
+        Surface { imports, exports }
+    }
+
+    /// A component's imports and exports by name and kind alone, for one
+    /// whose types wit-parser cannot read as WIT.
+    pub fn of_names(path: &std::path::Path, bytes: &[u8]) -> crate::Result<Surface> {
+        let report = crate::inspect::inspect(path, bytes)?;
+        let crate::inspect::Contents::Component(component) = report.contents else {
+            return Ok(Surface {
+                imports: Vec::new(),
+                exports: Vec::new(),
+            });
+        };
+        let kind = |item: &crate::inspect::Item| {
+            use crate::inspect::ItemKind;
+            match item.kind {
+                ItemKind::Instance => "an instance",
+                ItemKind::Function => "a function",
+                ItemKind::Type => "a type",
+                ItemKind::Resource => "a resource",
+                ItemKind::Module => "a module",
+                ItemKind::Component => "a component",
+                ItemKind::Value => "a value",
+            }
+            .to_owned()
+        };
+        Ok(Surface {
+            imports: component
+                .imports
+                .iter()
+                .map(|i| (i.name.clone(), kind(i)))
+                .collect(),
+            exports: component.exports.iter().map(|e| e.name.clone()).collect(),
+        })
+    }
+}
+
 /// Checks `component`, of `size` bytes, against `policy`. `check` names the
 /// check in the report (`policy`, or `compose` for a manifest's result).
 pub fn check(
@@ -64,21 +136,14 @@ pub fn check(
     let Some(world) = report.component_world(component) else {
         return report;
     };
-    let world = &component.resolve.worlds[world];
-    for (key, item) in &world.imports {
-        let name = component.resolve.name_world_key(key);
-        let kind = match item {
-            WorldItem::Interface { id, .. } => {
-                match component.resolve.interfaces[*id].functions.len() {
-                    0 => "an instance of types only".to_owned(),
-                    1 => "an instance with 1 function".to_owned(),
-                    n => format!("an instance with {n} functions"),
-                }
-            }
-            WorldItem::Function(_) => "a function".to_owned(),
-            WorldItem::Type { .. } => "a type".to_owned(),
-        };
-        if let Some(rule) = policy.deny.iter().find(|g| matches(&name, g)) {
+    check_surface(report, &Surface::of(component, world), size, policy)
+}
+
+/// Checks what `surface` shows of a component of `size` bytes against
+/// `policy`, adding to `report`.
+pub fn check_surface(mut report: Report, surface: &Surface, size: u64, policy: &Policy) -> Report {
+    for (name, kind) in &surface.imports {
+        if let Some(rule) = policy.deny.iter().find(|g| matches(name, g)) {
             report.add(
                 Level::Error,
                 "denied-import",
@@ -86,7 +151,7 @@ pub fn check(
                 format!("imports `{name}` ({kind}), which the deny rule `{rule}` refuses"),
                 None,
             );
-        } else if !policy.allow.is_empty() && !policy.allow.iter().any(|g| matches(&name, g)) {
+        } else if !policy.allow.is_empty() && !policy.allow.iter().any(|g| matches(name, g)) {
             report.add(
                 Level::Error,
                 "unallowed-import",
@@ -107,11 +172,7 @@ pub fn check(
             );
         }
     }
-    let exports: Vec<String> = world
-        .exports
-        .keys()
-        .map(|key| component.resolve.name_world_key(key))
-        .collect();
+    let exports = &surface.exports;
     for required in &policy.require_exports {
         if !exports
             .iter()
@@ -123,7 +184,7 @@ pub fn check(
                 required.clone(),
                 format!(
                     "does not export `{required}`; it exports {}",
-                    crate::display::code_list(&exports, "nothing")
+                    crate::display::code_list(exports, "nothing")
                 ),
                 None,
             );
