@@ -18,6 +18,33 @@ use wasm_encoder::{
 };
 use weld_wit::wit_parser::abi::{WasmSignature, WasmType};
 
+/// The module's globals, by what they hold, in the order they are
+/// declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Global {
+    /// The bump allocator's next free address.
+    Heap,
+    /// The state of the splitmix64 generator (`--random-seed`).
+    RandomState,
+    /// weld's monotonic clock, in nanoseconds.
+    Clock,
+    /// The next stream slot of the mounted tree.
+    NextStreamSlot,
+}
+
+impl Global {
+    const ALL: [Global; 4] = [
+        Global::Heap,
+        Global::RandomState,
+        Global::Clock,
+        Global::NextStreamSlot,
+    ];
+
+    pub(crate) const fn index(self) -> u32 {
+        self as u32
+    }
+}
+
 /// A function imported from the host: module, name and signature.
 #[derive(Debug, Clone)]
 pub struct Import {
@@ -311,7 +338,8 @@ pub fn encode(
         if callee.is_none() {
             // The arguments the caller stored on the heap are never read:
             // each call starts the heap afresh.
-            sink.i32_const(heap_start as i32).global_set(0);
+            sink.i32_const(heap_start as i32)
+                .global_set(Global::Heap.index());
         }
         let context = Context {
             wide: params + locals,
@@ -333,7 +361,7 @@ pub fn encode(
             let mut free = Function::new([]);
             free.instructions()
                 .i32_const(heap_start as i32)
-                .global_set(0)
+                .global_set(Global::Heap.index())
                 .end();
             let index = define(free_ty, &free, &mut code);
             export_section.export(post_return, ExportKind::Func, index);
@@ -367,47 +395,28 @@ pub fn encode(
         page_size_log2: None,
     });
     export_section.export(memory, ExportKind::Memory, 0);
-    let mut globals = GlobalSection::new();
-    globals.global(
-        GlobalType {
-            val_type: ValType::I32,
-            mutable: true,
-            shared: false,
-        },
-        &ConstExpr::i32_const(heap_start as i32),
-    );
-    // The random generator's state.
+    // The random generator's seed.
     let seed = exports.iter().find_map(|e| match e.body {
         Body::Random { seed, .. } => Some(seed),
         _ => None,
     });
-    globals.global(
-        GlobalType {
-            val_type: ValType::I64,
+    let mut globals = GlobalSection::new();
+    for global in Global::ALL {
+        let (val_type, init) = match global {
+            Global::Heap => (ValType::I32, ConstExpr::i32_const(heap_start as i32)),
+            Global::RandomState => (ValType::I64, ConstExpr::i64_const(seed.unwrap_or(0) as i64)),
+            // It starts at 1 ns, as near to 0 as Go's runtime allows
+            // ("nanotime returning zero" is fatal to it).
+            Global::Clock => (ValType::I64, ConstExpr::i64_const(1)),
+            Global::NextStreamSlot => (ValType::I32, ConstExpr::i32_const(0)),
+        };
+        let ty = GlobalType {
+            val_type,
             mutable: true,
             shared: false,
-        },
-        &ConstExpr::i64_const(seed.unwrap_or(0) as i64),
-    );
-    // The time of weld's monotonic clock. It starts at 1 ns, as near to 0
-    // as Go's runtime allows ("nanotime returning zero" is fatal to it).
-    globals.global(
-        GlobalType {
-            val_type: ValType::I64,
-            mutable: true,
-            shared: false,
-        },
-        &ConstExpr::i64_const(1),
-    );
-    // The next stream slot of the mounted tree.
-    globals.global(
-        GlobalType {
-            val_type: ValType::I32,
-            mutable: true,
-            shared: false,
-        },
-        &ConstExpr::i32_const(0),
-    );
+        };
+        globals.global(ty, &init);
+    }
     let mut data_section = DataSection::new();
     data_section.active(
         0,
@@ -526,25 +535,28 @@ impl Context<'_> {
                     slots: tables.slots,
                     realloc: self.realloc,
                     news: self.news,
-                    slot_counter: 3,
+                    slot_counter: Global::NextStreamSlot.index(),
                 };
                 op.emit(&module, sink, local);
             }
             Body::Now => {
-                sink.global_get(2);
+                sink.global_get(Global::Clock.index());
             }
             Body::Advance { to: false, then } => {
-                sink.global_get(2).local_get(0).i64_add().global_set(2);
+                sink.global_get(Global::Clock.index())
+                    .local_get(0)
+                    .i64_add()
+                    .global_set(Global::Clock.index());
                 self.emit(sink, then, local);
             }
             Body::Advance { to: true, then } => {
                 sink.local_get(0)
-                    .global_get(2)
+                    .global_get(Global::Clock.index())
                     .local_get(0)
-                    .global_get(2)
+                    .global_get(Global::Clock.index())
                     .i64_gt_u()
                     .select()
-                    .global_set(2);
+                    .global_set(Global::Clock.index());
                 self.emit(sink, then, local);
             }
             Body::Random { bytes: true, .. } => {
@@ -646,14 +658,14 @@ impl Context<'_> {
             .local_get(area);
     }
 
-    /// The next number of splitmix64, whose state is global 1.
+    /// The next number of splitmix64, whose state is [`Global::RandomState`].
     fn next_random(&self, sink: &mut InstructionSink<'_>) {
         let z = self.wide;
-        sink.global_get(1)
+        sink.global_get(Global::RandomState.index())
             .i64_const(0x9E37_79B9_7F4A_7C15_u64 as i64)
             .i64_add()
-            .global_set(1)
-            .global_get(1)
+            .global_set(Global::RandomState.index())
+            .global_get(Global::RandomState.index())
             .local_tee(z)
             .local_get(z)
             .i64_const(30)
@@ -822,7 +834,7 @@ fn realloc_body() -> Function {
     let mut f = Function::new([(1, ValType::I32)]);
     let mut s = f.instructions();
     // at = (heap + align - 1) & -align
-    s.global_get(0)
+    s.global_get(Global::Heap.index())
         .local_get(align)
         .i32_add()
         .i32_const(1)
@@ -832,15 +844,18 @@ fn realloc_body() -> Function {
         .i32_sub()
         .i32_and()
         .local_set(at);
-    s.local_get(at).local_get(new_size).i32_add().global_set(0);
+    s.local_get(at)
+        .local_get(new_size)
+        .i32_add()
+        .global_set(Global::Heap.index());
     // Grow memory by what the heap now overruns, rounded up to pages.
-    s.global_get(0)
+    s.global_get(Global::Heap.index())
         .memory_size(0)
         .i32_const(16)
         .i32_shl()
         .i32_gt_u()
         .if_(BlockType::Empty)
-        .global_get(0)
+        .global_get(Global::Heap.index())
         .memory_size(0)
         .i32_const(16)
         .i32_shl()
