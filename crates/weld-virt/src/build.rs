@@ -342,7 +342,7 @@ fn on_objects(
     // What a mounted tree's descriptors and streams do, or a denial does,
     // on any other of weld's objects.
     let tree_op = match mounted {
-        true => mount_op(layout, data, interface, func, &find),
+        true => mount::body(layout, data, interface, func, &find),
         false => None,
     };
     let other = match tree_op
@@ -441,102 +441,6 @@ fn mounted_directories(
         handles.push((element - address, descriptor, -(mount::BASE + *node as i32)));
     }
     Ok(Body::Template { address, handles })
-}
-
-/// What a function does on the mounted tree's descriptors and streams.
-fn mount_op(
-    layout: &Layout<'_>,
-    data: &mut Data,
-    interface: &str,
-    func: &Function,
-    find: &dyn Fn(&str) -> Option<usize>,
-) -> Option<Body> {
-    use mount::Op;
-    let ty = func.result?;
-    let payload = layout.result_payload_offset(&ty);
-    let mut err = |case: &str| {
-        let index = layout.error_case(&ty, case);
-        layout.place_err(data, &ty, index)
-    };
-    let (resource, method) = func.name.strip_prefix("[method]")?.split_once('.')?;
-    let op = match (weld_wit::names::unversioned(interface), resource, method) {
-        ("wasi:filesystem/types", "descriptor", "open-at") => Op::OpenAt {
-            resource: find("descriptor")?,
-            payload,
-            not_found: err("no-entry"),
-            read_only: err("read-only"),
-            not_directory: err("not-directory"),
-        },
-        ("wasi:filesystem/types", "descriptor", "stat-at") => Op::At {
-            field: mount::STAT,
-            not_found: err("no-entry"),
-        },
-        ("wasi:filesystem/types", "descriptor", "metadata-hash-at") => Op::At {
-            field: mount::HASH,
-            not_found: err("no-entry"),
-        },
-        ("wasi:filesystem/types", "descriptor", "stat") => Op::Precomputed { field: mount::STAT },
-        ("wasi:filesystem/types", "descriptor", "get-type") => {
-            Op::Precomputed { field: mount::TYPE }
-        }
-        ("wasi:filesystem/types", "descriptor", "metadata-hash") => {
-            Op::Precomputed { field: mount::HASH }
-        }
-        ("wasi:filesystem/types", "descriptor", "read-via-stream") => Op::OpenStream {
-            resource: find("input-stream")?,
-            payload,
-            directory: false,
-            wrong_kind: err("is-directory"),
-        },
-        ("wasi:filesystem/types", "descriptor", "read-directory") => Op::OpenStream {
-            resource: find("directory-entry-stream")?,
-            payload,
-            directory: true,
-            wrong_kind: err("not-directory"),
-        },
-        ("wasi:filesystem/types", "descriptor", "read") => {
-            let ok = match layout.kind(&ty) {
-                Some(wit_parser::TypeDefKind::Result(result)) => result.ok?,
-                _ => return None,
-            };
-            let fields = layout.field_offsets(&ok);
-            Op::Read {
-                size: layout.size_align(&ty).0 as u32,
-                payload,
-                list: *fields.first()?,
-                eof: *fields.get(1)?,
-                wrong_kind: err("is-directory"),
-            }
-        }
-        ("wasi:filesystem/types", "descriptor", "is-same-object") => Op::SameObject,
-        ("wasi:filesystem/types", "descriptor", "get-flags") => {
-            let address = layout.place_wave(data, &ty, "ok({read})").ok()?;
-            return Some(Body::Return(Flat::I32(address as i32)));
-        }
-        ("wasi:filesystem/types", "descriptor", "advise" | "sync" | "sync-data") => {
-            return Some(Body::Return(
-                Flat::I32(layout.place_ok(data, &ty, 0) as i32),
-            ));
-        }
-        ("wasi:filesystem/types", "descriptor", _) => {
-            return Some(Body::Return(Flat::I32(err("read-only") as i32)));
-        }
-        ("wasi:filesystem/types", "directory-entry-stream", "read-directory-entry") => {
-            Op::NextEntry {
-                end: layout.place_wave(data, &ty, "ok(none)").ok()?,
-            }
-        }
-        ("wasi:io/streams", "input-stream", "read" | "blocking-read") => Op::StreamRead {
-            payload,
-            closed: err("closed"),
-        },
-        ("wasi:io/streams", "input-stream", "skip" | "blocking-skip") => Op::StreamSkip {
-            payload,
-            closed: err("closed"),
-        },
-        _ => return None,
-    };
-    Some(Body::Mount(op))
 }
 
 /// Where the handle of `err(last-operation-failed(handle))` lies: the

@@ -10,11 +10,11 @@
 //! elsewhere), and for each node the results `stat`, `get-type`,
 //! `metadata-hash` and a directory listing return, laid out at build time.
 
-use crate::layout::{Data, Layout};
-use crate::module::{close_loop, open_loop};
+use crate::layout::{Data, Flat, Layout};
+use crate::module::{Body, close_loop, open_loop};
 use std::path::PathBuf;
 use wasm_encoder::{BlockType, InstructionSink, MemArg};
-use weld_wit::wit_parser::Type;
+use weld_wit::wit_parser::{Function, Type, TypeDefKind};
 
 /// Bytes per node: kind, name, contents or children, and the addresses
 /// of its precomputed results.
@@ -729,4 +729,97 @@ fn slot_address(sink: &mut InstructionSink<'_>, slots: u32, slot: u32) {
         .i32_mul()
         .i32_const(slots as i32)
         .i32_add();
+}
+
+/// What a function does on the mounted tree's descriptors and streams:
+/// the WIT methods of `wasi:filesystem` and `wasi:io` that a mount serves,
+/// each made the [`Op`] that implements it (none for any other function).
+pub(crate) fn body(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    interface: &str,
+    func: &Function,
+    find: &dyn Fn(&str) -> Option<usize>,
+) -> Option<Body> {
+    let ty = func.result?;
+    let payload = layout.result_payload_offset(&ty);
+    let mut err = |case: &str| {
+        let index = layout.error_case(&ty, case);
+        layout.place_err(data, &ty, index)
+    };
+    let (resource, method) = func.name.strip_prefix("[method]")?.split_once('.')?;
+    let op = match (weld_wit::names::unversioned(interface), resource, method) {
+        ("wasi:filesystem/types", "descriptor", "open-at") => Op::OpenAt {
+            resource: find("descriptor")?,
+            payload,
+            not_found: err("no-entry"),
+            read_only: err("read-only"),
+            not_directory: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat-at") => Op::At {
+            field: STAT,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "metadata-hash-at") => Op::At {
+            field: HASH,
+            not_found: err("no-entry"),
+        },
+        ("wasi:filesystem/types", "descriptor", "stat") => Op::Precomputed { field: STAT },
+        ("wasi:filesystem/types", "descriptor", "get-type") => Op::Precomputed { field: TYPE },
+        ("wasi:filesystem/types", "descriptor", "metadata-hash") => Op::Precomputed { field: HASH },
+        ("wasi:filesystem/types", "descriptor", "read-via-stream") => Op::OpenStream {
+            resource: find("input-stream")?,
+            payload,
+            directory: false,
+            wrong_kind: err("is-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read-directory") => Op::OpenStream {
+            resource: find("directory-entry-stream")?,
+            payload,
+            directory: true,
+            wrong_kind: err("not-directory"),
+        },
+        ("wasi:filesystem/types", "descriptor", "read") => {
+            let ok = match layout.kind(&ty) {
+                Some(TypeDefKind::Result(result)) => result.ok?,
+                _ => return None,
+            };
+            let fields = layout.field_offsets(&ok);
+            Op::Read {
+                size: layout.size_align(&ty).0 as u32,
+                payload,
+                list: *fields.first()?,
+                eof: *fields.get(1)?,
+                wrong_kind: err("is-directory"),
+            }
+        }
+        ("wasi:filesystem/types", "descriptor", "is-same-object") => Op::SameObject,
+        ("wasi:filesystem/types", "descriptor", "get-flags") => {
+            let address = layout.place_wave(data, &ty, "ok({read})").ok()?;
+            return Some(Body::Return(Flat::I32(address as i32)));
+        }
+        ("wasi:filesystem/types", "descriptor", "advise" | "sync" | "sync-data") => {
+            return Some(Body::Return(
+                Flat::I32(layout.place_ok(data, &ty, 0) as i32),
+            ));
+        }
+        ("wasi:filesystem/types", "descriptor", _) => {
+            return Some(Body::Return(Flat::I32(err("read-only") as i32)));
+        }
+        ("wasi:filesystem/types", "directory-entry-stream", "read-directory-entry") => {
+            Op::NextEntry {
+                end: layout.place_wave(data, &ty, "ok(none)").ok()?,
+            }
+        }
+        ("wasi:io/streams", "input-stream", "read" | "blocking-read") => Op::StreamRead {
+            payload,
+            closed: err("closed"),
+        },
+        ("wasi:io/streams", "input-stream", "skip" | "blocking-skip") => Op::StreamSkip {
+            payload,
+            closed: err("closed"),
+        },
+        _ => return None,
+    };
+    Some(Body::Mount(op))
 }
