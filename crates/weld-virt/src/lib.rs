@@ -52,6 +52,10 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    #[error(
+        "`{interface}` cannot be virtualised: the world's own imports use its types (a world-level `use` or function), which would be left undefined; leave it to the host"
+    )]
+    Pinned { interface: String },
     #[error("invalid {setting}: {message}")]
     Setting { setting: String, message: String },
     #[error("`{import}` is not an interface of a WIT package, so it cannot be virtualised")]
@@ -102,6 +106,8 @@ pub struct FunctionReport {
 /// The note on an interface the world declares inline (`import x:
 /// interface {...}`), left to the host.
 const UNNAMED: &str = "an interface declared in the world, with no package name: weld cannot virtualise it, so it is the host's";
+/// The note on an interface left to the host for the world's own imports.
+const PINNED: &str = "its types are used by the world's own imports (a world-level `use` or function), so it stays the host's";
 /// The note on a function the world imports on its own.
 const WORLD_FUNCTION: &str = "a function imported by the world itself, not in an interface: weld cannot virtualise it, so it is the host's";
 
@@ -186,7 +192,8 @@ pub fn virtualize(
             _ => None,
         })
         .collect();
-    let (replaced, decisions) = policy.decide(&resolve, &imports)?;
+    let pinned = policy::pinned(&resolve, world);
+    let (replaced, decisions) = policy.decide(&resolve, &imports, &pinned)?;
 
     // The world the virtual component implements: every interface with a
     // decision, exported, and imported too if it passes calls on.
@@ -200,7 +207,7 @@ pub fn virtualize(
             .iter()
             .any(|d| d.interface == name && d.action == Resolved::Forward)
     };
-    let mut report = report(&imports, &replaced, &decisions);
+    let mut report = report(&imports, &pinned, &replaced, &decisions);
     for (key, item) in &world.imports {
         if let WorldItem::Function(_) = item {
             report.imports.push(ImportReport {
@@ -267,12 +274,13 @@ fn finish(composed: Composed, mut report: Report) -> Result<Virtualized, Error> 
 
 fn report(
     imports: &[(String, wit_parser::InterfaceId)],
+    pinned: &[wit_parser::InterfaceId],
     replaced: &[String],
     decisions: &[Decision],
 ) -> Report {
     let imports = imports
         .iter()
-        .map(|(name, _)| {
+        .map(|(name, id)| {
             let functions: Vec<FunctionReport> = decisions
                 .iter()
                 .filter(|d| d.interface == *name)
@@ -289,7 +297,11 @@ fn report(
                 }
                 Some(_) => ImportAction::Mixed,
             };
-            let note = (!replaced.contains(name) && !name.contains(':')).then_some(UNNAMED);
+            let note = match (replaced.contains(name), name.contains(':')) {
+                (true, _) => None,
+                (false, false) => Some(UNNAMED),
+                (false, true) => pinned.contains(id).then_some(PINNED),
+            };
             ImportReport {
                 name: name.clone(),
                 action,

@@ -7,7 +7,9 @@ use crate::presets::Wasi;
 use crate::{Error, wasi_io};
 use weld_wit::display::code_list;
 use weld_wit::names::names_interface;
-use weld_wit::wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner};
+use weld_wit::wit_parser::{
+    Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner, World, WorldItem,
+};
 
 /// What a rule does to the functions it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,10 +145,13 @@ impl Policy {
     /// The imports to replace, and what each of their functions does. An
     /// import with no functions is replaced too: the virtual component then
     /// defines its types, resources included, and the host's go unused.
+    /// `pinned` are the interfaces that must stay the host's: those whose
+    /// types the world's own imports use (see [`pinned`]).
     pub(crate) fn decide(
         &self,
         resolve: &Resolve,
         imports: &[(String, InterfaceId)],
+        pinned: &[InterfaceId],
     ) -> Result<(Vec<String>, Vec<Decision>), Error> {
         let names: Vec<String> = imports.iter().map(|(n, _)| n.clone()).collect();
         // Every rule must name something.
@@ -203,7 +208,7 @@ impl Policy {
             // the host (and the report says so); a rule naming it is an
             // error, below.
             let inline = !name.contains(':');
-            let covered = named || (self.deny_all && !allowed && !inline);
+            let covered = named || (self.deny_all && !allowed && !inline && !pinned.contains(id));
             if !covered {
                 continue;
             }
@@ -279,7 +284,72 @@ impl Policy {
                 decision.kind = FunctionAction::Trap;
             }
         }
+        // A world-level type defined by a replaced interface would be
+        // left without its definition: refuse, rather than build a
+        // composition that does not validate.
+        if let Some((name, _)) = imports
+            .iter()
+            .find(|(name, id)| pinned.contains(id) && replaced.contains(name))
+        {
+            return Err(Error::Pinned {
+                interface: name.clone(),
+            });
+        }
         Ok((replaced, decisions))
+    }
+}
+
+/// The imported interfaces whose types the world's own imports use
+/// (`use i.{t}` at the world level, or a world-level function taking
+/// one), with the interfaces those use in turn: the virtual component
+/// cannot stand in for them, since the world-level import would then
+/// name a type that the result no longer imports.
+pub(crate) fn pinned(resolve: &Resolve, world: &World) -> Vec<InterfaceId> {
+    let owner = |ty: &Type| match ty {
+        Type::Id(id) => match resolve.types[*id].owner {
+            TypeOwner::Interface(interface) => Some(interface),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut pinned: Vec<InterfaceId> = Vec::new();
+    for item in world.imports.values() {
+        match item {
+            WorldItem::Type { id, .. } => {
+                if let TypeDefKind::Type(used) = resolve.types[*id].kind {
+                    pinned.extend(owner(&used));
+                }
+            }
+            WorldItem::Function(func) => {
+                let types = func
+                    .params
+                    .iter()
+                    .map(|p| &p.ty)
+                    .chain(func.result.as_ref());
+                pinned.extend(types.filter_map(owner));
+            }
+            WorldItem::Interface { .. } => {}
+        }
+    }
+    // And what those use.
+    let imported: Vec<InterfaceId> = world
+        .imports
+        .values()
+        .filter_map(|item| match item {
+            WorldItem::Interface { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    loop {
+        let more: Vec<InterfaceId> = imported
+            .iter()
+            .copied()
+            .filter(|id| !pinned.contains(id) && pinned.iter().any(|p| uses(resolve, *p, *id)))
+            .collect();
+        if more.is_empty() {
+            return pinned;
+        }
+        pinned.extend(more);
     }
 }
 
