@@ -1,11 +1,10 @@
 use crate::flags::CacheFlag;
 use crate::io;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use weld_wit::check::policy::Policy;
 use weld_wit::check::{self, Format, Report};
-use weld_wit::validated::Validated;
 
 /// Check interface compatibility and import policy, for CI.
 ///
@@ -198,40 +197,10 @@ impl Check {
                     }
                 })
             }
-            Check::Compose { manifest, cache } => compose(manifest, &cache.validated()),
+            Check::Compose { manifest, cache } => unreadable(
+                weld_virt::check_manifest(&manifest, &cache.validated())
+                    .map_err(anyhow::Error::from),
+            ),
         }
     }
-}
-
-/// Composes without writing: a wiring mistake fails the check, an
-/// unreadable manifest or component is an input error.
-fn compose(path: PathBuf, validated: &Validated) -> Result<Report> {
-    let subject = format!("`{}`", path.display());
-    let manifest = unreadable(weld_link::Manifest::load(&path).map_err(anyhow::Error::from))?;
-    let composition = match weld_virt::compose_manifest(&manifest, &path, validated) {
-        Ok(composition) => composition,
-        Err(e @ weld_virt::Error::Link(weld_link::Error::Wit(_))) => {
-            return unreadable(Err(e.into()));
-        }
-        Err(e) => {
-            let rule = match e {
-                weld_virt::Error::Virtualize { .. } => "virtualize",
-                _ => "wiring",
-            };
-            let mut report = Report::new("compose", subject);
-            let message = weld_wit::display::error_chain(&e);
-            report.add(check::Level::Error, rule, String::new(), message, None);
-            return Ok(report);
-        }
-    };
-    let bytes = composition
-        .component
-        .into_bytes()
-        .context("the composition does not validate")?;
-    let size = bytes.len() as u64;
-    let result = weld_wit::load_bytes(&path, bytes)?;
-    let policy = manifest.check_policy().cloned().unwrap_or_default();
-    Ok(check::policy::check(
-        &result, size, &policy, "compose", subject,
-    ))
 }

@@ -17,7 +17,7 @@ pub mod presets;
 pub mod settings;
 mod wasi_io;
 
-pub use manifest::{Composition, compose_manifest};
+pub use manifest::{Composition, check_manifest, compose_manifest};
 pub use policy::{Action, FunctionAction, Object, Policy, Rule};
 
 use policy::{Decision, Resolved};

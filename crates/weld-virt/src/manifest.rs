@@ -53,3 +53,35 @@ pub fn compose_manifest(
             .map(|report| (base.join(report), virtualized.report)),
     })
 }
+
+/// `weld check compose`: composes the manifest at `path` as `weld compose`
+/// would, writing nothing, and checks the result against its `[check]`
+/// section. A wiring or `[virtualize]` mistake is a finding; an input that
+/// cannot be read (the manifest, a component) is the error.
+pub fn check_manifest(
+    path: &Path,
+    validated: &Validated,
+) -> Result<weld_wit::check::Report, Error> {
+    use weld_wit::check::{Level, Report, policy};
+    let subject = format!("`{}`", path.display());
+    let manifest = Manifest::load(path)?;
+    let composition = match compose_manifest(&manifest, path, validated) {
+        Ok(composition) => composition,
+        Err(e @ Error::Link(weld_link::Error::Wit(_))) => return Err(e),
+        Err(e) => {
+            let rule = match e {
+                Error::Virtualize { .. } => "virtualize",
+                _ => "wiring",
+            };
+            let mut report = Report::new("compose", subject);
+            let message = weld_wit::display::error_chain(&e);
+            report.add(Level::Error, rule, String::new(), message, None);
+            return Ok(report);
+        }
+    };
+    let bytes = composition.component.into_bytes()?;
+    let size = bytes.len() as u64;
+    let result = weld_wit::load_bytes(path, bytes)?;
+    let rules = manifest.check_policy().cloned().unwrap_or_default();
+    Ok(policy::check(&result, size, &rules, "compose", subject))
+}
