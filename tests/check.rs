@@ -162,3 +162,36 @@ fn semver_refuses_a_revision_that_looks_like_an_option() {
         assert!(!dir.path().join("x").exists());
     }
 }
+
+/// PATH may name a single file in the revision: a `.wit` file, or a
+/// component, read from git's objects as `weld check semver FILE` reads it.
+#[test]
+fn semver_reads_a_single_file_or_component_from_a_git_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    git(repo, &["config", "user.email", "weld@example.com"]);
+    git(repo, &["config", "user.name", "weld tests"]);
+    write_api(repo, "1.0.0", "  add: func(a: u32, b: u32) -> u32;\n");
+    let component = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/resources/provider.component.wat"),
+    )
+    .unwrap();
+    std::fs::write(repo.join("provider.wat"), &component).unwrap();
+    git(repo, &["add", "wit", "provider.wat"]);
+    git(repo, &["commit", "-q", "-m", "1.0.0"]);
+    let weld = env!("CARGO_BIN_EXE_weld");
+    for (old, new) in [
+        ("git:HEAD:wit/api.wit", "wit/api.wit"),
+        ("git:HEAD:provider.wat", "provider.wat"),
+    ] {
+        let output = run(repo, weld, &["check", "semver", old, new]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{old}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -68,9 +68,9 @@ impl PackageTree {
     }
 
     /// Reads PATH at revision REV of the git repository around the working
-    /// directory, straight from git's objects. PATH may be a package
-    /// directory or a single file.
-    pub fn from_git(spec: &str, rev: &str, path: &str) -> Result<PackageTree> {
+    /// directory, straight from git's objects: a package directory, or a
+    /// single file (a `.wit` file, a component) as its bytes.
+    pub fn from_git(spec: &str, rev: &str, path: &str) -> Result<Result<PackageTree, Vec<u8>>> {
         let git = Git {
             spec,
             read: Default::default(),
@@ -91,14 +91,7 @@ impl PackageTree {
             .map_err(|_| git.error(format!("`{path}` is not in revision `{rev}`")))?;
         let shown = |name: &str| PathBuf::from(path).join(name);
         if git.text(&["cat-file", "-t", &object])? != "tree" {
-            let bytes = git.blob(&object)?;
-            return Ok(PackageTree {
-                files: vec![Source {
-                    path: PathBuf::from(path),
-                    bytes,
-                }],
-                deps: Vec::new(),
-            });
+            return Ok(Err(git.blob(&object, files::MAX_WASM)?));
         }
         let mut files = Vec::new();
         let mut deps = Vec::new();
@@ -106,7 +99,7 @@ impl PackageTree {
             match (entry.kind, entry.name.as_str()) {
                 (Kind::Blob, name) if is_wit(name) => files.push(Source {
                     path: shown(name),
-                    bytes: git.blob(&entry.object)?,
+                    bytes: git.blob(&entry.object, files::MAX_TEXT)?,
                 }),
                 (Kind::Tree, "deps") => {
                     for dep in git.tree(&entry.object)? {
@@ -118,7 +111,7 @@ impl PackageTree {
                                     if file.kind == Kind::Blob && is_wit(&file.name) {
                                         package.push(Source {
                                             path: dep_path.join(&file.name),
-                                            bytes: git.blob(&file.object)?,
+                                            bytes: git.blob(&file.object, files::MAX_TEXT)?,
                                         });
                                     }
                                 }
@@ -126,7 +119,7 @@ impl PackageTree {
                             }
                             Kind::Blob if is_dep_file(&dep.name) => deps.push(Dep::File(Source {
                                 path: dep_path,
-                                bytes: git.blob(&dep.object)?,
+                                bytes: git.blob(&dep.object, files::MAX_TEXT)?,
                             })),
                             _ => {}
                         }
@@ -135,7 +128,7 @@ impl PackageTree {
                 _ => {}
             }
         }
-        Ok(PackageTree { files, deps })
+        Ok(Ok(PackageTree { files, deps }))
     }
 
     /// Resolves the package and its dependencies. `path` names the package
@@ -291,8 +284,8 @@ impl Git<'_> {
             .map_err(|_| self.error("git printed something that is not UTF-8".into()))
     }
 
-    /// A blob's contents, of at most [`files::MAX_TEXT`] bytes.
-    fn blob(&self, object: &str) -> Result<Vec<u8>> {
+    /// A blob's contents, of at most `limit` bytes.
+    fn blob(&self, object: &str, limit: u64) -> Result<Vec<u8>> {
         self.read.set(self.read.get() + 1);
         if self.read.get() > MAX_FILES {
             return Err(self.error(format!("the package holds more than {MAX_FILES} files")));
@@ -301,10 +294,9 @@ impl Git<'_> {
             .text(&["cat-file", "-s", object])?
             .parse()
             .map_err(|_| self.error(format!("git gave no size for {object}")))?;
-        if size > files::MAX_TEXT {
+        if size > limit {
             return Err(self.error(format!(
-                "object {object} is {size} bytes, more than the {} weld reads from a WIT file",
-                files::MAX_TEXT
+                "object {object} is {size} bytes, more than the {limit} weld reads from such a file"
             )));
         }
         self.run(&["cat-file", "blob", object])

@@ -662,12 +662,19 @@ pub fn load_source(spec: &str) -> Result<Wit> {
         spec: spec.to_owned(),
         message: "expected git:REV:PATH".into(),
     })?;
-    let tree = crate::tree::PackageTree::from_git(spec, rev, path)?;
-    let (resolve, package) = tree.resolve(Path::new(path))?;
-    Ok(Wit {
-        resolve,
-        package,
-        world: None,
-        path: PathBuf::from(spec),
-    })
+    let mut wit = match crate::tree::PackageTree::from_git(spec, rev, path)? {
+        Ok(tree) => {
+            let (resolve, package) = tree.resolve(Path::new(path))?;
+            Wit {
+                resolve,
+                package,
+                world: None,
+                path: PathBuf::new(),
+            }
+        }
+        // A `.wit` file or a component, as `weld check semver FILE` reads one.
+        Err(bytes) => crate::load_bytes(Path::new(path), bytes)?,
+    };
+    wit.path = PathBuf::from(spec);
+    Ok(wit)
 }
