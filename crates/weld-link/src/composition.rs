@@ -473,13 +473,13 @@ impl Output {
     /// would only risk what wasm-compose gets wrong (it redefines the
     /// types of imports that nothing fills, breaking world-level types
     /// used by other types or by imported functions).
+    /// It is written from the input, not copied.
     pub(crate) fn unchanged(input: &Shared, inputs: InputCheck) -> Output {
-        Output::whole(
-            input.to_vec(),
-            std::iter::once(0..input.len()).collect(),
-            vec![Arc::clone(input)],
+        Output {
+            pieces: vec![Piece::Input(Arc::clone(input))],
+            copies: vec![(0..input.len(), Arc::clone(input))],
             inputs,
-        )
+        }
     }
 
     /// `skeleton` with the components `embedded` (inputs, or copies of
