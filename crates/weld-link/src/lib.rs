@@ -5,20 +5,22 @@
 //! (semver-aware, transitive, restricted per plug) and errors that say why
 //! something did not connect.
 
-mod composition;
 mod difference;
+mod encode;
 mod manifest;
 mod named_types;
 mod picture;
+mod plan;
 mod plug;
 mod renumber;
 mod splice;
 mod structure;
 mod unshare;
 
-pub use composition::{Components, Export, Instance, Link, Output, Plan, Shared};
+pub use encode::{Components, Output};
 pub use manifest::{Manifest, Virtualize};
 pub use picture::{Format, Picture};
+pub use plan::{Export, Instance, Link, Plan, Shared, Unfilled};
 pub use plug::{Composed, Plug, plug};
 
 use std::path::{Path, PathBuf};

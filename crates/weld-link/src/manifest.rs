@@ -18,10 +18,8 @@
 //! Every problem is reported at the key or value at fault, with its line
 //! and column.
 
-use crate::composition::{
-    self, Components, Export, InputCheck, Instance, Link, Plan, Shared, Unit,
-};
-use crate::plug::find_cycle;
+use crate::encode::{self, Components, InputCheck};
+use crate::plan::{Export, Instance, Link, Plan, Shared, Unfilled, Unit, find_cycle};
 use crate::{Composed, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -245,6 +243,7 @@ impl Manifest {
             .iter()
             .map(|(name, path, bytes)| Unit::read(&mut validator, name.clone(), path, bytes))
             .collect::<Result<Vec<_>, _>>()?;
+        // The unit of each instance, until the plan's instances say it.
         let of: Vec<usize> = instances.iter().map(|(_, c, _)| *c).collect();
 
         let mut links = Vec::new();
@@ -296,14 +295,13 @@ impl Manifest {
             }
             for import in &unit.imports {
                 if !filled.contains(import) {
-                    unfilled.push((importer, import.clone()));
+                    unfilled.push(Unfilled {
+                        instance: importer,
+                        import: import.clone(),
+                    });
                 }
             }
-            unfilled.extend(
-                unit.other_imports
-                    .iter()
-                    .map(|import| (importer, import.clone())),
-            );
+            unfilled.extend(unit.never_linked(importer));
         }
         if let Some(cycle) = find_cycle(&instance_names, &links) {
             return Err(Error::Cycle(cycle));
@@ -344,6 +342,7 @@ impl Manifest {
                 .map(|(name, component, _)| Instance {
                     name: name.get_ref().clone(),
                     component: self.components[*component].1.clone(),
+                    unit: *component,
                 })
                 .collect(),
             links,
@@ -355,7 +354,7 @@ impl Manifest {
             Some(false) => Components::Imported,
             _ => Components::Embedded,
         };
-        let component = composition::encode(&mut validator, units, &of, &plan, components, inputs)?;
+        let component = encode::encode(&mut validator, units, &plan, components, inputs)?;
         Ok(Composed { plan, component })
     }
 

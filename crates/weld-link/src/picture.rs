@@ -45,8 +45,12 @@ impl Picture {
             edges: Vec::new(),
             warnings: Vec::new(),
         };
-        for (importer, import) in &plan.unfilled {
-            picture.link(End::Imports, End::Instance(*importer), import.clone());
+        for unfilled in &plan.unfilled {
+            picture.link(
+                End::Imports,
+                End::Instance(unfilled.instance),
+                unfilled.import.clone(),
+            );
         }
         for link in &plan.links {
             let label = renamed(&link.export, &link.import);

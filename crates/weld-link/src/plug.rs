@@ -1,10 +1,8 @@
 //! `weld plug`: fill a socket's imports from the exports of plugs.
 
 use crate::Error;
-use crate::composition::{
-    self, Components, Export, InputCheck, Instance, Link, Output, Plan, Shared, Unit,
-};
-use std::collections::HashSet;
+use crate::encode::{self, Components, InputCheck, Output};
+use crate::plan::{Export, Instance, Link, Plan, Shared, Unfilled, Unit, find_cycle, same_bytes};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_wit::names::{fits, version_mismatch};
@@ -49,7 +47,8 @@ pub fn plug(
     };
     // Instance `i` is of `units[of[i]]`: a component given more than once
     // (the same bytes, such as a decorator plugged in twice) is read and
-    // embedded once, with an instance per use.
+    // embedded once, with an instance per use. The plan's instances keep
+    // it (`Instance::unit`).
     let given: Vec<(&Path, &Shared)> = std::iter::once((socket, socket_bytes))
         .chain(plugs.iter().map(|p| (p.path.as_path(), &p.bytes)))
         .collect();
@@ -57,10 +56,7 @@ pub fn plug(
     let mut units: Vec<Unit> = Vec::new();
     let mut of = Vec::new();
     for &(path, bytes) in &given {
-        match units
-            .iter()
-            .position(|unit| composition::same_bytes(unit.bytes, bytes))
-        {
+        match units.iter().position(|unit| same_bytes(unit.bytes, bytes)) {
             Some(unit) => of.push(unit),
             None => {
                 of.push(units.len());
@@ -118,14 +114,13 @@ pub fn plug(
                     exporter,
                     export,
                 }),
-                None => unfilled.push((importer, import.clone())),
+                None => unfilled.push(Unfilled {
+                    instance: importer,
+                    import: import.clone(),
+                }),
             }
         }
-        unfilled.extend(
-            unit.other_imports
-                .iter()
-                .map(|import| (importer, import.clone())),
-        );
+        unfilled.extend(unit.never_linked(importer));
     }
 
     // Instances are named by their files; a file given again is numbered
@@ -156,6 +151,7 @@ pub fn plug(
             .map(|i| Instance {
                 name: names[i].clone(),
                 component: path(i).to_owned(),
+                unit: of[i],
             })
             .collect(),
         links,
@@ -171,14 +167,7 @@ pub fn plug(
         unfilled,
     };
     plan.check_size()?;
-    let component = composition::encode(
-        &mut validator,
-        units,
-        &of,
-        &plan,
-        Components::Embedded,
-        inputs,
-    )?;
+    let component = encode::encode(&mut validator, units, &plan, Components::Embedded, inputs)?;
     Ok(Composed { plan, component })
 }
 
@@ -241,43 +230,6 @@ fn why_unused(units: &[&Unit<'_>], names: &[String], j: usize) -> String {
         }
     }
     why
-}
-
-/// The first cycle among the links, as `a imports from b imports from a`.
-pub(crate) fn find_cycle(names: &[String], links: &[Link]) -> Option<String> {
-    fn visit(
-        node: usize,
-        links: &[Link],
-        path: &mut Vec<usize>,
-        done: &mut HashSet<usize>,
-    ) -> Option<Vec<usize>> {
-        if let Some(at) = path.iter().position(|n| *n == node) {
-            let mut cycle = path[at..].to_vec();
-            cycle.push(node);
-            return Some(cycle);
-        }
-        if !done.insert(node) {
-            return None;
-        }
-        path.push(node);
-        for link in links.iter().filter(|l| l.importer == node) {
-            if let Some(cycle) = visit(link.exporter, links, path, done) {
-                return Some(cycle);
-            }
-        }
-        path.pop();
-        None
-    }
-    let mut done = HashSet::new();
-    (0..names.len())
-        .find_map(|start| visit(start, links, &mut Vec::new(), &mut done))
-        .map(|cycle| {
-            cycle
-                .iter()
-                .map(|i| names[*i].as_str())
-                .collect::<Vec<_>>()
-                .join(" imports from ")
-        })
 }
 
 #[cfg(test)]

@@ -221,7 +221,7 @@ pub(crate) fn section_start(skeleton: &[u8], placeholder: &Range<usize>) -> Opti
 
 #[cfg(test)]
 mod tests {
-    use crate::composition::{InputCheck, Output};
+    use crate::encode::{InputCheck, Output};
     use crate::structure::Structure;
     use std::sync::Arc;
     use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};

@@ -15,31 +15,32 @@
 
 use crate::BoxError;
 use crate::Error;
-use crate::composition::{Plan, Unit};
+use crate::plan::{Instance, Plan, Unit};
 use std::collections::HashMap;
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::{Chunk, Parser, Payload};
 
-/// `units` and the unit of each instance (`of`), with a unit of its own for
-/// every instance of a component whose instances take a resource-carrying
-/// import from different components.
+/// `units`, with a unit of its own for every instance of a component
+/// whose instances take a resource-carrying import from different
+/// components; such instances of `plan` are moved to their new units.
 pub(crate) fn separate<'a>(
     validator: &mut wasmparser::Validator,
     mut units: Vec<Unit<'a>>,
-    of: &[usize],
-    plan: &Plan,
-) -> Result<(Vec<Unit<'a>>, Vec<usize>), Error> {
-    let mut of = of.to_vec();
-    let source = |instance: usize, import: &str, of: &[usize]| {
+    plan: &mut Plan,
+) -> Result<Vec<Unit<'a>>, Error> {
+    // Where an instance's import comes from: the exporter's unit and export.
+    let source = |plan: &Plan, instance: usize, import: &str| {
         plan.links
             .iter()
             .find(|l| l.importer == instance && l.import == import)
-            .map(|l| (of[l.exporter], l.export.clone()))
+            .map(|l| (plan.instances[l.exporter].unit, l.export.clone()))
     };
     for unit in 0..units.len() {
-        let instances: Vec<usize> = (0..of.len()).filter(|&i| of[i] == unit).collect();
+        let instances: Vec<usize> = (0..plan.instances.len())
+            .filter(|&i| plan.instances[i].unit == unit)
+            .collect();
         let Some((&first, others)) = instances.split_first() else {
             continue;
         };
@@ -50,7 +51,7 @@ pub(crate) fn separate<'a>(
             .any(|import| {
                 others
                     .iter()
-                    .any(|&i| source(i, import, &of) != source(first, import, &of))
+                    .any(|&i| source(plan, i, import) != source(plan, first, import))
             });
         if !apart {
             continue;
@@ -62,20 +63,16 @@ pub(crate) fn separate<'a>(
                 units[unit].bytes,
             );
             units.push(Unit::read(validator, name, path, bytes)?);
-            of[instance] = units.len() - 1;
+            plan.instances[instance].unit = units.len() - 1;
         }
     }
-    Ok((units, of))
+    Ok(units)
 }
 
 /// For each unit, the imports to rename and their new names: filled
 /// imports that carry resources, when another instance imports the same
 /// name and takes it from somewhere else (or from the host).
-pub(crate) fn renames(
-    units: &[Unit<'_>],
-    of: &[usize],
-    plan: &Plan,
-) -> Vec<HashMap<String, String>> {
+pub(crate) fn renames(units: &[Unit<'_>], plan: &Plan) -> Vec<HashMap<String, String>> {
     let mut renames = vec![HashMap::new(); units.len()];
     let sources: HashMap<(usize, &str), (usize, &str)> = plan
         .links
@@ -88,13 +85,13 @@ pub(crate) fn renames(
         })
         .collect();
     let mut importers: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (instance, &unit) in of.iter().enumerate() {
-        for import in &units[unit].imports {
+    for (instance, Instance { unit, .. }) in plan.instances.iter().enumerate() {
+        for import in &units[*unit].imports {
             importers.entry(import).or_default().push(instance);
         }
     }
     for link in &plan.links {
-        let unit = of[link.importer];
+        let unit = plan.instances[link.importer].unit;
         let source = Some(&(link.exporter, link.export.as_str()));
         let others_differ = importers[link.import.as_str()]
             .iter()

@@ -1,5 +1,5 @@
-//! What `weld plug` and `weld compose` share: components read for
-//! composing, a plan of instances and links, and its encoding.
+//! The encoder: turns a plan (`plan.rs`) into a component, and starts
+//! validating it.
 //!
 //! wasm-compose's `CompositionGraph` encodes the instances, checks each
 //! connection's types and merges the imports left over. It can only export
@@ -15,98 +15,20 @@
 //! written to a temporary file (read back from it, while it is synced to
 //! disk). The file only takes its name once both pass.
 
-use crate::structure::{Source, Structure};
+use crate::plan::{Link, Plan, Shared, Unit, same_bytes};
+use crate::structure::{Instantiation, Source, Structure};
 use crate::{Error, difference, splice, unshare};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
+use wasm_compose::graph::{CompositionGraph, EncodeOptions};
 use wasm_encoder::{
     Alias, ComponentAliasSection, ComponentExportKind, ComponentExportSection,
     ComponentNameSection, ComponentSection, NameMap,
 };
-use wasmparser::{ComponentExternalKind, ComponentTypeRef};
+use wasmparser::ComponentExternalKind;
 use weld_wit::validated::Validated;
-
-/// A component read for composing, with what it imports and exports.
-pub(crate) struct Unit<'a> {
-    pub name: String,
-    pub path: &'a Path,
-    pub bytes: &'a Shared,
-    pub component: Component<'a>,
-    /// Instance imports: the ones that can be linked.
-    pub imports: Vec<String>,
-    /// Imports of functions, types and the like: never linked, always
-    /// imports of the result.
-    pub other_imports: Vec<String>,
-    /// Instance exports: the ones that can fill an import.
-    pub instance_exports: Vec<String>,
-}
-
-impl<'a> Unit<'a> {
-    /// Reads a component to compose, borrowing its bytes (an 18 MB input
-    /// is not copied). `name` names it in the result.
-    pub fn read(
-        validator: &mut wasmparser::Validator,
-        name: String,
-        path: &'a Path,
-        bytes: &'a Shared,
-    ) -> Result<Self, Error> {
-        if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
-            return Err(weld_wit::Error::CoreModule {
-                path: path.to_owned(),
-                hint: "; `weld new` makes it one",
-            }
-            .into());
-        }
-        let component =
-            Component::from_bytes(validator, name.clone(), &bytes[..]).map_err(|e| {
-                Error::Parse {
-                    path: path.to_owned(),
-                    source: e.into(),
-                }
-            })?;
-        let (imports, other_imports) = component
-            .imports()
-            .map(|(_, name, ty)| (name.to_owned(), matches!(ty, ComponentTypeRef::Instance(_))))
-            .partition::<Vec<_>, _>(|(_, instance)| *instance);
-        let names =
-            |imports: Vec<(String, bool)>| imports.into_iter().map(|(name, _)| name).collect();
-        let (imports, other_imports) = (names(imports), names(other_imports));
-        let instance_exports = component
-            .exports()
-            .filter(|(_, _, kind, _)| *kind == ComponentExternalKind::Instance)
-            .map(|(_, name, _, _)| name.to_owned())
-            .collect();
-        Ok(Unit {
-            name,
-            path,
-            bytes,
-            component,
-            imports,
-            other_imports,
-            instance_exports,
-        })
-    }
-
-    /// Every export, of any kind, in order.
-    pub fn exports(&self) -> Vec<String> {
-        self.component
-            .exports()
-            .map(|(_, name, _, _)| name.to_owned())
-            .collect()
-    }
-}
-
-/// A component's bytes (mapped from its file when large), shared with
-/// the thread that validates them.
-pub type Shared = Arc<weld_wit::wasm::Bytes>;
-
-/// Whether two inputs hold the same bytes (as when one file is given twice).
-pub(crate) fn same_bytes(a: &Shared, b: &Shared) -> bool {
-    Arc::ptr_eq(a, b) || a[..] == b[..]
-}
 
 /// The full validation of the components to compose, started as soon as
 /// they are read so that it overlaps parsing, encoding and writing. The
@@ -128,114 +50,6 @@ impl InputCheck {
     }
 }
 
-/// One import of an instance filled by an export of another.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub importer: usize,
-    pub import: String,
-    pub exporter: usize,
-    pub export: String,
-}
-
-/// One export of the result: `name`, taken from `export` of `instance`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Export {
-    pub name: String,
-    pub instance: usize,
-    pub export: String,
-}
-
-/// One instance of a component.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instance {
-    pub name: String,
-    pub component: PathBuf,
-}
-
-/// What is connected to what, what the result exports and what remains
-/// imported.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub instances: Vec<Instance>,
-    pub links: Vec<Link>,
-    pub exports: Vec<Export>,
-    /// Imports nothing fills, by instance: they become the result's
-    /// imports, merged by name.
-    pub unfilled: Vec<(usize, String)>,
-}
-
-/// The most component instances a component may hold: wasmparser's
-/// limit, which every runtime shares.
-const MAX_INSTANCES: usize = 1000;
-
-impl Plan {
-    /// Refuses, before anything is encoded (and in a dry run too), a plan
-    /// whose result would hold more instances than a component may: each
-    /// instance, each interface passed on (an alias), each imported one
-    /// and each exported one, and one the encoding adds.
-    pub(crate) fn check_size(&self) -> Result<(), Error> {
-        let count = self.instances.len()
-            + self.links.len()
-            + self.leftover().len()
-            + self.exports.len()
-            + 1;
-        match count > MAX_INSTANCES {
-            true => Err(Error::TooLarge {
-                count,
-                limit: MAX_INSTANCES,
-            }),
-            false => Ok(()),
-        }
-    }
-
-    /// The result's imports: the unfilled ones, each name once.
-    pub fn leftover(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
-        for (_, name) in &self.unfilled {
-            if !names.contains(&name.as_str()) {
-                names.push(name);
-            }
-        }
-        names
-    }
-}
-
-impl std::fmt::Display for Plan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = |i: usize| &self.instances[i].name;
-        let renamed = |from: &str, to: &str| {
-            if from == to {
-                String::new()
-            } else {
-                format!(" (as {from})")
-            }
-        };
-        for link in &self.links {
-            writeln!(
-                f,
-                "{} imports {} <- {}{}",
-                name(link.importer),
-                link.import,
-                name(link.exporter),
-                renamed(&link.export, &link.import)
-            )?;
-        }
-        for export in &self.exports {
-            writeln!(
-                f,
-                "exports {} <- {}{}",
-                export.name,
-                name(export.instance),
-                renamed(&export.export, &export.name)
-            )?;
-        }
-        for import in self.leftover() {
-            writeln!(f, "left imported: {import}")?;
-        }
-        Ok(())
-    }
-}
-
 /// Whether the components are copied into the result or imported by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Components {
@@ -243,12 +57,11 @@ pub enum Components {
     Imported,
 }
 
-/// Encodes `plan`, whose instance `i` is of `units[of[i]]`, and starts
+/// Encodes `plan`, whose instances instantiate `units`, and starts
 /// validating the result. `validator` is the one that read the units.
 pub(crate) fn encode(
     validator: &mut wasmparser::Validator,
     units: Vec<Unit<'_>>,
-    of: &[usize],
     plan: &Plan,
     components: Components,
     inputs: InputCheck,
@@ -266,13 +79,15 @@ pub(crate) fn encode(
     {
         return Ok(Output::unchanged(unit.bytes, inputs));
     }
-    let (units, of) = unshare::separate(validator, units, of, plan)?;
-    let of = &of[..];
+    let mut plan = plan.clone();
+    let units = unshare::separate(validator, units, &mut plan)?;
+    let plan = &plan;
+    let unit_of = |instance: usize| plan.instances[instance].unit;
     // The kinds of the exports, known before the components move into
     // the graph.
     let mut kinds = Vec::new();
     for export in &plan.exports {
-        let unit = &units[of[export.instance]];
+        let unit = &units[unit_of(export.instance)];
         let kind = unit
             .component
             .export_by_name(&export.export)
@@ -286,14 +101,16 @@ pub(crate) fn encode(
         .collect();
     // The inputs of the components the result embeds, in order.
     let embedded: Vec<usize> = match components {
-        Components::Embedded => (0..units.len()).filter(|unit| of.contains(unit)).collect(),
+        Components::Embedded => (0..units.len())
+            .filter(|&unit| plan.instantiates(unit))
+            .collect(),
         Components::Imported => Vec::new(),
     };
     let inputs_embedded: Vec<Shared> = embedded
         .iter()
         .map(|&unit| Arc::clone(units[unit].bytes))
         .collect();
-    let renames = unshare::renames(&units, of, plan);
+    let renames = unshare::renames(&units, plan);
     let rewritten: Vec<Option<Shared>> = units
         .iter()
         .zip(&renames)
@@ -315,7 +132,7 @@ pub(crate) fn encode(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let import_name = |link: &'_ Link| -> String {
-        renames[of[link.importer]]
+        renames[unit_of(link.importer)]
             .get(&link.import)
             .unwrap_or(&link.import)
             .clone()
@@ -335,10 +152,10 @@ pub(crate) fn encode(
         );
     }
     let mut instances = Vec::new();
-    for &unit in of {
+    for instance in &plan.instances {
         instances.push(
             graph
-                .instantiate(ids[unit])
+                .instantiate(ids[instance.unit])
                 .map_err(|e| Error::Encode(e.into()))?,
         );
     }
@@ -364,7 +181,10 @@ pub(crate) fn encode(
             import,
         );
         if connected.is_err() {
-            let (importer, exporter) = (&named[of[link.importer]], &named[of[link.exporter]]);
+            let (importer, exporter) = (
+                &named[unit_of(link.importer)],
+                &named[unit_of(link.exporter)],
+            );
             return Err(Error::Mismatch {
                 importer: plan.instances[link.importer].name.clone(),
                 import: link.import.clone(),
@@ -419,7 +239,7 @@ pub(crate) fn encode(
         }
     };
     let linked: Vec<String> = plan.links.iter().map(import_name).collect();
-    let defined = append_exports(&mut bytes, plan, of, &linked, &kinds, &names, components)
+    let defined = append_exports(&mut bytes, plan, &linked, &kinds, &names, components)
         .map_err(|e| Error::Encode(e.into()))?;
     let output = match spliced {
         true => Output::spliced(bytes, &defined, embedded_bytes, inputs_embedded, inputs),
@@ -562,7 +382,6 @@ impl Output {
 fn append_exports(
     bytes: &mut Vec<u8>,
     plan: &Plan,
-    of: &[usize],
     linked: &[String],
     kinds: &[ComponentExternalKind],
     units: &[&str],
@@ -574,7 +393,7 @@ fn append_exports(
     let mut defined = 0;
     for (unit, name) in units.iter().enumerate() {
         let index = match components {
-            _ if !of.contains(&unit) => None,
+            _ if !plan.instantiates(unit) => None,
             Components::Embedded => {
                 defined += 1;
                 structure.defined_component(defined - 1)
@@ -583,7 +402,7 @@ fn append_exports(
         };
         component_index.push(index);
     }
-    let encoded = find_instances(&structure, plan, of, linked, &component_index)
+    let encoded = find_instances(&structure, plan, linked, &component_index)
         .ok_or("cannot find the instances in the encoding")?;
 
     let mut aliases = ComponentAliasSection::new();
@@ -633,24 +452,31 @@ fn append_exports(
 fn find_instances(
     structure: &Structure,
     plan: &Plan,
-    of: &[usize],
     linked: &[String],
     component_index: &[Option<u32>],
 ) -> Option<Vec<usize>> {
     /// A link, with the name of its import as encoded.
-    type Linked<'p> = (&'p Link, &'p str);
+    struct Linked<'p> {
+        link: &'p Link,
+        import: &'p str,
+    }
+    /// What an instantiation of an instance must look like.
+    struct Wanted<'p> {
+        /// The index of its component in the encoding.
+        component: Option<u32>,
+        links: Vec<Linked<'p>>,
+    }
     struct Search<'p> {
         structure: &'p Structure,
-        /// Per instance: its component's index and its links.
-        instances: Vec<(Option<u32>, Vec<Linked<'p>>)>,
+        wanted: Vec<Wanted<'p>>,
         found: Vec<Option<usize>>,
     }
     impl Search<'_> {
-        fn fits(&self, i: usize, instantiation: &crate::structure::Instantiation) -> bool {
-            let (component, links) = &self.instances[i];
+        fn fits(&self, i: usize, instantiation: &Instantiation) -> bool {
+            let wanted = &self.wanted[i];
             self.found[i].is_none()
-                && *component == Some(instantiation.component)
-                && links.iter().all(|(link, import)| {
+                && wanted.component == Some(instantiation.component)
+                && wanted.links.iter().all(|Linked { link, import }| {
                     let exporter = self.found[link.exporter];
                     instantiation.args.iter().any(|(name, source)| {
                         name == import
@@ -664,7 +490,7 @@ fn find_instances(
             let Some(instantiation) = self.structure.instantiations.get(n) else {
                 return self.found.iter().all(Option::is_some);
             };
-            for i in 0..self.instances.len() {
+            for i in 0..self.wanted.len() {
                 if self.fits(i, instantiation) {
                     self.found[i] = Some(n);
                     if self.assign(n + 1) {
@@ -676,17 +502,21 @@ fn find_instances(
             false
         }
     }
-    let mut instances: Vec<_> = of
+    let mut wanted: Vec<Wanted> = plan
+        .instances
         .iter()
-        .map(|&u| (component_index[u], Vec::new()))
+        .map(|instance| Wanted {
+            component: component_index[instance.unit],
+            links: Vec::new(),
+        })
         .collect();
     for (link, import) in plan.links.iter().zip(linked) {
-        instances[link.importer].1.push((link, import.as_str()));
+        wanted[link.importer].links.push(Linked { link, import });
     }
     let mut search = Search {
         structure,
-        found: vec![None; instances.len()],
-        instances,
+        found: vec![None; wanted.len()],
+        wanted,
     };
     search
         .assign(0)

@@ -1,0 +1,263 @@
+//! The plan of a composition: the components read for composing
+//! (units), their instances, the links between them, what the result
+//! exports and what is left imported. `weld plug` and the manifest build
+//! one; `encode` turns it into a component, and `--dry-run`, `weld graph`
+//! and `check compose` show it.
+//!
+//! Each instance says which unit it instantiates (`Instance::unit`), so
+//! that the encoder and `unshare`, which gives some instances a unit of
+//! their own, change one record rather than a parallel index.
+
+use crate::Error;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasm_compose::graph::Component;
+use wasmparser::{ComponentExternalKind, ComponentTypeRef};
+
+/// A component read for composing, with what it imports and exports.
+pub(crate) struct Unit<'a> {
+    pub name: String,
+    pub path: &'a Path,
+    pub bytes: &'a Shared,
+    pub component: Component<'a>,
+    /// Instance imports: the ones that can be linked.
+    pub imports: Vec<String>,
+    /// Imports of functions, types and the like: never linked, always
+    /// imports of the result.
+    pub other_imports: Vec<String>,
+    /// Instance exports: the ones that can fill an import.
+    pub instance_exports: Vec<String>,
+}
+
+impl<'a> Unit<'a> {
+    /// Reads a component to compose, borrowing its bytes (an 18 MB input
+    /// is not copied). `name` names it in the result.
+    pub fn read(
+        validator: &mut wasmparser::Validator,
+        name: String,
+        path: &'a Path,
+        bytes: &'a Shared,
+    ) -> Result<Self, Error> {
+        if weld_wit::wasm::kind(path, bytes)? == weld_wit::wasm::WasmKind::Module {
+            return Err(weld_wit::Error::CoreModule {
+                path: path.to_owned(),
+                hint: "; `weld new` makes it one",
+            }
+            .into());
+        }
+        let component =
+            Component::from_bytes(validator, name.clone(), &bytes[..]).map_err(|e| {
+                Error::Parse {
+                    path: path.to_owned(),
+                    source: e.into(),
+                }
+            })?;
+        let (imports, other_imports) = component
+            .imports()
+            .map(|(_, name, ty)| (name.to_owned(), matches!(ty, ComponentTypeRef::Instance(_))))
+            .partition::<Vec<_>, _>(|(_, instance)| *instance);
+        let names =
+            |imports: Vec<(String, bool)>| imports.into_iter().map(|(name, _)| name).collect();
+        let (imports, other_imports) = (names(imports), names(other_imports));
+        let instance_exports = component
+            .exports()
+            .filter(|(_, _, kind, _)| *kind == ComponentExternalKind::Instance)
+            .map(|(_, name, _, _)| name.to_owned())
+            .collect();
+        Ok(Unit {
+            name,
+            path,
+            bytes,
+            component,
+            imports,
+            other_imports,
+            instance_exports,
+        })
+    }
+
+    /// The imports of `instance` of this unit that are never linked.
+    pub fn never_linked(&self, instance: usize) -> impl Iterator<Item = Unfilled> + '_ {
+        self.other_imports.iter().map(move |import| Unfilled {
+            instance,
+            import: import.clone(),
+        })
+    }
+
+    /// Every export, of any kind, in order.
+    pub fn exports(&self) -> Vec<String> {
+        self.component
+            .exports()
+            .map(|(_, name, _, _)| name.to_owned())
+            .collect()
+    }
+}
+
+/// A component's bytes (mapped from its file when large), shared with
+/// the thread that validates them.
+pub type Shared = Arc<weld_wit::wasm::Bytes>;
+
+/// Whether two inputs hold the same bytes (as when one file is given twice).
+pub(crate) fn same_bytes(a: &Shared, b: &Shared) -> bool {
+    Arc::ptr_eq(a, b) || a[..] == b[..]
+}
+
+/// One import of an instance filled by an export of another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub importer: usize,
+    pub import: String,
+    pub exporter: usize,
+    pub export: String,
+}
+
+/// One export of the result: `name`, taken from `export` of `instance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub name: String,
+    pub instance: usize,
+    pub export: String,
+}
+
+/// One instance of a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub name: String,
+    /// The file of its component.
+    pub component: PathBuf,
+    /// The unit it instantiates: a component given twice is read once.
+    pub(crate) unit: usize,
+}
+
+/// An import of an instance that nothing in the composition fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfilled {
+    pub instance: usize,
+    pub import: String,
+}
+
+/// What is connected to what, what the result exports and what remains
+/// imported.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub instances: Vec<Instance>,
+    pub links: Vec<Link>,
+    pub exports: Vec<Export>,
+    /// Imports nothing fills, by instance: they become the result's
+    /// imports, merged by name.
+    pub unfilled: Vec<Unfilled>,
+}
+
+/// The most component instances a component may hold: wasmparser's
+/// limit, which every runtime shares.
+const MAX_INSTANCES: usize = 1000;
+
+impl Plan {
+    /// Refuses, before anything is encoded (and in a dry run too), a plan
+    /// whose result would hold more instances than a component may: each
+    /// instance, each interface passed on (an alias), each imported one
+    /// and each exported one, and one the encoding adds.
+    pub(crate) fn check_size(&self) -> Result<(), Error> {
+        let count = self.instances.len()
+            + self.links.len()
+            + self.leftover().len()
+            + self.exports.len()
+            + 1;
+        match count > MAX_INSTANCES {
+            true => Err(Error::TooLarge {
+                count,
+                limit: MAX_INSTANCES,
+            }),
+            false => Ok(()),
+        }
+    }
+
+    /// Whether some instance instantiates `unit`.
+    pub(crate) fn instantiates(&self, unit: usize) -> bool {
+        self.instances.iter().any(|instance| instance.unit == unit)
+    }
+
+    /// The result's imports: the unfilled ones, each name once.
+    pub fn leftover(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for Unfilled { import, .. } in &self.unfilled {
+            if !names.contains(&import.as_str()) {
+                names.push(import);
+            }
+        }
+        names
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |i: usize| &self.instances[i].name;
+        let renamed = |from: &str, to: &str| {
+            if from == to {
+                String::new()
+            } else {
+                format!(" (as {from})")
+            }
+        };
+        for link in &self.links {
+            writeln!(
+                f,
+                "{} imports {} <- {}{}",
+                name(link.importer),
+                link.import,
+                name(link.exporter),
+                renamed(&link.export, &link.import)
+            )?;
+        }
+        for export in &self.exports {
+            writeln!(
+                f,
+                "exports {} <- {}{}",
+                export.name,
+                name(export.instance),
+                renamed(&export.export, &export.name)
+            )?;
+        }
+        for import in self.leftover() {
+            writeln!(f, "left imported: {import}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first cycle among the links, as `a imports from b imports from a`.
+pub(crate) fn find_cycle(names: &[String], links: &[Link]) -> Option<String> {
+    fn visit(
+        node: usize,
+        links: &[Link],
+        path: &mut Vec<usize>,
+        done: &mut HashSet<usize>,
+    ) -> Option<Vec<usize>> {
+        if let Some(at) = path.iter().position(|n| *n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node);
+            return Some(cycle);
+        }
+        if !done.insert(node) {
+            return None;
+        }
+        path.push(node);
+        for link in links.iter().filter(|l| l.importer == node) {
+            if let Some(cycle) = visit(link.exporter, links, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = HashSet::new();
+    (0..names.len())
+        .find_map(|start| visit(start, links, &mut Vec::new(), &mut done))
+        .map(|cycle| {
+            cycle
+                .iter()
+                .map(|i| names[*i].as_str())
+                .collect::<Vec<_>>()
+                .join(" imports from ")
+        })
+}
