@@ -63,15 +63,28 @@ enum Expect {
 /// The test a file's first line asks for: `None` when it asks for none,
 /// an error when it looks like a directive but cannot be read.
 fn directive(path: &Path) -> Option<Result<Directive, Failed>> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let line = text.lines().next()?;
-    let line = ["//", ";;", "#"]
+    // A `.run` file exists only to be run: without a directive, it is a
+    // mistake. Other files may be inputs of other cases.
+    let must = path.extension().is_some_and(|e| e == "run");
+    let missing = || {
+        must.then(|| {
+            Err(Failed::from(
+                "a `.run` file must start with `# RUN:` or `# FAIL:`",
+            ))
+        })
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return missing();
+    };
+    let first = text.lines().next().unwrap_or("");
+    let Some(line) = ["//", ";;", "#"]
         .iter()
-        .find_map(|marker| line.strip_prefix(marker))?
-        .trim();
-    if !(line.starts_with("RUN") || line.starts_with("FAIL")) {
-        return None;
-    }
+        .find_map(|marker| first.strip_prefix(marker))
+        .map(str::trim)
+        .filter(|line| line.starts_with("RUN") || line.starts_with("FAIL"))
+    else {
+        return missing();
+    };
     let unreadable = || Failed::from(format!("cannot read the directive `{line}`"));
     let Some((word, args)) = line.split_once(':') else {
         return Some(Err(unreadable()));

@@ -36,3 +36,64 @@ pub fn guarded<T>(tool: &str, f: impl FnOnce() -> T) -> Result<T, String> {
         )
     })
 }
+
+/// wit-parser's decoding of a component or encoded WIT package, behind the
+/// guard. Where it panicked on a shape WIT cannot describe, the error names
+/// the import or export at fault rather than only wit-parser's message.
+pub fn decode(bytes: &[u8]) -> anyhow::Result<wit_parser::decoding::DecodedWasm> {
+    match guarded("wit-parser", || wit_parser::decoding::decode(bytes)) {
+        Ok(decoded) => decoded,
+        Err(message) => Err(match beyond_wit(bytes) {
+            Some(why) => anyhow::anyhow!("{why} ({message})"),
+            None => anyhow::anyhow!(message),
+        }),
+    }
+}
+
+/// The first import or export of `bytes` that WIT cannot describe: an
+/// instance with an export named like an interface (`a:b/c`), which a WIT
+/// interface cannot hold.
+fn beyond_wit(bytes: &[u8]) -> Option<String> {
+    use wasmparser::component_types::ComponentEntityType;
+    use wasmparser::{Parser, Payload};
+    #[derive(Clone, Copy)]
+    enum Way {
+        Imports,
+        Exports,
+    }
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    let types = validator.validate_all(bytes).ok()?;
+    let mut items = Vec::new();
+    // Nested modules and components come in the same stream of payloads.
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.ok()? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(section) if depth == 0 => {
+                for import in section {
+                    items.push((Way::Imports, import.ok()?.name.name.to_owned()));
+                }
+            }
+            Payload::ComponentExportSection(section) if depth == 0 => {
+                for export in section {
+                    items.push((Way::Exports, export.ok()?.name.name.to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    items.into_iter().find_map(|(way, name)| {
+        let (item, way) = match way {
+            Way::Imports => (types.component_item_for_import(&name), "imports"),
+            Way::Exports => (types.component_item_for_export(&name), "exports"),
+        };
+        let ComponentEntityType::Instance(instance) = item?.ty else {
+            return None;
+        };
+        let inner = types[instance].exports.keys().find(|e| e.contains(':'))?;
+        Some(format!(
+            "it {way} instance `{name}`, which exports `{inner}`: an interface's items have plain names in WIT, so no WIT describes it"
+        ))
+    })
+}

@@ -182,9 +182,7 @@ pub fn inspect(path: &Path, bytes: &[u8]) -> Result<Report> {
 
 fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
     let walked = walk(path, bytes)?;
-    let decoded = crate::guard::guarded("wit-parser", || wit_parser::decoding::decode(bytes))
-        .map_err(anyhow::Error::msg)
-        .and_then(|decoded| decoded);
+    let decoded = crate::guard::decode(bytes);
     let (resolve, world) = match decoded {
         Ok(DecodedWasm::Component(resolve, world)) => (resolve, world),
         Ok(DecodedWasm::WitPackage(resolve, package)) => {

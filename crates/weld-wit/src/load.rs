@@ -130,15 +130,10 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Wit> {
         });
     }
     wasm::validate(path, &bytes)?;
-    let decoded = crate::guard::guarded("wit-parser", || wit_parser::decoding::decode(&bytes))
-        .map_err(|message| Error::Decode {
-            path: path.to_owned(),
-            source: message.into(),
-        })?
-        .map_err(|e| Error::Decode {
-            path: path.to_owned(),
-            source: e.into(),
-        })?;
+    let decoded = crate::guard::decode(&bytes).map_err(|e| Error::Decode {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
     let (resolve, package, world) = match decoded {
         wit_parser::decoding::DecodedWasm::WitPackage(resolve, package) => (resolve, package, None),
         wit_parser::decoding::DecodedWasm::Component(resolve, world) => {

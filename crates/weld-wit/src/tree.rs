@@ -148,13 +148,8 @@ impl PackageTree {
                 }
                 Dep::File(source) => {
                     let bytes = wasm::to_binary(&source.path, source.bytes.into())?;
-                    let decoded = crate::guard::guarded("wit-parser", || {
-                        wit_parser::decoding::decode(&bytes)
-                    })
-                    .map_err(|message| {
-                        wit_error(format!("`{}`: {message}", source.path.display()))
-                    })?
-                    .map_err(|e| wit_error(format!("`{}`: {e:#}", source.path.display())))?;
+                    let decoded = crate::guard::decode(&bytes)
+                        .map_err(|e| wit_error(format!("`{}`: {e:#}", source.path.display())))?;
                     let wit_parser::decoding::DecodedWasm::WitPackage(dep, _) = decoded else {
                         return Err(wit_error(format!(
                             "`{}` is a component, not an encoded WIT package",
