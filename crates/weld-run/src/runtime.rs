@@ -1,5 +1,13 @@
-//! The embedded wasmtime: one engine, its linker with WASI, the compile
+//! The embedded wasmtime: one engine, its linkers with WASI, the compile
 //! cache, and stores that carry a guest's capabilities and limits.
+//!
+//! There are two linkers. A component that only uses WASI 0.2 and sync
+//! functions links to wasmtime-wasi's sync 0.2 host and runs with plain
+//! calls, as it always did. One that uses WASI 0.3 or the component
+//! model's concurrency (`async func`, streams, futures) links to the
+//! concurrent host (wasmtime-wasi's async 0.2 and its 0.3) and runs inside
+//! `Store::run_concurrent` on tokio: the sync 0.2 host blocks on tokio
+//! itself, so it cannot serve a call made from within it.
 
 use crate::cache::{Cache, CacheStatus};
 use crate::host::{Capabilities, Host, MemoryLimiter};
@@ -34,10 +42,13 @@ pub struct Options {
     pub per_store_limits: bool,
 }
 
-/// A wasmtime engine with WASI 0.2 linked in.
+/// A wasmtime engine with WASI 0.2 and 0.3 linked in.
 pub struct Runtime {
     engine: Engine,
+    /// WASI 0.2, sync: for components that use no concurrency.
     linker: Linker<Host>,
+    /// WASI 0.2 (async) and 0.3: for components that do.
+    concurrent: Linker<Host>,
     options: Options,
     _ticker: Option<Ticker>,
 }
@@ -49,12 +60,16 @@ pub struct Prepared {
     pub component: Component,
     pub pre: InstancePre<Host>,
     pub cache: CacheStatus,
+    /// Whether it uses the component model's concurrency, and so runs in
+    /// `Store::run_concurrent` on the concurrent linker.
+    pub concurrent: bool,
 }
 
 impl Runtime {
     pub fn new(options: Options) -> Result<Runtime, Error> {
         let mut config = Config::new();
         config.wasm_component_model(true);
+        config.wasm_component_model_async(true);
         // Both change the compiled code, so they are only on when asked for.
         let epochs = options.limits.timeout.is_some() || options.per_store_limits;
         config.epoch_interruption(epochs);
@@ -67,12 +82,17 @@ impl Runtime {
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         }
         let engine = Engine::new(&config).map_err(|e| Error::Engine(e.into()))?;
+        let engine_error = |e: wasmtime::Error| Error::Engine(e.into());
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| Error::Engine(e.into()))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
+        let mut concurrent = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut concurrent).map_err(engine_error)?;
+        wasmtime_wasi::p3::add_to_linker(&mut concurrent).map_err(engine_error)?;
         let ticker = epochs.then(|| Ticker::start(engine.clone()));
         Ok(Runtime {
             engine,
             linker,
+            concurrent,
             options,
             _ticker: ticker,
         })
@@ -116,26 +136,37 @@ impl Runtime {
             path: path.to_owned(),
             source: e.into(),
         })?;
-        let pre = self.instance_pre(path, &component)?;
+        let concurrent = uses_concurrency(&self.engine, &component);
+        let pre = self.instance_pre(path, &component, concurrent)?;
         Ok(Prepared {
             path: path.to_owned(),
             component,
             pre,
             cache,
+            concurrent,
         })
     }
 
-    fn instance_pre(&self, path: &Path, component: &Component) -> Result<InstancePre<Host>, Error> {
-        let first_error = match self.linker.instantiate_pre(component) {
+    fn instance_pre(
+        &self,
+        path: &Path,
+        component: &Component,
+        concurrent: bool,
+    ) -> Result<InstancePre<Host>, Error> {
+        let linker = match concurrent {
+            true => &self.concurrent,
+            false => &self.linker,
+        };
+        let first_error = match linker.instantiate_pre(component) {
             Ok(pre) => return Ok(pre),
             Err(e) => e,
         };
-        let (missing, linker) = self
-            .stub_missing(component)
-            .map_err(|_| Error::Instantiate {
-                path: path.to_owned(),
-                source: first_error.into(),
-            })?;
+        let (missing, linker) =
+            self.stub_missing(linker, component)
+                .map_err(|_| Error::Instantiate {
+                    path: path.to_owned(),
+                    source: first_error.into(),
+                })?;
         if !self.options.trap_unknown_imports {
             return Err(Error::MissingImports {
                 path: path.to_owned(),
@@ -155,11 +186,12 @@ impl Runtime {
     /// Returns them with a linker in which all are stubbed.
     fn stub_missing(
         &self,
+        linker: &Linker<Host>,
         component: &Component,
     ) -> wasmtime::Result<(Vec<MissingImport>, Linker<Host>)> {
         let ty = component.component_type();
         let imports: Vec<_> = ty.imports(&self.engine).collect();
-        let mut linker = self.linker.clone();
+        let mut linker = linker.clone();
         linker.allow_shadowing(true);
         let mut missing: Vec<MissingImport> = Vec::new();
         let io_resources = wasi_io_resources(&imports, &self.engine);
@@ -265,6 +297,70 @@ impl Runtime {
             },
             None => Error::Guest(error.into()),
         }
+    }
+}
+
+/// Whether a component needs the concurrent host: it imports WASI 0.3, or
+/// a function it imports or exports is `async` or passes a stream, a
+/// future or an error context.
+fn uses_concurrency(engine: &Engine, component: &Component) -> bool {
+    let ty = component.component_type();
+    let wasi_03 = |name: &str| {
+        name.starts_with("wasi:")
+            && name
+                .split_once('@')
+                .is_some_and(|(_, version)| version.starts_with("0.3."))
+    };
+    ty.imports(engine)
+        .any(|(name, item)| wasi_03(name) || item_uses_concurrency(engine, &item.ty))
+        || ty
+            .exports(engine)
+            .any(|(_, item)| item_uses_concurrency(engine, &item.ty))
+}
+
+fn item_uses_concurrency(engine: &Engine, item: &ComponentItem) -> bool {
+    match item {
+        ComponentItem::ComponentFunc(func) => {
+            func.async_()
+                || func.params().any(|(_, ty)| type_uses_concurrency(&ty))
+                || func.results().any(|ty| type_uses_concurrency(&ty))
+        }
+        ComponentItem::ComponentInstance(instance) => instance
+            .exports(engine)
+            .any(|(_, item)| item_uses_concurrency(engine, &item.ty)),
+        ComponentItem::Component(component) => {
+            component
+                .imports(engine)
+                .any(|(_, item)| item_uses_concurrency(engine, &item.ty))
+                || component
+                    .exports(engine)
+                    .any(|(_, item)| item_uses_concurrency(engine, &item.ty))
+        }
+        ComponentItem::Type(ty) => type_uses_concurrency(ty),
+        ComponentItem::CoreFunc(_) | ComponentItem::Module(_) | ComponentItem::Resource(_) => false,
+    }
+}
+
+fn type_uses_concurrency(ty: &wasmtime::component::Type) -> bool {
+    use wasmtime::component::Type;
+    match ty {
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => true,
+        Type::List(list) => type_uses_concurrency(&list.ty()),
+        Type::FixedLengthList(list) => type_uses_concurrency(&list.ty()),
+        Type::Record(record) => record
+            .fields()
+            .any(|field| type_uses_concurrency(&field.ty)),
+        Type::Tuple(tuple) => tuple.types().any(|ty| type_uses_concurrency(&ty)),
+        Type::Variant(variant) => variant
+            .cases()
+            .any(|case| case.ty.as_ref().is_some_and(type_uses_concurrency)),
+        Type::Option(option) => type_uses_concurrency(&option.ty()),
+        Type::Result(result) => {
+            result.ok().as_ref().is_some_and(type_uses_concurrency)
+                || result.err().as_ref().is_some_and(type_uses_concurrency)
+        }
+        Type::Map(map) => type_uses_concurrency(&map.key()) || type_uses_concurrency(&map.value()),
+        _ => false,
     }
 }
 
