@@ -72,3 +72,34 @@ fn invoke_passes_and_returns_lists_of_megabytes() {
             .ends_with(&format!("width: {width}, height: {height}}}"))
     );
 }
+
+/// A 100 MiB `@FILE` passed as a `stream<u8>` is fed to the guest from the
+/// file's bytes: weld's peak memory stays near the file's size, where
+/// spelling the bytes out as WAVE values took over 60 times as much.
+#[test]
+#[expect(clippy::zombie_processes, reason = "reaped by wait4, which reads its peak")]
+fn invoke_streams_a_large_file_in_bounded_memory() {
+    const SIZE: usize = 100 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, vec![7u8; SIZE]).unwrap();
+    let call = format!("count(@{})", file.display());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_weld"))
+        .args(["invoke", "tests/cli/inputs/p3-streams.wat", &call])
+        .current_dir(common::root())
+        .env("WELD_CACHE_DIR", common::cache_dir())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    // Reaped here, to read this child's own peak (not the other tests').
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.unwrap(), &mut stdout).unwrap();
+    assert_eq!(libc::WEXITSTATUS(status), 0);
+    assert_eq!(stdout.trim(), SIZE.to_string());
+    let peak = usage.ru_maxrss as usize * 1024;
+    assert!(peak < 3 * SIZE, "peak {} MiB", peak >> 20);
+}

@@ -1,6 +1,6 @@
 use crate::flags::{self, CapabilityFlags, RuntimeFlags};
 use crate::io;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Call exported functions with WAVE values, printing each result in WAVE.
@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 /// the bytes of a file as a `list<u8>`:
 ///
 ///   weld invoke p.wasm 'grayscale({data: @pixels.rgba, width: 640, height: 480})'
+///
+/// `async func`s are called and awaited like the others. A `stream<u8>`
+/// argument is a list of bytes or `@PATH`; a `stream<u8>` result is read to
+/// its end and printed as a list, or written to `--output-stream FILE`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -20,6 +24,10 @@ pub struct Args {
     runtime: RuntimeFlags,
     /// The component whose exports to call.
     component: PathBuf,
+    /// Write the bytes of the `stream<u8>` a call returns to FILE rather
+    /// than printing them (`-` for stdout); exactly one call may return one.
+    #[arg(long, value_name = "FILE")]
+    output_stream: Option<PathBuf>,
     /// Calls such as `grayscale({data: [255, 0, 0, 255], width: 1, height: 1})`.
     #[arg(required = true, value_name = "CALL")]
     calls: Vec<String>,
@@ -35,11 +43,36 @@ impl Args {
         self.runtime.start_watchdog();
         let store = runtime.store(&caps)?;
         let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
+        let mut stream: Option<(String, Vec<u8>)> = None;
         for call in &self.calls {
             let result = session
                 .call(call, Path::new("."))
                 .with_context(|| format!("failed to call `{call}`"))?;
-            io::write_text(None, &format!("{result}\n"))?;
+            let Some(path) = &self.output_stream else {
+                io::write_text(None, &format!("{result}\n"))?;
+                continue;
+            };
+            if let Some(bytes) = result.stream() {
+                if let Some((earlier, _)) = &stream {
+                    bail!(
+                        "`{earlier}` and `{call}` both return a stream; --output-stream takes one"
+                    );
+                }
+                stream = Some((call.clone(), bytes.to_vec()));
+            }
+            // With the stream's bytes going to stdout, the results go to stderr.
+            let shown = format!("{}\n", result.without_streams());
+            match path.as_os_str() == "-" {
+                true => eprint!("{shown}"),
+                false => io::write_text(None, &shown)?,
+            }
+        }
+        if let Some(path) = &self.output_stream {
+            let Some((_, bytes)) = stream else {
+                bail!("no call returned a `stream<u8>` for --output-stream");
+            };
+            let output = (path.as_os_str() != "-").then_some(path.as_path());
+            io::write_binary(output, &bytes)?;
         }
         Ok(0)
     }

@@ -3,14 +3,27 @@
 //! Calls run in order on one instance, so state carries from one to the
 //! next. In a call, `@PATH` (or `@"PATH"`) stands for the bytes of a file as
 //! a `list<u8>`, so large inputs need not be spelled out.
+//!
+//! A component that uses the component model's concurrency (an `async
+//! func`, a stream) is called inside `Store::run_concurrent`. A
+//! `stream<u8>` argument is written in WAVE as a list of bytes (or
+//! `@PATH`) and fed to the guest by the host; a `stream<u8>` result is
+//! read to its end before the call returns, and shown as a list.
 
 use crate::runtime::{Prepared, Runtime};
 use crate::{Error, host::Host};
 use std::fmt::Write;
+use std::iter::Peekable;
 use std::path::Path;
-use wasmtime::Store;
+use std::pin::Pin;
+use std::str::CharIndices;
+use std::task::{Context, Poll};
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Instance, ResourceAny, Type, Val, wasm_wave};
+use wasmtime::component::{
+    Accessor, Instance, ResourceAny, Source, StreamAny, StreamConsumer, StreamReader, StreamResult,
+    Type, Val, wasm_wave,
+};
+use wasmtime::{Store, StoreContextMut};
 
 /// An exported function: `interface#name`, or `name` at the top level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +49,8 @@ pub struct Called {
     /// Each value in WAVE, resource handles by the names the session gave
     /// them.
     shown: Vec<String>,
+    /// The bytes of each result that is a `stream<u8>`, read to its end.
+    streams: Vec<Option<Vec<u8>>>,
 }
 
 impl Called {
@@ -57,6 +72,29 @@ impl Called {
             _ => Ok(expected.trim() == self.to_string()),
         }
     }
+
+    /// The bytes of the first result that is a `stream<u8>`.
+    pub fn stream(&self) -> Option<&[u8]> {
+        self.streams.iter().flatten().next().map(Vec::as_slice)
+    }
+
+    /// The result as [`Display`] shows it, but with each byte stream shown
+    /// by its length: for when its bytes went to a file.
+    pub fn without_streams(&self) -> String {
+        let shown: Vec<String> = self
+            .shown
+            .iter()
+            .zip(&self.streams)
+            .map(|(shown, stream)| match stream {
+                Some(bytes) => format!("<stream of {} bytes>", bytes.len()),
+                None => shown.clone(),
+            })
+            .collect();
+        match shown.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        }
+    }
 }
 
 /// WAVE, as `weld invoke` prints it: the value, or `()` when there is none.
@@ -74,6 +112,8 @@ pub struct Session<'r> {
     runtime: &'r Runtime,
     store: Store<Host>,
     instance: Instance,
+    /// Whether calls run inside `run_concurrent` (see `runtime`).
+    concurrent: bool,
     exports: Vec<Export>,
     /// The resource handles calls returned, named `handle-1`, `handle-2`...
     /// by their place here, so that later calls can pass them back.
@@ -92,14 +132,16 @@ impl<'r> Session<'r> {
         // stops a result list at 4 MiB. The user asked for the result, and
         // the guest's memory (`--max-memory`) bounds it, so allow more.
         store.set_hostcall_fuel(HOSTCALL_FUEL);
-        let instance = prepared.pre.instantiate(&mut store).map_err(|e| {
-            match runtime.guest_error(&store, e) {
-                Error::Guest(source) => Error::Instantiate {
-                    path: prepared.path.clone(),
-                    source,
-                },
-                other => other,
-            }
+        let instance = match prepared.concurrent {
+            true => wasmtime_wasi::runtime::in_tokio(prepared.pre.instantiate_async(&mut store)),
+            false => prepared.pre.instantiate(&mut store),
+        };
+        let instance = instance.map_err(|e| match runtime.guest_error(&store, e) {
+            Error::Guest(source) => Error::Instantiate {
+                path: prepared.path.clone(),
+                source,
+            },
+            other => other,
         })?;
         let engine = runtime.engine();
         let mut exports = Vec::new();
@@ -126,6 +168,7 @@ impl<'r> Session<'r> {
             runtime,
             store,
             instance,
+            concurrent: prepared.concurrent,
             exports,
             handles: Vec::new(),
         })
@@ -143,7 +186,10 @@ impl<'r> Session<'r> {
         let func = self.func(&export)?;
         let ty = func.ty(&self.store);
         let types: Vec<_> = ty.params().map(|(_, ty)| ty).collect();
-        let expanded = expand_files(args, base).map_err(bad_call)?;
+        let WithFiles {
+            text: expanded,
+            mut files,
+        } = read_files(args, base).map_err(bad_call)?;
         // The name was resolved above; WAVE only needs to read the values.
         let source = format!("f{expanded}");
         // A fault, and where it is in `source`.
@@ -158,7 +204,7 @@ impl<'r> Session<'r> {
         };
         let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source)
             .map_err(fault)
-            .and_then(|parsed| self.params(&parsed, &types))
+            .and_then(|parsed| self.params(&parsed, &types, &mut files))
             .map_err(|(what, span)| {
                 // Point at the fault, unless `@PATH`s moved the text or
                 // the call has no arguments written (`f` for `f()`).
@@ -176,14 +222,46 @@ impl<'r> Session<'r> {
             })?;
         let types: Vec<Type> = ty.results().collect();
         let mut values = vec![Val::Bool(false); types.len()];
-        if let Err(e) = func.call(&mut self.store, &parsed, &mut values) {
-            return Err(self.runtime.guest_error(&self.store, e));
-        }
-        let shown = values.iter().map(|v| self.show(v)).collect();
+        let outcome = match self.concurrent {
+            false => func
+                .call(&mut self.store, &parsed, &mut values)
+                .map(|()| vec![None; types.len()]),
+            true => wasmtime_wasi::runtime::in_tokio(self.store.run_concurrent(
+                async |accessor| -> wasmtime::Result<Vec<Option<Vec<u8>>>> {
+                    func.call_concurrent(accessor, &parsed, &mut values).await?;
+                    let mut streams = Vec::new();
+                    for (value, ty) in values.iter().zip(&types) {
+                        streams.push(match (value, ty) {
+                            (Val::Stream(stream), Type::Stream(of))
+                                if of.ty() == Some(Type::U8) =>
+                            {
+                                Some(read_stream(accessor, stream.clone()).await?)
+                            }
+                            _ => None,
+                        });
+                    }
+                    Ok(streams)
+                },
+            ))
+            .and_then(|streams| streams),
+        };
+        let streams = match outcome {
+            Ok(streams) => streams,
+            Err(e) => return Err(self.runtime.guest_error(&self.store, e)),
+        };
+        let shown = values
+            .iter()
+            .zip(&streams)
+            .map(|(value, stream)| match stream {
+                Some(bytes) => byte_list(bytes),
+                None => self.show(value),
+            })
+            .collect();
         Ok(Called {
             values,
             types,
             shown,
+            streams,
         })
     }
 
@@ -191,9 +269,10 @@ impl<'r> Session<'r> {
     /// handles (which WAVE has no syntax for): an argument of a resource
     /// type names a handle an earlier call returned, `handle-1`.
     fn params(
-        &self,
+        &mut self,
         parsed: &wasm_wave::untyped::UntypedFuncCall,
         types: &[Type],
+        files: &mut [Option<Vec<u8>>],
     ) -> Result<Vec<Val>, (String, std::ops::Range<usize>)> {
         let source = parsed.source();
         let fault = |e: wasm_wave::parser::ParserError| (e.to_string(), e.span());
@@ -218,6 +297,44 @@ impl<'r> Session<'r> {
             };
             let value = match ty {
                 Type::Own(_) | Type::Borrow(_) => Val::Resource(self.handle(node, source)?),
+                Type::Stream(of) if of.ty() == Some(Type::U8) => {
+                    // A file is fed to the guest from its bytes, never
+                    // made into a value per byte.
+                    let file = node
+                        .as_enum(source)
+                        .ok()
+                        .and_then(placeholder)
+                        .and_then(|n| files.get_mut(n)?.take());
+                    let bytes = match file {
+                        Some(bytes) => bytes,
+                        None => node
+                            .as_list()
+                            .map_err(fault)?
+                            .map(|byte| {
+                                byte.as_number::<u8>(source).map_err(|_| {
+                                    ("expected a byte, 0 to 255".to_owned(), byte.span())
+                                })
+                            })
+                            .collect::<Result<Vec<u8>, _>>()?,
+                    };
+                    let stream = StreamReader::new(&mut self.store, bytes)
+                        .and_then(|reader| {
+                            StreamAny::try_from_stream_reader(&mut self.store, reader)
+                        })
+                        .map_err(|e| (format!("cannot make the stream: {e}"), node.span()))?;
+                    Val::Stream(stream)
+                }
+                ty if source[node.span()].contains(FILE_PLACEHOLDER) => {
+                    // A file in a value: its bytes as a WAVE list.
+                    let text = with_files(&source[node.span()], files);
+                    let at = |e: String| (e, node.span());
+                    let value = wasm_wave::untyped::UntypedValue::parse(&text)
+                        .map_err(|e| at(e.to_string()))?;
+                    known_fields(value.node(), ty, value.source()).map_err(|(e, _)| at(e))?;
+                    value
+                        .to_wasm_value::<Val>(ty)
+                        .map_err(|e| at(e.to_string()))?
+                }
                 ty => {
                     known_fields(node, ty, source)?;
                     node.to_wasm_value::<Val>(ty, source).map_err(fault)?
@@ -367,6 +484,78 @@ const HOSTCALL_FUEL: usize = 4 << 30;
 /// passes one back parses.
 const HANDLE_PREFIX: &str = "handle-";
 
+/// The most bytes a `stream<u8>` result may carry: it is held in memory
+/// until the call ends.
+const MAX_STREAM: usize = 1 << 30;
+
+/// Reads a byte stream the guest returned to its end.
+async fn read_stream(accessor: &Accessor<Host>, stream: StreamAny) -> wasmtime::Result<Vec<u8>> {
+    let reader = stream.try_into_stream_reader::<u8>()?;
+    let (done, read) = tokio::sync::oneshot::channel();
+    let collector = Collector {
+        bytes: Vec::new(),
+        done: Some(done),
+    };
+    accessor.with(|store| reader.pipe(store, collector))?;
+    read.await
+        .map_err(|_| wasmtime::format_err!("the stream was lost"))?
+}
+
+/// Takes a stream's bytes as the guest writes them, and hands them over
+/// once the guest drops its end (which drops the consumer).
+struct Collector {
+    bytes: Vec<u8>,
+    done: Option<tokio::sync::oneshot::Sender<wasmtime::Result<Vec<u8>>>>,
+}
+
+impl<D> StreamConsumer<D> for Collector {
+    type Item = u8;
+
+    fn poll_consume(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        store: StoreContextMut<D>,
+        source: Source<'_, u8>,
+        _: bool,
+    ) -> Poll<wasmtime::Result<StreamResult>> {
+        let mut source = source.as_direct(store);
+        let written = source.remaining().len();
+        if self.bytes.len() + written > MAX_STREAM {
+            let too_long = wasmtime::format_err!(
+                "the stream result is longer than {} MiB, the most weld holds",
+                MAX_STREAM >> 20
+            );
+            if let Some(done) = self.done.take() {
+                let _ = done.send(Err(too_long));
+            }
+            return Poll::Ready(Ok(StreamResult::Dropped));
+        }
+        self.bytes.extend_from_slice(source.remaining());
+        source.mark_read(written);
+        Poll::Ready(Ok(StreamResult::Completed))
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(Ok(std::mem::take(&mut self.bytes)));
+        }
+    }
+}
+
+/// Bytes as a WAVE `list<u8>`.
+fn byte_list(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 + 2);
+    out.push('[');
+    for (i, byte) in bytes.iter().enumerate() {
+        let separator = if i > 0 { ", " } else { "" };
+        let _ = write!(out, "{separator}{byte}");
+    }
+    out.push(']');
+    out
+}
+
 /// Whether a value holds something WAVE cannot write (and wasm-wave
 /// panics on): a resource handle, a future, a stream, an error context.
 fn beyond_wave(value: &Val) -> bool {
@@ -453,14 +642,24 @@ fn known_fields(
     Ok(())
 }
 
-/// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with
-/// the file's bytes as a list literal.
-fn expand_files(args: &str, base: &Path) -> Result<String, String> {
-    if !args.contains('@') {
-        return Ok(args.to_owned());
-    }
-    let mut out = String::with_capacity(args.len());
-    let mut chars = args.char_indices().peekable();
+/// What stands for the `N`th file of a call in its text: `weld-file-N`,
+/// a WAVE label, so that the call parses before the files' bytes are
+/// spelled out (and a `stream<u8>` takes them without ever being spelled).
+const FILE_PLACEHOLDER: &str = "weld-file-";
+
+/// The file a placeholder label stands for.
+fn placeholder(label: &str) -> Option<usize> {
+    label.strip_prefix(FILE_PLACEHOLDER)?.parse().ok()
+}
+
+/// Calls `each` on every character of `text` outside WAVE strings and
+/// chars, and copies the others.
+fn outside_strings(
+    text: &str,
+    mut each: impl FnMut(char, &mut String, &mut Peekable<CharIndices<'_>>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
     let mut quote: Option<char> = None;
     while let Some((_, c)) = chars.next() {
         match (quote, c) {
@@ -479,45 +678,89 @@ fn expand_files(args: &str, base: &Path) -> Result<String, String> {
                 quote = Some(c);
                 out.push(c);
             }
-            (None, '@') => {
-                let mut path = String::new();
-                if chars.peek().is_some_and(|(_, c)| *c == '"') {
-                    chars.next();
-                    for (_, c) in chars.by_ref() {
-                        if c == '"' {
-                            break;
-                        }
-                        path.push(c);
-                    }
-                } else {
-                    while let Some((_, c)) = chars.peek() {
-                        if matches!(c, ',' | ')' | '}' | ']') || c.is_whitespace() {
-                            break;
-                        }
-                        path.push(*c);
-                        chars.next();
-                    }
-                }
-                if path.is_empty() {
-                    return Err("`@` must be followed by a file path".to_owned());
-                }
-                let bytes =
-                    weld_wit::files::read_regular(&base.join(&path), weld_wit::files::MAX_WASM)
-                        .map_err(|e| {
-                            format!(
-                                "cannot read `@{path}`: {}",
-                                weld_wit::display::error_chain(&e)
-                            )
-                        })?;
-                out.push('[');
-                for (i, byte) in bytes.iter().enumerate() {
-                    let separator = if i > 0 { "," } else { "" };
-                    let _ = write!(out, "{separator}{byte}");
-                }
-                out.push(']');
-            }
-            (None, c) => out.push(c),
+            (None, c) => each(c, &mut out, &mut chars)?,
         }
     }
     Ok(out)
+}
+
+/// `text` with each file placeholder replaced by the file's bytes as a
+/// WAVE list.
+fn with_files(text: &str, files: &[Option<Vec<u8>>]) -> String {
+    let expanded = outside_strings(text, |c, out, chars| {
+        let mut word = String::from(c);
+        if c.is_ascii_alphabetic() {
+            while let Some(&(_, next)) = chars.peek() {
+                if !(next.is_ascii_alphanumeric() || next == '-') {
+                    break;
+                }
+                word.push(next);
+                chars.next();
+            }
+        }
+        match placeholder(&word).and_then(|n| files.get(n)?.as_ref()) {
+            Some(bytes) => out.push_str(&byte_list(bytes)),
+            None => out.push_str(&word),
+        }
+        Ok(())
+    });
+    expanded.unwrap_or_else(|_| text.to_owned())
+}
+
+/// A call's arguments with placeholders for its files, and the files.
+struct WithFiles {
+    text: String,
+    /// The bytes of each file, by placeholder; a stream argument takes
+    /// them.
+    files: Vec<Option<Vec<u8>>>,
+}
+
+/// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with
+/// a placeholder, and reads the files.
+fn read_files(args: &str, base: &Path) -> Result<WithFiles, String> {
+    let mut files = Vec::new();
+    if !args.contains('@') {
+        return Ok(WithFiles {
+            text: args.to_owned(),
+            files,
+        });
+    }
+    let text = outside_strings(args, |c, out, chars| {
+        if c != '@' {
+            out.push(c);
+            return Ok(());
+        }
+        let mut path = String::new();
+        if chars.peek().is_some_and(|(_, c)| *c == '"') {
+            chars.next();
+            for (_, c) in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                path.push(c);
+            }
+        } else {
+            while let Some((_, c)) = chars.peek() {
+                if matches!(c, ',' | ')' | '}' | ']') || c.is_whitespace() {
+                    break;
+                }
+                path.push(*c);
+                chars.next();
+            }
+        }
+        if path.is_empty() {
+            return Err("`@` must be followed by a file path".to_owned());
+        }
+        let bytes = weld_wit::files::read_regular(&base.join(&path), weld_wit::files::MAX_WASM)
+            .map_err(|e| {
+                format!(
+                    "cannot read `@{path}`: {}",
+                    weld_wit::display::error_chain(&e)
+                )
+            })?;
+        let _ = write!(out, "{FILE_PLACEHOLDER}{}", files.len());
+        files.push(Some(bytes));
+        Ok(())
+    })?;
+    Ok(WithFiles { text, files })
 }
