@@ -47,6 +47,112 @@ pub struct ComponentReport {
     /// What was wrong but did not stop the report (a corrupt name section).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How it uses the component model's concurrency (WASI 0.3), in it and
+    /// in the components it nests; absent when it does not.
+    #[serde(skip_serializing_if = "Concurrency::is_empty")]
+    pub concurrency: Concurrency,
+}
+
+/// The canonical options and built-ins of the component model's
+/// concurrency that a component uses: what decides how a runtime must call
+/// it (an `async` lift runs as a task; one with a `callback` is stackless,
+/// one without needs a stack of its own).
+#[derive(Debug, Default, Serialize)]
+pub struct Concurrency {
+    /// Functions lifted with the `async` option.
+    pub lifted_async: usize,
+    /// Of those, the ones with a `callback` (stackless).
+    pub lifted_with_callback: usize,
+    /// Imports lowered with the `async` option: the caller goes on while
+    /// the call is in progress.
+    pub lowered_async: usize,
+    /// The concurrency built-ins it uses (`task.return`, `stream.read`...),
+    /// each with how many times it is defined, by name.
+    pub builtins: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Concurrency {
+    fn is_empty(&self) -> bool {
+        self.lifted_async == 0 && self.lowered_async == 0 && self.builtins.is_empty()
+    }
+
+    fn add(&mut self, function: &wasmparser::CanonicalFunction) {
+        use wasmparser::{CanonicalFunction as F, CanonicalOption};
+        let is_async = |options: &[CanonicalOption]| options.contains(&CanonicalOption::Async);
+        let builtin = match function {
+            F::Lift { options, .. } => {
+                if is_async(options) {
+                    self.lifted_async += 1;
+                    if options
+                        .iter()
+                        .any(|o| matches!(o, CanonicalOption::Callback(_)))
+                    {
+                        self.lifted_with_callback += 1;
+                    }
+                }
+                return;
+            }
+            F::Lower { options, .. } => {
+                self.lowered_async += usize::from(is_async(options));
+                return;
+            }
+            F::TaskReturn { .. } => "task.return",
+            F::TaskCancel => "task.cancel",
+            F::BackpressureInc => "backpressure.inc",
+            F::BackpressureDec => "backpressure.dec",
+            F::ContextGet { .. } => "context.get",
+            F::ContextSet { .. } => "context.set",
+            F::ThreadYield { .. } => "thread.yield",
+            F::SubtaskDrop => "subtask.drop",
+            F::SubtaskCancel { .. } => "subtask.cancel",
+            F::StreamNew { .. } => "stream.new",
+            F::StreamRead { .. } => "stream.read",
+            F::StreamWrite { .. } => "stream.write",
+            F::StreamCancelRead { .. } => "stream.cancel-read",
+            F::StreamCancelWrite { .. } => "stream.cancel-write",
+            F::StreamDropReadable { .. } => "stream.drop-readable",
+            F::StreamDropWritable { .. } => "stream.drop-writable",
+            F::FutureNew { .. } => "future.new",
+            F::FutureRead { .. } => "future.read",
+            F::FutureWrite { .. } => "future.write",
+            F::FutureCancelRead { .. } => "future.cancel-read",
+            F::FutureCancelWrite { .. } => "future.cancel-write",
+            F::FutureDropReadable { .. } => "future.drop-readable",
+            F::FutureDropWritable { .. } => "future.drop-writable",
+            F::ErrorContextNew { .. } => "error-context.new",
+            F::ErrorContextDebugMessage { .. } => "error-context.debug-message",
+            F::ErrorContextDrop => "error-context.drop",
+            F::WaitableSetNew => "waitable-set.new",
+            F::WaitableSetWait { .. } => "waitable-set.wait",
+            F::WaitableSetPoll { .. } => "waitable-set.poll",
+            F::WaitableSetDrop => "waitable-set.drop",
+            F::WaitableJoin => "waitable.join",
+            _ => return,
+        };
+        *self.builtins.entry(builtin).or_default() += 1;
+    }
+}
+
+impl std::fmt::Display for Concurrency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} lifted async ({} with a callback), {} lowered async",
+            self.lifted_async, self.lifted_with_callback, self.lowered_async
+        )?;
+        if !self.builtins.is_empty() {
+            let builtins: Vec<String> = self
+                .builtins
+                .iter()
+                .map(|(name, count)| match count {
+                    1 => (*name).to_owned(),
+                    n => format!("{name} ×{n}"),
+                })
+                .collect();
+            write!(f, "; built-ins: {}", builtins.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 /// One import or export of a component.
@@ -198,6 +304,7 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
                 producers: walked.producers,
                 not_wit: Some(format!("{e:#}")),
                 warnings: walked.warnings,
+                concurrency: walked.concurrency,
             }));
         }
     };
@@ -225,6 +332,7 @@ fn component_report(path: &Path, bytes: &[u8]) -> Result<Contents> {
         producers: walked.producers,
         not_wit: None,
         warnings: walked.warnings,
+        concurrency: walked.concurrency,
     }))
 }
 
@@ -477,6 +585,7 @@ struct Walk {
     imports: Vec<Item>,
     exports: Vec<Item>,
     warnings: Vec<String>,
+    concurrency: Concurrency,
 }
 
 /// The warning for a `component-name` section that cannot be read.
@@ -498,6 +607,7 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
     let mut top_producers = Vec::new();
     let (mut imports, mut exports) = (Vec::new(), Vec::new());
     let mut warnings = Vec::new();
+    let mut concurrency = Concurrency::default();
     let mut stack = vec![Frame::default()];
     // The first `Version` payload opens the inspected binary itself.
     let mut pending: Option<(NestedKind, usize)> = None;
@@ -650,6 +760,11 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
                 }
                 _ => {}
             },
+            Payload::ComponentCanonicalSection(reader) => {
+                for function in reader {
+                    concurrency.add(&function.map_err(invalid)?);
+                }
+            }
             Payload::End(_) => {
                 stack.pop();
                 if stack.is_empty() {
@@ -665,6 +780,7 @@ fn walk(path: &Path, bytes: &[u8]) -> Result<Walk> {
         imports,
         exports,
         warnings,
+        concurrency,
     })
 }
 
@@ -684,6 +800,9 @@ impl std::fmt::Display for Report {
                 }
                 write_items(f, "imports", &c.imports)?;
                 write_items(f, "exports", &c.exports)?;
+                if !c.concurrency.is_empty() {
+                    writeln!(f, "\nconcurrency: {}", c.concurrency)?;
+                }
                 if !c.nested.is_empty() {
                     writeln!(f, "\nnested:")?;
                     for n in &c.nested {
