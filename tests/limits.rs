@@ -77,7 +77,10 @@ fn invoke_passes_and_returns_lists_of_megabytes() {
 /// file's bytes: weld's peak memory stays near the file's size, where
 /// spelling the bytes out as WAVE values took over 60 times as much.
 #[test]
-#[expect(clippy::zombie_processes, reason = "reaped by wait4, which reads its peak")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which reads its peak"
+)]
 fn invoke_streams_a_large_file_in_bounded_memory() {
     const SIZE: usize = 100 << 20;
     let dir = tempfile::tempdir().unwrap();
