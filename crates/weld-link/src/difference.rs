@@ -30,17 +30,26 @@ pub(crate) fn explain(importer: (&Path, &[u8], &str), exporter: (&Path, &[u8], &
             }
         }
     }
+    let mut async_differs = false;
     for (name, func) in &imported.functions {
         let expected = func_type(&import_resolve, func);
         match exported.functions.get(name) {
             None => lines.push(format!("  {name}: expected {expected}, found nothing")),
-            Some(found) => {
-                let found = func_type(&export_resolve, found);
+            Some(found_func) => {
+                let found = func_type(&export_resolve, found_func);
                 if found != expected {
                     lines.push(format!("  {name}: expected {expected}, found {found}"));
                 }
+                if func.kind.is_async() != found_func.kind.is_async() {
+                    async_differs = true;
+                }
             }
         }
+    }
+    if async_differs {
+        lines.push(
+            "  an `async func` and a sync `func` are different types in the component model, which connects a function only to one of the same kind; WASI 0.3 and 0.2 versions of an interface need an adapter between them".to_owned(),
+        );
     }
     if lines.is_empty() {
         lines = used_types(&import_resolve, imported, &export_resolve, exported);
