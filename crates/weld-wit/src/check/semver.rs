@@ -74,6 +74,21 @@ const CHANGED: Rule = Rule {
     implementers: "breaking",
     bump: Bump::Major,
 };
+/// A function made `async`: an `async func` is another type in the
+/// component model, which connects a function only to one of its kind.
+const BECAME_ASYNC: Rule = Rule {
+    name: "became-async",
+    callers: "breaking (a sync import cannot take it)",
+    implementers: "breaking (a sync export no longer fits)",
+    bump: Bump::Major,
+};
+/// The reverse: an `async func` made sync.
+const BECAME_SYNC: Rule = Rule {
+    name: "became-sync",
+    callers: "breaking (an async import cannot take it)",
+    implementers: "breaking (an async export no longer fits)",
+    bump: Bump::Major,
+};
 const TYPE_ADDED: Rule = Rule {
     name: "added",
     callers: "compatible",
@@ -376,9 +391,14 @@ pub(crate) fn interface_changes(
                     func_type(&new.resolve, new_func),
                 );
                 if was != is {
+                    let rule = match (old_func.kind.is_async(), new_func.kind.is_async()) {
+                        (false, true) => &BECAME_ASYNC,
+                        (true, false) => &BECAME_SYNC,
+                        _ => &CHANGED,
+                    };
                     changes.push(Change {
                         kind: "function",
-                        rule: &CHANGED,
+                        rule,
                         item,
                         message: format!("`{name}` of `{interface}` was {was}, is now {is}"),
                         location: located(new, new_func.span),
