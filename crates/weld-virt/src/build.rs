@@ -92,7 +92,29 @@ pub(crate) fn build(
                 Some(Resolved::Const(value)) => {
                     constant(&layout, &mut data, resolve, &interface, func, value)?
                 }
-                Some(Resolved::Err(case)) => error(&layout, &mut data, func, *case),
+                Some(Resolved::Err(case)) => {
+                    match refusal(&layout, &mut data, resolve, key, func, Outcome::Err(*case)) {
+                        Some(refusal) => Body::Refuse(refusal),
+                        None => error(&layout, &mut data, func, *case),
+                    }
+                }
+                // A WASI 0.3 stream of weld's (an empty stdin): one that
+                // has ended.
+                Some(Resolved::Object(rep))
+                    if let Some(refusal) = refusal(
+                        &layout,
+                        &mut data,
+                        resolve,
+                        key,
+                        func,
+                        match *rep {
+                            wasi_io::EMPTY => Outcome::Ok,
+                            _ => Outcome::Err(None),
+                        },
+                    ) =>
+                {
+                    Body::Refuse(refusal)
+                }
                 Some(Resolved::Random(seed)) => Body::Random {
                     seed: *seed,
                     // `get-random-bytes(len)` and the like take a length.
@@ -490,6 +512,147 @@ fn wave_type(
             ));
         }
     })
+}
+
+/// What the future of a refused function holds.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Ok,
+    /// `err`, with this case of the error type (or its first).
+    Err(Option<usize>),
+}
+
+/// How a WASI 0.3 function that takes or returns streams and futures is
+/// refused: its streams and futures dropped, and a future holding the
+/// outcome or an ended stream returned. None for a function without
+/// them, or with them where weld cannot reach them (inside a record).
+fn refusal(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    key: &wit_parser::WorldKey,
+    func: &Function,
+    outcome: Outcome,
+) -> Option<module::Refusal> {
+    use wit_parser::{FutureIntrinsic, StreamIntrinsic, Type, TypeDefKind};
+    let transmitted = func.find_futures_and_streams(resolve);
+    if transmitted.is_empty() {
+        return None;
+    }
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let import = |import: WasmImport<'_>, params: Vec<WasmType>, results: Vec<WasmType>| {
+        let (module, name) = resolve.wasm_import_name(mangling, import);
+        module::Import {
+            module,
+            name,
+            params,
+            results,
+        }
+    };
+    let future = |ty, intrinsic, async_| WasmImport::FutureIntrinsic {
+        interface: Some(key),
+        func,
+        ty: Some(ty),
+        intrinsic,
+        exported: true,
+        async_,
+    };
+    let stream = |ty, intrinsic| WasmImport::StreamIntrinsic {
+        interface: Some(key),
+        func,
+        ty: Some(ty),
+        intrinsic,
+        exported: true,
+        async_: false,
+    };
+    // A stream or future type among the function's own.
+    let kind = |ty: &Type| match ty {
+        Type::Id(id) if transmitted.contains(id) => match &resolve.types[*id].kind {
+            TypeDefKind::Future(payload) => Some((*id, true, *payload)),
+            TypeDefKind::Stream(_) => Some((*id, false, None)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut drops = Vec::new();
+    let mut param = 0;
+    for p in &func.params {
+        match kind(&p.ty) {
+            Some((id, true, _)) => drops.push((
+                param,
+                import(
+                    future(id, FutureIntrinsic::DropReadable, false),
+                    vec![WasmType::I32],
+                    vec![],
+                ),
+            )),
+            Some((id, false, _)) => drops.push((
+                param,
+                import(
+                    stream(id, StreamIntrinsic::DropReadable),
+                    vec![WasmType::I32],
+                    vec![],
+                ),
+            )),
+            None if policy::holds(resolve, &p.ty, &|kind| {
+                matches!(kind, TypeDefKind::Future(_) | TypeDefKind::Stream(_))
+            }) =>
+            {
+                return None;
+            }
+            None => {}
+        }
+        param += layout.flat_count(&p.ty) as u32;
+    }
+    let results: Vec<Type> = match func.result {
+        None => Vec::new(),
+        Some(Type::Id(id)) if kind(&Type::Id(id)).is_none() => match &resolve.types[id].kind {
+            TypeDefKind::Tuple(tuple) => tuple.types.clone(),
+            _ => return None,
+        },
+        Some(ty) => vec![ty],
+    };
+    let mut parts = Vec::new();
+    for ty in &results {
+        let part = match kind(ty)? {
+            (id, true, Some(payload)) => module::Refused::Future {
+                new: import(
+                    future(id, FutureIntrinsic::New, false),
+                    vec![],
+                    vec![WasmType::I64],
+                ),
+                write: import(
+                    future(id, FutureIntrinsic::Write, true),
+                    vec![WasmType::I32; 2],
+                    vec![WasmType::I32],
+                ),
+                value: match outcome {
+                    Outcome::Err(case) => layout.place_err(data, &payload, case),
+                    // `ok` is all zeros.
+                    Outcome::Ok => {
+                        let (size, align) = layout.size_align(&payload);
+                        data.alloc(size, align)
+                    }
+                },
+            },
+            (_, true, None) => return None,
+            (id, false, _) => module::Refused::Stream {
+                new: import(
+                    stream(id, StreamIntrinsic::New),
+                    vec![],
+                    vec![WasmType::I64],
+                ),
+                drop_writable: import(
+                    stream(id, StreamIntrinsic::DropWritable),
+                    vec![WasmType::I32],
+                    vec![],
+                ),
+            },
+        };
+        parts.push(part);
+    }
+    let at = (parts.len() > 1).then(|| data.alloc(4 * parts.len(), 4));
+    Some(module::Refusal { drops, parts, at })
 }
 
 /// The body of a function returning `err` with the error case `case` (an

@@ -181,6 +181,50 @@ pub enum Body {
     },
     /// An operation on the mounted tree.
     Mount(crate::mount::Op),
+    /// A WASI 0.3 function refused without a trap: the streams and
+    /// futures it is given are dropped (a writer sees its writes fail),
+    /// and what it returns is ready at once.
+    Refuse(Refusal),
+}
+
+/// What a refused function does with its streams and futures.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The stream and future parameters, by core parameter index, each
+    /// with the intrinsic that drops its readable end.
+    pub drops: Vec<(u32, Import)>,
+    /// What it returns, in order.
+    pub parts: Vec<Refused>,
+    /// Where the parts are stored (4 bytes each) when the result goes
+    /// through memory; else the one part is the core result.
+    pub at: Option<u32>,
+}
+
+/// One stream or future a refused function returns.
+#[derive(Debug, Clone)]
+pub enum Refused {
+    /// A future that holds the value at `value` in static data: made with
+    /// `new`, written (async) with `write`; the reader finds the value.
+    Future {
+        new: Import,
+        write: Import,
+        value: u32,
+    },
+    /// A stream that has ended: made with `new`, its writable end dropped
+    /// with `drop_writable`.
+    Stream { new: Import, drop_writable: Import },
+}
+
+impl Refusal {
+    /// The intrinsics it calls, in the order `Context::refuse` calls them.
+    fn imports(&self) -> Vec<&Import> {
+        let drops = self.drops.iter().map(|(_, import)| import);
+        let parts = self.parts.iter().flat_map(|part| match part {
+            Refused::Future { new, write, .. } => [new, write],
+            Refused::Stream { new, drop_writable } => [new, drop_writable],
+        });
+        drops.chain(parts).collect()
+    }
 }
 
 impl Body {
@@ -291,6 +335,18 @@ pub fn encode(
             forwarded.push(import(i, &mut types));
         }
     }
+    // The intrinsics of each refused function.
+    let intrinsics: Vec<Vec<u32>> = exports
+        .iter()
+        .map(|export| match &export.body {
+            Body::Refuse(refusal) => refusal
+                .imports()
+                .into_iter()
+                .map(|i| import(i, &mut types))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     let news: Vec<u32> = resources
         .iter()
         .map(|r| import(&r.new, &mut types))
@@ -323,7 +379,7 @@ pub fn encode(
     names.append(realloc_index, realloc);
 
     let mut forwarded = forwarded.into_iter();
-    for export in exports {
+    for (export, intrinsics) in exports.iter().zip(&intrinsics) {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
         let callee = export.body.forward().map(|_| {
@@ -348,6 +404,7 @@ pub fn encode(
             callee: callee.unwrap_or(u32::MAX),
             realloc: realloc_index,
             news: &news,
+            intrinsics,
             mount,
         };
         context.emit(&mut sink, &export.body, params);
@@ -455,6 +512,8 @@ struct Context<'a> {
     realloc: u32,
     /// The `[resource-new]` of each resource.
     news: &'a [u32],
+    /// The stream and future intrinsics a refused function calls.
+    intrinsics: &'a [u32],
     mount: Option<MountTables>,
 }
 
@@ -476,6 +535,7 @@ impl Context<'_> {
                 sink.unreachable();
             }
             Body::Nothing => {}
+            Body::Refuse(refusal) => self.refuse(sink, refusal),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -626,6 +686,56 @@ impl Context<'_> {
     }
 
     /// Allocates on the heap: `size` pushes the size; leaves the address.
+    /// The code of a refusal (see [`Refusal::imports`] for the order of
+    /// `self.intrinsics`). `new` gives both ends in the i64 local: the
+    /// readable one in its low half, the writable in its high half.
+    fn refuse(&self, sink: &mut InstructionSink<'_>, refusal: &Refusal) {
+        let mut intrinsics = self.intrinsics.iter().copied();
+        let mut next = || intrinsics.next().expect("an import per intrinsic");
+        for (param, _) in &refusal.drops {
+            sink.local_get(*param).call(next());
+        }
+        let writable = |sink: &mut InstructionSink<'_>| {
+            sink.local_get(self.wide)
+                .i64_const(32)
+                .i64_shr_u()
+                .i32_wrap_i64();
+        };
+        for (n, part) in refusal.parts.iter().enumerate() {
+            sink.call(next()).local_set(self.wide);
+            match part {
+                Refused::Future { value, .. } => {
+                    // The write waits for the reader, who finds the value;
+                    // its status (blocked) is of no interest.
+                    writable(sink);
+                    sink.i32_const(*value as i32).call(next()).drop();
+                }
+                Refused::Stream { .. } => {
+                    writable(sink);
+                    sink.call(next());
+                }
+            }
+            match refusal.at {
+                Some(at) => {
+                    sink.i32_const((at + 4 * n as u32) as i32)
+                        .local_get(self.wide)
+                        .i32_wrap_i64()
+                        .i32_store(MemArg {
+                            offset: 0,
+                            align: 2,
+                            memory_index: 0,
+                        });
+                }
+                None => {
+                    sink.local_get(self.wide).i32_wrap_i64();
+                }
+            }
+        }
+        if let Some(at) = refusal.at {
+            sink.i32_const(at as i32);
+        }
+    }
+
     fn alloc(
         &self,
         sink: &mut InstructionSink<'_>,

@@ -446,7 +446,7 @@ pub(crate) fn denial(
     func: &Function,
     case: Option<&str>,
 ) -> Option<Result<Option<usize>, String>> {
-    let Type::Id(id) = func.result? else {
+    let Type::Id(id) = outcome(resolve, func.result?)? else {
         return None;
     };
     let TypeDefKind::Result(result) = &follow(resolve, id).kind else {
@@ -484,36 +484,72 @@ pub(crate) fn denial(
     }
 }
 
+/// The `result` type that says how a function went: its result, or for a
+/// WASI 0.3 function, the one its future holds (`future<result<_, E>>`,
+/// alone or last in a tuple beside a stream).
+pub(crate) fn outcome(resolve: &Resolve, ty: Type) -> Option<Type> {
+    let Type::Id(id) = ty else {
+        return Some(ty);
+    };
+    match &follow(resolve, id).kind {
+        TypeDefKind::Future(Some(payload)) => Some(*payload),
+        TypeDefKind::Tuple(tuple) => match tuple.types.last() {
+            Some(Type::Id(last)) => match &follow(resolve, *last).kind {
+                TypeDefKind::Future(Some(payload)) => Some(*payload),
+                _ => Some(ty),
+            },
+            _ => Some(ty),
+        },
+        _ => Some(ty),
+    }
+}
+
 /// Whether a function takes an owned handle (not a borrowed one) to a
 /// resource of one of the interfaces `owners`.
 fn takes_owned(resolve: &Resolve, func: &Function, owners: &[InterfaceId]) -> bool {
-    fn mentions(resolve: &Resolve, ty: &Type, owners: &[InterfaceId], depth: usize) -> bool {
+    let owned = |kind: &TypeDefKind| match kind {
+        TypeDefKind::Handle(Handle::Own(resource)) => {
+            let resource = follow(resolve, *resource);
+            matches!(resource.owner, TypeOwner::Interface(owner) if owners.contains(&owner))
+        }
+        _ => false,
+    };
+    func.params.iter().any(|p| holds(resolve, &p.ty, &owned))
+}
+
+/// Whether a value of `ty` holds, at any depth, a type whose definition
+/// is `found`.
+pub(crate) fn holds(resolve: &Resolve, ty: &Type, found: &dyn Fn(&TypeDefKind) -> bool) -> bool {
+    fn walk(
+        resolve: &Resolve,
+        ty: &Type,
+        found: &dyn Fn(&TypeDefKind) -> bool,
+        depth: usize,
+    ) -> bool {
         let Type::Id(id) = ty else {
             return false;
         };
         if depth > 64 {
             return false;
         }
-        let inner = |ty: &Type| mentions(resolve, ty, owners, depth + 1);
-        match &resolve.types[*id].kind {
-            TypeDefKind::Handle(Handle::Own(resource)) => {
-                let resource = follow(resolve, *resource);
-                matches!(resource.owner, TypeOwner::Interface(owner) if owners.contains(&owner))
+        let inner = |ty: &Type| walk(resolve, ty, found, depth + 1);
+        let kind = &resolve.types[*id].kind;
+        found(kind)
+            || match kind {
+                TypeDefKind::Type(ty) | TypeDefKind::List(ty) | TypeDefKind::Option(ty) => {
+                    inner(ty)
+                }
+                TypeDefKind::FixedLengthList(ty, _) => inner(ty),
+                TypeDefKind::Map(key, value) => inner(key) || inner(value),
+                TypeDefKind::Record(r) => r.fields.iter().any(|f| inner(&f.ty)),
+                TypeDefKind::Tuple(t) => t.types.iter().any(inner),
+                TypeDefKind::Variant(v) => v.cases.iter().filter_map(|c| c.ty.as_ref()).any(inner),
+                TypeDefKind::Result(r) => r.ok.iter().chain(&r.err).any(inner),
+                TypeDefKind::Future(ty) | TypeDefKind::Stream(ty) => ty.iter().any(inner),
+                _ => false,
             }
-            TypeDefKind::Type(ty) | TypeDefKind::List(ty) | TypeDefKind::Option(ty) => inner(ty),
-            TypeDefKind::FixedLengthList(ty, _) => inner(ty),
-            TypeDefKind::Map(key, value) => inner(key) || inner(value),
-            TypeDefKind::Record(r) => r.fields.iter().any(|f| inner(&f.ty)),
-            TypeDefKind::Tuple(t) => t.types.iter().any(inner),
-            TypeDefKind::Variant(v) => v.cases.iter().filter_map(|c| c.ty.as_ref()).any(inner),
-            TypeDefKind::Result(r) => r.ok.iter().chain(&r.err).any(inner),
-            TypeDefKind::Future(ty) | TypeDefKind::Stream(ty) => ty.iter().any(inner),
-            _ => false,
-        }
     }
-    func.params
-        .iter()
-        .any(|p| mentions(resolve, &p.ty, owners, 0))
+    walk(resolve, ty, found, 0)
 }
 
 /// A type definition, through `type a = b` aliases.

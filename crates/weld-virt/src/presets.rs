@@ -40,6 +40,14 @@ fn rule(target: &str, action: Action) -> Rule {
     }
 }
 
+/// How a WASI 0.3 stream the presets deny is refused: `pipe`, the error
+/// of a closed stream.
+fn refused() -> Action {
+    Action::Deny {
+        case: Some("pipe".to_owned()),
+    }
+}
+
 fn constant(target: &str, value: String) -> Rule {
     rule(target, Action::Const(value))
 }
@@ -134,6 +142,18 @@ impl Wasi {
                     &format!("{interface}#{function}"),
                     Action::Object(stream),
                 ));
+                // WASI 0.3 passes a stream to the host instead, which a
+                // virtual function can only refuse: it cannot read it after
+                // it returns, so `ignore` refuses too (rather than let
+                // the bytes through). An empty stdin is a stream that ends.
+                let (streamed, action) = match (interface, stream) {
+                    ("wasi:cli/stdin", Object::Empty) => {
+                        ("read-via-stream", Action::Object(stream))
+                    }
+                    ("wasi:cli/stdin", _) => ("read-via-stream", refused()),
+                    (_, _) => ("write-via-stream", refused()),
+                };
+                rules.push(rule(&format!("{interface}#{streamed}"), action));
                 // weld's streams are no terminal.
                 if imported(terminal.split_once('#').map_or(terminal, |(i, _)| i)) {
                     rules.push(constant(terminal, "none".to_owned()));
