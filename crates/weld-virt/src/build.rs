@@ -239,17 +239,22 @@ pub(crate) fn build(
         &resolve.wasm_export_name(mangling, WasmExport::Memory),
         &resolve.wasm_export_name(mangling, WasmExport::Realloc),
     );
-    wit_component::embed_component_metadata(
-        &mut bytes,
-        resolve,
-        world_id,
-        wit_component::StringEncoding::UTF8,
-    )
-    .map_err(|e| Error::Build(format!("{e:#}").into()))?;
-    wit_component::ComponentEncoder::default()
-        .module(&bytes)
-        .and_then(|encoder| encoder.validate(true).encode())
-        .map_err(|e| Error::Build(format!("{e:#}").into()))
+    // wit-component asserts on some worlds (a type used without `use`, as
+    // a component may declare): an error, not a panic.
+    weld_wit::guard::guarded("wit-component", || {
+        wit_component::embed_component_metadata(
+            &mut bytes,
+            resolve,
+            world_id,
+            wit_component::StringEncoding::UTF8,
+        )?;
+        wit_component::ComponentEncoder::default()
+            .module(&bytes)?
+            .validate(true)
+            .encode()
+    })
+    .map_err(|message| Error::Build(message.into()))?
+    .map_err(|e| Error::Build(format!("{e:#}").into()))
 }
 
 /// What the bodies of functions on weld's objects need to know.
