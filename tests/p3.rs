@@ -1,7 +1,9 @@
 //! WASI 0.3 components built by real toolchains (`fixtures/README.md`),
 //! through the real CLI: commands that move bytes through streams, the
 //! 0.3 image processors (whose `grayscale` is an `async func`) against the
-//! 0.2 one, and the 0.3 app composed with them against the 0.2 pair.
+//! 0.2 one, and the 0.3 app composed with them against the 0.2 pair, and
+//! mixed: each app with processors of the other version, through the
+//! bridge `weld plug` puts between them.
 
 mod common;
 
@@ -11,6 +13,13 @@ const PROCESSORS_03: [&str; 3] = [
     "fixtures/components/p3-c-processor.wasm",
     "fixtures/components/p3-go-processor.wasm",
     "fixtures/components/p3-wat-processor.wasm",
+];
+
+/// The 0.2 processors small enough to compile in a moment.
+const PROCESSORS_02: [&str; 3] = [
+    "fixtures/components/c-processor.wasm",
+    "fixtures/components/go-processor.wasm",
+    "fixtures/components/wat-processor.wasm",
 ];
 
 #[test]
@@ -59,15 +68,26 @@ fn the_03_processors_agree_with_the_02_one() {
 }
 
 #[test]
-fn the_03_app_composes_with_03_processors_and_agrees_with_the_02_pair() {
+fn the_apps_compose_with_processors_of_either_version_and_agree() {
     let dir = tempfile::tempdir().unwrap();
     let images = "fixtures/images::/images:ro";
     let expected = std::fs::read("fixtures/images/63x17.expected.pgm").unwrap();
-    let pairs = std::iter::once(("c-app", "fixtures/components/c-processor.wasm")).chain(
-        PROCESSORS_03
-            .iter()
-            .map(|processor| ("p3-c-app", *processor)),
-    );
+    let pairs = std::iter::once(("c-app", "fixtures/components/c-processor.wasm"))
+        .chain(
+            PROCESSORS_03
+                .iter()
+                .map(|processor| ("p3-c-app", *processor)),
+        )
+        .chain(
+            PROCESSORS_02
+                .iter()
+                .map(|processor| ("p3-c-app", *processor)),
+        )
+        .chain(
+            PROCESSORS_03[..2]
+                .iter()
+                .map(|processor| ("c-app", *processor)),
+        );
     for (app, processor) in pairs {
         let app = format!("fixtures/components/{app}.wasm");
         let app = app.as_str();
@@ -77,4 +97,31 @@ fn the_03_app_composes_with_03_processors_and_agrees_with_the_02_pair() {
         let output = weld_ok(&["run", "--dir", images, out, "/images/63x17.ppm"]);
         assert!(output.stdout == expected, "{app} with {processor}");
     }
+}
+
+/// A 0.2 app's `run` is a sync task, which may not block: the bridge calls
+/// the 0.3 `grayscale` async and needs it to return at once. The WAT
+/// processor yields first, so the call traps (in the bridge), with status
+/// 134, rather than hang or print a wrong image.
+#[test]
+fn a_02_app_with_a_03_processor_that_blocks_traps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("app.wasm");
+    let out = out.to_str().unwrap();
+    let app = "fixtures/components/c-app.wasm";
+    weld_ok(&["plug", app, "--plug", PROCESSORS_03[2], "-o", out]);
+    let output = weld(&[
+        "run",
+        "--dir",
+        "fixtures/images::/images:ro",
+        out,
+        "/images/1x1.ppm",
+    ]);
+    assert_eq!(output.status.code(), Some(134));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("weld-virtual!my:image-processor/process#grayscale"),
+        "{stderr}"
+    );
 }

@@ -37,7 +37,7 @@ impl Args {
             .map(|arg| plug(arg, &mut read))
             .collect::<Result<Vec<_>>>()?;
         let context = || format!("failed to plug into `{}`", self.socket.display());
-        let plugged = weld_link::plug(
+        let plugged = weld_virt::plug(
             &io::input_name(&self.socket),
             &socket,
             &plugs,

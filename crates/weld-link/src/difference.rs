@@ -48,7 +48,7 @@ pub(crate) fn explain(importer: (&Path, &[u8], &str), exporter: (&Path, &[u8], &
     }
     if async_differs {
         lines.push(
-            "  an `async func` and a sync `func` are different types in the component model, which connects a function only to one of the same kind; WASI 0.3 and 0.2 versions of an interface need an adapter between them".to_owned(),
+            "  an `async func` and a sync `func` are different types in the component model, which connects a function only to one of the same kind; `weld plug` puts a bridge between two versions of an interface that differ only so".to_owned(),
         );
     }
     if lines.is_empty() {

@@ -9,6 +9,7 @@ use weld_wit::names::{fits, version_mismatch};
 use weld_wit::validated::Validated;
 
 /// A component offered to fill imports, optionally only with some exports.
+#[derive(Clone)]
 pub struct Plug {
     pub path: PathBuf,
     pub bytes: Shared,

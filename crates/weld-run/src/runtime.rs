@@ -136,7 +136,10 @@ impl Runtime {
             path: path.to_owned(),
             source: e.into(),
         })?;
-        let concurrent = uses_concurrency(&self.engine, &component);
+        // Inside too: a composition whose parts call each other async
+        // needs the concurrent path though its own imports are 0.2.
+        let concurrent = uses_concurrency(&self.engine, &component)
+            || weld_wit::inspect::Concurrency::of(wasm).is_none_or(|c| !c.is_empty());
         let pre = self.instance_pre(path, &component, concurrent)?;
         Ok(Prepared {
             path: path.to_owned(),
@@ -300,9 +303,9 @@ impl Runtime {
     }
 }
 
-/// Whether a component needs the concurrent host: it imports WASI 0.3, or
-/// a function it imports or exports is `async` or passes a stream, a
-/// future or an error context.
+/// Whether a component's type needs the concurrent host: it imports WASI
+/// 0.3, or a function it imports or exports is `async` or passes a stream,
+/// a future or an error context.
 fn uses_concurrency(engine: &Engine, component: &Component) -> bool {
     let ty = component.component_type();
     let wasi_03 = |name: &str| {

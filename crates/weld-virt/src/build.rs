@@ -157,52 +157,40 @@ pub(crate) fn build(
                         rep: *rep,
                     }
                 }
-                Some(Resolved::Forward) => {
-                    let (module, name) = resolve.wasm_import_name(
-                        mangling,
-                        WasmImport::Func {
-                            interface: Some(key),
-                            func,
-                        },
-                    );
-                    let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
-                    let fixes = func
-                        .result
-                        .map(|ty| layout.fixes(&ty, 0, &resource_index))
-                        .unwrap_or_default();
-                    let wrap = match (&fixes[..], signature.retptr) {
-                        ([], _) => module::Wrap::None,
-                        (fixes, true) => module::Wrap::Memory(fixes.to_vec()),
-                        ([module::Fix::Handle { resource, .. }], false) => {
-                            module::Wrap::Flat(*resource)
-                        }
-                        (_, false) => {
-                            return Err(Error::Build(
-                                format!("cannot wrap the handles `{}` returns", func.name).into(),
-                            ));
-                        }
-                    };
-                    Body::Forward {
-                        import: module::Import {
-                            module,
-                            name,
-                            params: signature.params.clone(),
-                            results: signature.results.clone(),
-                        },
-                        result: signature
-                            .retptr
-                            .then(|| func.result.map(|ty| layout.size_align(&ty)))
-                            .flatten(),
-                        wrap,
-                        post_return: resolve.wasm_export_name(
-                            mangling,
-                            WasmExport::Func {
-                                interface: Some(key),
-                                func,
-                                kind: WasmExportKind::PostReturn,
-                            },
-                        ),
-                    }
+                Some(Resolved::Forward) => forward(
+                    &layout,
+                    resolve,
+                    (key, func),
+                    (key, func),
+                    &resource_index,
+                    false,
+                )?,
+                Some(Resolved::Bridge(from)) => {
+                    let from = world
+                        .imports
+                        .iter()
+                        .find_map(|(import, item)| match item {
+                            WorldItem::Interface { id, .. }
+                                if resolve.name_world_key(import) == *from =>
+                            {
+                                Some((import, resolve.interfaces[*id].functions.get(&func.name)?))
+                            }
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            Error::Build(format!("`{from}` has no `{}`", func.name).into())
+                        })?;
+                    // A sync function may not block, as a sync call to an
+                    // async one may: it calls it async.
+                    let async_call = from.1.kind.is_async() && !func.kind.is_async();
+                    forward(
+                        &layout,
+                        resolve,
+                        from,
+                        (key, func),
+                        &resource_index,
+                        async_call,
+                    )?
                 }
                 _ => Body::Trap,
             };
@@ -516,6 +504,80 @@ fn wave_type(
                 "error-context".into(),
             ));
         }
+    })
+}
+
+/// The body of a function that calls `import`'s function (the host's own,
+/// or for a bridge, another version's): the arguments as they come, the
+/// result as it goes, its handles wrapped.
+fn forward(
+    layout: &Layout<'_>,
+    resolve: &Resolve,
+    (import_key, import_func): (&wit_parser::WorldKey, &Function),
+    (key, func): (&wit_parser::WorldKey, &Function),
+    resource_index: &dyn Fn(wit_parser::TypeId) -> Option<usize>,
+    async_call: bool,
+) -> Result<Body, Error> {
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let import = WasmImport::Func {
+        interface: Some(import_key),
+        func: import_func,
+    };
+    let exported = resolve.wasm_signature(AbiVariant::GuestExport, func);
+    let async_signature = resolve.wasm_signature(AbiVariant::GuestImportAsync, import_func);
+    // An async lower takes the arguments as they come only when they fit
+    // in its flat parameters, and gives results only through memory, which
+    // the export must return by address.
+    let async_call = async_call
+        && async_signature.params.len()
+            == exported.params.len() + usize::from(func.result.is_some())
+        && (func.result.is_none() || exported.retptr);
+    let (lowering, signature, (module, name)) = match async_call {
+        true => (
+            module::Lowering::AsyncReturned,
+            async_signature,
+            resolve.wasm_import_name(ManglingAndAbi::Legacy(LiftLowerAbi::AsyncCallback), import),
+        ),
+        false => (
+            module::Lowering::Sync,
+            resolve.wasm_signature(AbiVariant::GuestImport, import_func),
+            resolve.wasm_import_name(mangling, import),
+        ),
+    };
+    let fixes = func
+        .result
+        .map(|ty| layout.fixes(&ty, 0, resource_index))
+        .unwrap_or_default();
+    let wrap = match (&fixes[..], signature.retptr) {
+        ([], _) => module::Wrap::None,
+        (fixes, true) => module::Wrap::Memory(fixes.to_vec()),
+        ([module::Fix::Handle { resource, .. }], false) => module::Wrap::Flat(*resource),
+        (_, false) => {
+            return Err(Error::Build(
+                format!("cannot wrap the handles `{}` returns", func.name).into(),
+            ));
+        }
+    };
+    Ok(Body::Forward {
+        import: module::Import {
+            module,
+            name,
+            params: signature.params.clone(),
+            results: signature.results.clone(),
+        },
+        result: (signature.retptr || lowering == module::Lowering::AsyncReturned)
+            .then(|| func.result.map(|ty| layout.size_align(&ty)))
+            .flatten(),
+        wrap,
+        post_return: resolve.wasm_export_name(
+            mangling,
+            WasmExport::Func {
+                interface: Some(key),
+                func,
+                kind: WasmExportKind::PostReturn,
+            },
+        ),
+        lowering,
     })
 }
 

@@ -7,6 +7,7 @@
 //! (wasm-encoder), wrapped by wit-component and plugged into the target by
 //! weld's linker. No compiler and no prebuilt adapter is involved.
 
+mod bridge;
 mod build;
 mod layout;
 mod manifest;
@@ -17,6 +18,7 @@ pub mod presets;
 pub mod settings;
 mod wasi_io;
 
+pub use bridge::plug;
 pub use manifest::{Composition, check_manifest, compose_manifest};
 pub use policy::{Action, FunctionAction, Object, Policy, Rule};
 

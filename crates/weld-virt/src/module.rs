@@ -121,6 +121,20 @@ pub enum Wrap {
     Memory(Vec<Fix>),
 }
 
+/// How a forwarding function calls the one it forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lowering {
+    Sync,
+    /// Lowered `async` (results through the return pointer), and so
+    /// callable from a sync task, which may not block: the callee must
+    /// return at once (a status of RETURNED), or the call traps.
+    AsyncReturned,
+}
+
+/// The status of an async call that returned at once (`RETURNED`, with
+/// no subtask).
+const RETURNED: i32 = 2;
+
 /// What a function does. Every body leaves the function's result.
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -151,6 +165,7 @@ pub enum Body {
         wrap: Wrap,
         /// The name of the post-return function, which frees the heap.
         post_return: String,
+        lowering: Lowering,
     },
     /// When the first argument, a borrowed handle, is one of weld's own
     /// objects (a negative representation): the body for that object, or
@@ -560,7 +575,12 @@ impl Context<'_> {
                 }
                 sink.i32_const(*address as i32);
             }
-            Body::Forward { result, wrap, .. } => self.forward(sink, *result, wrap, local),
+            Body::Forward {
+                result,
+                wrap,
+                lowering,
+                ..
+            } => self.forward(sink, *result, wrap, *lowering, local),
             Body::Dispatch {
                 objects,
                 other,
@@ -805,6 +825,7 @@ impl Context<'_> {
         sink: &mut InstructionSink<'_>,
         result: Option<(usize, usize)>,
         wrap: &Wrap,
+        lowering: Lowering,
         local: u32,
     ) {
         let area = local;
@@ -821,6 +842,13 @@ impl Context<'_> {
             sink.local_get(area);
         }
         sink.call(self.callee);
+        if lowering == Lowering::AsyncReturned {
+            sink.i32_const(RETURNED)
+                .i32_ne()
+                .if_(BlockType::Empty)
+                .unreachable()
+                .end();
+        }
         match wrap {
             Wrap::None => {}
             Wrap::Flat(resource) => {

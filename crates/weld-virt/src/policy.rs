@@ -84,6 +84,9 @@ pub(crate) enum Resolved {
     Mounts,
     /// Calls the host's own function.
     Forward,
+    /// Calls the function of the same name in this other imported
+    /// interface: another version of it (see `bridge`).
+    Bridge(String),
 }
 
 #[derive(Debug, Clone)]

@@ -72,7 +72,20 @@ pub struct Concurrency {
 }
 
 impl Concurrency {
-    fn is_empty(&self) -> bool {
+    /// What a binary uses, at any depth; None for one that does not parse.
+    pub fn of(bytes: &[u8]) -> Option<Concurrency> {
+        let mut concurrency = Concurrency::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            if let Payload::ComponentCanonicalSection(reader) = payload.ok()? {
+                for function in reader {
+                    concurrency.add(&function.ok()?);
+                }
+            }
+        }
+        Some(concurrency)
+    }
+
+    pub fn is_empty(&self) -> bool {
         self.lifted_async == 0 && self.lowered_async == 0 && self.builtins.is_empty()
     }
 
