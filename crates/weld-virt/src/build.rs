@@ -126,6 +126,12 @@ pub(crate) fn build(
                         .position(|r| resolve.types[*r].name.as_deref() == Some("pollable"));
                     match (func.name.as_str(), ready) {
                         ("now", _) => Body::Now,
+                        // WASI 0.3: an `async func`, lifted sync, that
+                        // completes at once.
+                        ("wait-for" | "wait-until", _) => Body::Advance {
+                            to: func.name == "wait-until",
+                            then: Box::new(Body::Nothing),
+                        },
                         ("subscribe-duration" | "subscribe-instant", Some(resource)) => {
                             Body::Advance {
                                 to: func.name == "subscribe-instant",

@@ -96,24 +96,37 @@ impl Wasi {
             }
         }
         let wall = "wasi:clocks/wall-clock";
+        // WASI 0.3's wall clock.
+        let system = "wasi:clocks/system-clock";
         let monotonic = "wasi:clocks/monotonic-clock";
         let clock = self
             .clock_fixed
-            .or_else(|| (denied(wall) || denied(monotonic)).then_some((0, 0)));
+            .or_else(|| (denied(wall) || denied(system) || denied(monotonic)).then_some((0, 0)));
         if let Some((seconds, nanoseconds)) = clock {
+            let now = format!("{{seconds: {seconds}, nanoseconds: {nanoseconds}}}");
             if imported(wall) {
-                rules.push(constant(
-                    &format!("{wall}#now"),
-                    format!("{{seconds: {seconds}, nanoseconds: {nanoseconds}}}"),
-                ));
+                rules.push(constant(&format!("{wall}#now"), now.clone()));
                 rules.push(constant(
                     &format!("{wall}#resolution"),
                     "{seconds: 0, nanoseconds: 1}".to_owned(),
                 ));
             }
+            if imported(system) {
+                rules.push(constant(&format!("{system}#now"), now));
+                rules.push(constant(
+                    &format!("{system}#get-resolution"),
+                    "1".to_owned(),
+                ));
+            }
             if imported(monotonic) {
+                // 0.3's waits (`wait-for`, `wait-until`) complete at once,
+                // moving the clock on.
                 rules.push(rule(monotonic, Action::VirtualTime));
                 rules.push(constant(&format!("{monotonic}#resolution"), "1".to_owned()));
+                rules.push(constant(
+                    &format!("{monotonic}#get-resolution"),
+                    "1".to_owned(),
+                ));
             }
         }
         for (stream, interface, function, terminal) in [
@@ -188,10 +201,13 @@ impl Wasi {
                 }
             }
             if imported("wasi:random/insecure-seed") {
-                rules.push(constant(
-                    "wasi:random/insecure-seed#insecure-seed",
-                    format!("({seed}, {})", !seed),
-                ));
+                // 0.2 calls it `insecure-seed`, 0.3 `get-insecure-seed`.
+                for function in ["insecure-seed", "get-insecure-seed"] {
+                    rules.push(constant(
+                        &format!("wasi:random/insecure-seed#{function}"),
+                        format!("({seed}, {})", !seed),
+                    ));
+                }
             }
         }
         if self.deny_fs || denied("wasi:filesystem/types") || denied("wasi:filesystem/preopens") {
