@@ -55,7 +55,7 @@ pub enum Error {
         source: Box<Error>,
     },
     #[error(
-        "`{interface}` cannot be virtualised: the world's own imports use its types (a world-level `use` or function), which would be left undefined; leave it to the host"
+        "`{interface}` cannot be virtualised: the world's own imports or its exports use its types (a world-level `use` or function, or an exported interface's `use`), which would be left undefined; leave it to the host"
     )]
     Pinned { interface: String },
     #[error("invalid {setting}: {message}")]
@@ -109,7 +109,7 @@ pub struct FunctionReport {
 /// interface {...}`), left to the host.
 const UNNAMED: &str = "an interface declared in the world, with no package name: weld cannot virtualise it, so it is the host's";
 /// The note on an interface left to the host for the world's own imports.
-const PINNED: &str = "its types are used by the world's own imports (a world-level `use` or function), so it stays the host's";
+const PINNED: &str = "its types are used by the world's own imports or its exports (a world-level `use` or function, or an exported interface's `use`), so it stays the host's";
 /// The note on a function the world imports on its own.
 const WORLD_FUNCTION: &str = "a function imported by the world itself, not in an interface: weld cannot virtualise it, so it is the host's";
 
@@ -194,7 +194,14 @@ pub fn virtualize(
             _ => None,
         })
         .collect();
-    let pinned = policy::pinned(&resolve, world);
+    // The exports are read from the whole component, when its WIT can be.
+    let used_by_exports: Vec<wit_parser::InterfaceId> = weld_wit::load_bytes(path, bytes.to_vec())
+        .map(|full| policy::used_by_exports(&full))
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id))
+        .collect();
+    let pinned = policy::pinned(&resolve, world, used_by_exports);
     let (replaced, decisions) = policy.decide(&resolve, &imports, &pinned)?;
 
     // The world the virtual component implements: every interface with a

@@ -304,33 +304,20 @@ impl Policy {
 
 /// The imported interfaces whose types the world's own imports use
 /// (`use i.{t}` at the world level, or a world-level function taking
-/// one), with the interfaces those use in turn: the virtual component
-/// cannot stand in for them, since the world-level import would then
-/// name a type that the result no longer imports.
-pub(crate) fn pinned(resolve: &Resolve, world: &World) -> Vec<InterfaceId> {
-    let owner = |ty: &Type| match ty {
-        Type::Id(id) => match resolve.types[*id].owner {
-            TypeOwner::Interface(interface) => Some(interface),
-            _ => None,
-        },
-        _ => None,
-    };
-    let mut pinned: Vec<InterfaceId> = Vec::new();
+/// one), or its exports use (`exported`: see [`used_by_exports`]), with
+/// the interfaces those use in turn: the virtual component cannot stand
+/// in for them, since the world-level import, or the result's export,
+/// would then name a type internal to the composition.
+pub(crate) fn pinned(
+    resolve: &Resolve,
+    world: &World,
+    exported: Vec<InterfaceId>,
+) -> Vec<InterfaceId> {
+    let mut pinned = exported;
     for item in world.imports.values() {
         match item {
-            WorldItem::Type { id, .. } => {
-                if let TypeDefKind::Type(used) = resolve.types[*id].kind {
-                    pinned.extend(owner(&used));
-                }
-            }
-            WorldItem::Function(func) => {
-                let types = func
-                    .params
-                    .iter()
-                    .map(|p| &p.ty)
-                    .chain(func.result.as_ref());
-                pinned.extend(types.filter_map(owner));
-            }
+            WorldItem::Type { id, .. } => pinned.extend(type_owner(resolve, *id)),
+            WorldItem::Function(func) => pinned.extend(func_owners(resolve, func)),
             WorldItem::Interface { .. } => {}
         }
     }
@@ -354,6 +341,74 @@ pub(crate) fn pinned(resolve: &Resolve, world: &World) -> Vec<InterfaceId> {
         }
         pinned.extend(more);
     }
+}
+
+/// The interface that defines a type, if an interface does.
+fn owner(resolve: &Resolve, ty: &Type) -> Option<InterfaceId> {
+    match ty {
+        Type::Id(id) => match resolve.types[*id].owner {
+            TypeOwner::Interface(interface) => Some(interface),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The interfaces whose types a function takes or returns.
+fn func_owners(resolve: &Resolve, func: &Function) -> Vec<InterfaceId> {
+    let types = func
+        .params
+        .iter()
+        .map(|p| &p.ty)
+        .chain(func.result.as_ref());
+    types.filter_map(|ty| owner(resolve, ty)).collect()
+}
+
+/// The interface a `use`d type (`type t = i.t`) comes from.
+fn type_owner(resolve: &Resolve, id: weld_wit::wit_parser::TypeId) -> Option<InterfaceId> {
+    match &resolve.types[id].kind {
+        TypeDefKind::Type(used) => owner(resolve, used),
+        _ => None,
+    }
+}
+
+/// The imports, by name, whose types a component's exports use: an
+/// exported interface that `use`s one, or a world-level export taking one.
+/// The result exports them, so those types must stay its imports.
+pub(crate) fn used_by_exports(wit: &weld_wit::Wit) -> Vec<String> {
+    let Some(world) = wit.world else {
+        return Vec::new();
+    };
+    let (resolve, world) = (&wit.resolve, &wit.resolve.worlds[world]);
+    let mut used = Vec::new();
+    for item in world.exports.values() {
+        match item {
+            WorldItem::Type { id, .. } => used.extend(type_owner(resolve, *id)),
+            WorldItem::Function(func) => used.extend(func_owners(resolve, func)),
+            WorldItem::Interface { id, .. } => {
+                let interface = &resolve.interfaces[*id];
+                let types = interface
+                    .types
+                    .values()
+                    .filter_map(|t| type_owner(resolve, *t));
+                let funcs = interface
+                    .functions
+                    .values()
+                    .flat_map(|f| func_owners(resolve, f));
+                used.extend(types.chain(funcs).filter(|owner| owner != id));
+            }
+        }
+    }
+    world
+        .imports
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } if used.contains(id) => {
+                Some(resolve.name_world_key(key))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 impl Decision {
