@@ -80,6 +80,59 @@ fn grayscale_ms(runtime: &Runtime, p: &Prepared, image: &Image) -> f64 {
     time.as_secs_f64() * 1e3
 }
 
+/// An export `add(a: u32, b: u32) -> u32` lifted sync, for the host to
+/// call; `tests/cli/inputs/p3-streams.wat` has the same as an `async func`
+/// lifted async with a callback.
+const SYNC_ADD: &str = r#"(component
+  (core module $m (func (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add))
+  (core instance $i (instantiate $m))
+  (func (export "add") (param "a" u32) (param "b" u32) (result u32)
+    (canon lift (core func $i "add"))))"#;
+
+/// Nanoseconds per host call of `add`: sync with `call`, or (for an
+/// async-capable component) with `call_concurrent`, each call in a
+/// `run_concurrent` of its own as `weld invoke` makes it, or all in one.
+fn add_ns(runtime: &Runtime, wasm: &[u8], how: Call) -> f64 {
+    const N: u32 = 20_000;
+    let p = runtime.prepare(Path::new("add"), wasm, || ()).unwrap();
+    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let instance = match p.concurrent {
+        true => wasmtime_wasi::runtime::in_tokio(p.pre.instantiate_async(&mut store)).unwrap(),
+        false => p.pre.instantiate(&mut store).unwrap(),
+    };
+    let add = instance
+        .get_typed_func::<(u32, u32), (u32,)>(&mut store, "add")
+        .unwrap();
+    let time = match how {
+        Call::Sync => mean(N, || {
+            std::hint::black_box(add.call(&mut store, (1, 2)).unwrap());
+        }),
+        Call::EachConcurrent => mean(N, || {
+            let run = store.run_concurrent(async |a| add.call_concurrent(a, (1, 2)).await);
+            std::hint::black_box(wasmtime_wasi::runtime::in_tokio(run).unwrap().unwrap());
+        }),
+        Call::AllConcurrent => {
+            let run = store.run_concurrent(async |a| {
+                let start = Instant::now();
+                for _ in 0..N {
+                    std::hint::black_box(add.call_concurrent(a, (1, 2)).await.unwrap());
+                }
+                start.elapsed() / N
+            });
+            wasmtime_wasi::runtime::in_tokio(run).unwrap()
+        }
+    };
+    time.as_secs_f64() * 1e9
+}
+
+#[derive(Clone, Copy)]
+enum Call {
+    Sync,
+    EachConcurrent,
+    AllConcurrent,
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(root).unwrap();
@@ -122,5 +175,24 @@ fn main() {
         let p = processor(&runtime, name, Path::new(core), wit);
         let ms = grayscale_ms(&runtime, &p, &image);
         println!("| one `grayscale` call on 1920×1080, {name} processor | {ms:.2} ms |");
+    }
+
+    let sync_add = wat::parse_str(SYNC_ADD).unwrap();
+    let async_add = wat::parse_file("tests/cli/inputs/p3-streams.wat").unwrap();
+    for (what, wasm, how) in [
+        ("sync `add`, `call`", &sync_add, Call::Sync),
+        (
+            "async `add` (callback), one `run_concurrent` per call",
+            &async_add,
+            Call::EachConcurrent,
+        ),
+        (
+            "async `add` (callback), calls in one `run_concurrent`",
+            &async_add,
+            Call::AllConcurrent,
+        ),
+    ] {
+        let ns = add_ns(&runtime, wasm, how);
+        println!("| host → guest call, {what} | {ns:.0} ns |");
     }
 }
