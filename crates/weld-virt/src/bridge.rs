@@ -21,6 +21,7 @@ use weld_link::{Composed, Plug, Shared};
 use weld_wit::display::{func_type, type_definition};
 use weld_wit::names::fits;
 use weld_wit::validated::Validated;
+use weld_wit::wasm::TopLevel;
 use weld_wit::wit_parser::{InterfaceId, Resolve, WorldItem};
 
 /// `weld_link::plug`, with a bridge between each import and a plug's
@@ -68,8 +69,28 @@ impl Side {
     }
 }
 
+/// Whether any import could need a bridge: a plug exports its interface
+/// at another version, and none at one that fits. Most compositions need
+/// none, and are spared reading every input's WIT (which validates it).
+fn may_need_bridges(socket_bytes: &[u8], plugs: &[Plug]) -> bool {
+    let all: Vec<TopLevel> = std::iter::once(socket_bytes)
+        .chain(plugs.iter().map(|p| &p.bytes[..]))
+        .filter_map(TopLevel::read)
+        .collect();
+    let exports: Vec<&String> = all.iter().skip(1).flat_map(|top| &top.exports).collect();
+    all.iter().flat_map(|top| &top.imports).any(|import| {
+        !exports.iter().any(|e| fits(import, e))
+            && exports
+                .iter()
+                .any(|e| unversioned(e) == unversioned(import))
+    })
+}
+
 /// The bridges `plug` needs, as plugs.
 fn bridges(socket: &Path, socket_bytes: &Shared, plugs: &[Plug]) -> Result<Vec<Plug>, Error> {
+    if !may_need_bridges(socket_bytes, plugs) {
+        return Ok(Vec::new());
+    }
     let sides: Vec<Option<Side>> = std::iter::once(Side::read(socket, socket_bytes))
         .chain(plugs.iter().map(|p| Side::read(&p.path, &p.bytes)))
         .collect();

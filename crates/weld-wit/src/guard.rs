@@ -55,7 +55,6 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<wit_parser::decoding::DecodedWasm>
 /// interface cannot hold.
 fn beyond_wit(bytes: &[u8]) -> Option<String> {
     use wasmparser::component_types::ComponentEntityType;
-    use wasmparser::{Parser, Payload};
     #[derive(Clone, Copy)]
     enum Way {
         Imports,
@@ -63,26 +62,12 @@ fn beyond_wit(bytes: &[u8]) -> Option<String> {
     }
     let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     let types = validator.validate_all(bytes).ok()?;
-    let mut items = Vec::new();
-    // Nested modules and components come in the same stream of payloads.
-    let mut depth = 0usize;
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(section) if depth == 0 => {
-                for import in section {
-                    items.push((Way::Imports, import.ok()?.name.name.to_owned()));
-                }
-            }
-            Payload::ComponentExportSection(section) if depth == 0 => {
-                for export in section {
-                    items.push((Way::Exports, export.ok()?.name.name.to_owned()));
-                }
-            }
-            _ => {}
-        }
-    }
+    let top = crate::wasm::TopLevel::read(bytes)?;
+    let items = top
+        .imports
+        .into_iter()
+        .map(|name| (Way::Imports, name))
+        .chain(top.exports.into_iter().map(|name| (Way::Exports, name)));
     items.into_iter().find_map(|(way, name)| {
         let (item, way) = match way {
             Way::Imports => (types.component_item_for_import(&name), "imports"),

@@ -154,6 +154,42 @@ pub fn to_binary(path: &Path, bytes: Bytes) -> Result<Bytes> {
 }
 
 /// Whether a binary is a core module or a component; the header alone decides.
+/// A component's own imports and exports, by name, in order; those of the
+/// components and modules it nests are left out.
+#[derive(Debug, Default)]
+pub struct TopLevel {
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+}
+
+impl TopLevel {
+    /// Read without validating; None for a binary that does not parse.
+    pub fn read(bytes: &[u8]) -> Option<TopLevel> {
+        use wasmparser::Payload;
+        let mut top = TopLevel::default();
+        // Nested modules and components come in the same stream of payloads.
+        let mut depth = 0usize;
+        for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+            match payload.ok()? {
+                Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+                Payload::End(_) => depth = depth.saturating_sub(1),
+                Payload::ComponentImportSection(section) if depth == 0 => {
+                    for import in section {
+                        top.imports.push(import.ok()?.name.name.to_owned());
+                    }
+                }
+                Payload::ComponentExportSection(section) if depth == 0 => {
+                    for export in section {
+                        top.exports.push(export.ok()?.name.name.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(top)
+    }
+}
+
 pub fn kind(path: &Path, bytes: &[u8]) -> Result<WasmKind> {
     if wasmparser::Parser::is_component(bytes) {
         Ok(WasmKind::Component)
