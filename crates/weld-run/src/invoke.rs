@@ -324,6 +324,10 @@ impl<'r> Session<'r> {
                         .map_err(|e| (format!("cannot make the stream: {e}"), node.span()))?;
                     Val::Stream(stream)
                 }
+                Type::Stream(_) | Type::Future(_) | Type::ErrorContext => {
+                    let what = "weld passes byte streams (`stream<u8>`: a list of bytes or @PATH), not other streams, futures or error contexts";
+                    return Err((what.to_owned(), node.span()));
+                }
                 ty if source[node.span()].contains(FILE_PLACEHOLDER) => {
                     // A file in a value: its bytes as a WAVE list.
                     let text = with_files(&source[node.span()], files);
