@@ -269,6 +269,15 @@ impl Body {
         }
     }
 
+    /// The refusal this body makes, if any (it may be one choice of a
+    /// dispatch on weld's own objects).
+    fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Body::Refuse(refusal) => Some(refusal),
+            _ => self.parts().into_iter().find_map(Body::refusal),
+        }
+    }
+
     /// How many locals it needs beyond the parameters.
     fn locals(&self) -> u32 {
         match self {
@@ -353,13 +362,13 @@ pub fn encode(
     // The intrinsics of each refused function.
     let intrinsics: Vec<Vec<u32>> = exports
         .iter()
-        .map(|export| match &export.body {
-            Body::Refuse(refusal) => refusal
+        .map(|export| match export.body.refusal() {
+            Some(refusal) => refusal
                 .imports()
                 .into_iter()
                 .map(|i| import(i, &mut types))
                 .collect(),
-            _ => Vec::new(),
+            None => Vec::new(),
         })
         .collect();
     let news: Vec<u32> = resources

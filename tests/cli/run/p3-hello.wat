@@ -10,7 +10,11 @@
   (type $bytes (stream u8))
   (type $done (future (result (error $error-code))))
   (import "wasi:cli/stdout@0.3.0" (instance $stdout
-    (export "write-via-stream" (func (param "data" $bytes) (result $done)))))
+    (alias outer 1 $error-code (type $outer-error-code))
+    (export "error-code" (type $ec (eq $outer-error-code)))
+    (type $stream (stream u8))
+    (type $future (future (result (error $ec))))
+    (export "write-via-stream" (func (param "data" $stream) (result $future)))))
 
   (core module $libc (memory (export "memory") 1))
   (core instance $libc (instantiate $libc))
