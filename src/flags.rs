@@ -6,6 +6,7 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use weld_run::limits::{parse_duration, parse_size};
+use weld_run::runtime::Linking;
 use weld_run::{Cache, Capabilities, DirGrant, Limits, Options, Prepared, Runtime};
 use weld_wit::validated::Validated;
 
@@ -21,9 +22,16 @@ pub struct CapabilityFlags {
     /// Pass the host's whole environment on.
     #[arg(long)]
     pub inherit_env: bool,
-    /// Allow TCP, UDP and name lookups on the host's network.
+    /// Allow TCP, UDP and name lookups on the host's network (sockets
+    /// only: HTTP requests need --allow-http).
     #[arg(long)]
     pub inherit_network: bool,
+    /// Let outgoing HTTP requests go to SCHEME://HOST[:PORT]; `*` stands
+    /// for any part (`http://127.0.0.1:*`, `https://*.example.com`, or `*`
+    /// for everything). The host is matched as the request writes it,
+    /// never resolved. Any other request fails with HTTP-request-denied.
+    #[arg(long = "allow-http", value_name = "PATTERN")]
+    pub allow_http: Vec<weld_run::HttpGrant>,
 }
 
 impl CapabilityFlags {
@@ -34,6 +42,7 @@ impl CapabilityFlags {
             env: self.env.clone(),
             inherit_env: self.inherit_env,
             inherit_network: self.inherit_network,
+            allow_http: self.allow_http.clone(),
             stdio: weld_run::Stdio::Inherit,
         }
     }
@@ -112,9 +121,19 @@ impl RuntimeFlags {
 
 /// Reads and prepares a component, showing progress while it compiles.
 pub fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared> {
+    prepare_linking(runtime, path, Linking::Auto)
+}
+
+/// [`prepare`] for the linker `linking` says.
+pub fn prepare_linking(runtime: &Runtime, path: &Path, linking: Linking) -> Result<Prepared> {
     let wasm = crate::io::read_wasm(path)?;
     let name: PathBuf = crate::io::input_name(path);
-    Ok(runtime.prepare(&name, &wasm, || crate::progress::Spinner::start(&name))?)
+    Ok(runtime.prepare_linking(
+        &name,
+        &wasm,
+        || crate::progress::Spinner::start(&name),
+        linking,
+    )?)
 }
 
 /// Where `plug` and `compose` write the result, or `--dry-run`.

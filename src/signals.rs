@@ -33,6 +33,13 @@ pub fn install() {
     unsafe { handle(libc::SIGBUS, bus_error as *const () as usize) };
 }
 
+/// Gives SIGINT and SIGTERM their default actions back, for `weld serve`,
+/// which handles them itself (and has no temporary files to remove).
+pub fn leave_to_server() {
+    default_action(libc::SIGINT);
+    default_action(libc::SIGTERM);
+}
+
 unsafe fn handle(signal: c_int, handler: usize) {
     // SAFETY: a zeroed sigaction is a valid starting point.
     let mut action: libc::sigaction = unsafe { std::mem::zeroed() };

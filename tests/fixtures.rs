@@ -137,16 +137,6 @@ fn every_processor_agrees_byte_for_byte() {
     }
 }
 
-/// `weld run` flags for an app: componentize-js apps import `wasi:http`,
-/// which weld does not provide yet; they never call it.
-fn run_flags(app: &str) -> &'static [&'static str] {
-    if app == "js" {
-        &["--trap-unknown-imports"]
-    } else {
-        &[]
-    }
-}
-
 /// Composes `app` with `processor` with `weld plug`. With
 /// `WELD_KEEP_COMPOSED=DIR` the result is also kept in DIR, for
 /// `fixtures/second-runtime.sh` to run on another runtime.
@@ -179,7 +169,9 @@ fn every_app_with_every_processor_prints_the_expected_pgm() {
             for (width, height) in IMAGES.into_iter().filter(|(w, _)| fast || *w < 640) {
                 let input = format!("/data/{width}x{height}.ppm");
                 let dir = ["run", "--dir", "fixtures/images::/data:ro"];
-                let args = [&dir, run_flags(app), &[composed.to_str().unwrap(), &input]].concat();
+                // componentize-js apps import `wasi:http` (never calling
+                // it), which weld always provides: no extra flag.
+                let args = [&dir[..], &[composed.to_str().unwrap(), &input]].concat();
                 let output = weld(&args);
                 assert!(
                     output.status.success(),
@@ -236,12 +228,7 @@ fn apps_report_bad_input_and_fail() {
             ("/data/bad.ppm", "not a binary PPM"),
             ("/data/short.ppm", "truncated PPM data"),
         ] {
-            let args = [
-                &["run", "--dir", &grant],
-                run_flags(app),
-                &[composed.to_str().unwrap(), input],
-            ]
-            .concat();
+            let args = ["run", "--dir", &grant, composed.to_str().unwrap(), input];
             let output = weld(&args);
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(
@@ -385,12 +372,7 @@ fn every_app_runs_under_deny_all() {
             "7",
         ]);
         // Not even the images are granted: they are inside the component.
-        let args = [
-            &["run"][..],
-            run_flags(app),
-            &[virtualised.to_str().unwrap()],
-        ]
-        .concat();
+        let args = ["run", virtualised.to_str().unwrap()];
         let output = weld(&args);
         assert!(
             output.status.success(),

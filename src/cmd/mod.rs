@@ -6,6 +6,7 @@ pub mod invoke;
 pub mod new;
 pub mod plug;
 pub mod run;
+pub mod serve;
 pub mod test;
 pub mod virt;
 pub mod wit;

@@ -27,7 +27,7 @@ impl Args {
         let suite = Suite::load(&self.spec)?;
         // Many short-lived instances: pooling makes each one cheap, and
         // per-store limits let every case carry its own.
-        let runtime = self.runtime.runtime(true, true)?;
+        let runtime = std::sync::Arc::new(self.runtime.runtime(true, true)?);
         let results = suite.run(&runtime, crate::progress::Spinner::start, |result| {
             let _ = io::write_text(None, &line(result));
         });

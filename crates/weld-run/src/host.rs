@@ -1,12 +1,14 @@
 //! What a guest may reach: the WASI context built from granted capabilities,
 //! and the store state that enforces the memory limit.
 
+use crate::http::{HttpGrant, HttpHooks};
 use crate::limits::Limit;
 use std::path::PathBuf;
 use std::str::FromStr;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Capabilities granted to a guest; everything is denied unless listed.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +20,8 @@ pub struct Capabilities {
     pub env: Vec<(String, Option<String>)>,
     pub inherit_env: bool,
     pub inherit_network: bool,
+    /// Where outgoing HTTP requests may go; none may unless granted.
+    pub allow_http: Vec<HttpGrant>,
     pub stdio: Stdio,
 }
 
@@ -197,11 +201,19 @@ impl Capabilities {
         }
         Ok(builder.build())
     }
+
+    pub(crate) fn http_hooks(&self) -> HttpHooks {
+        HttpHooks {
+            grants: self.allow_http.as_slice().into(),
+        }
+    }
 }
 
 /// The state of one store: WASI, its resources, and the memory accounting.
 pub struct Host {
     pub(crate) wasi: WasiCtx,
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) http_hooks: HttpHooks,
     pub(crate) table: ResourceTable,
     pub(crate) memory: MemoryLimiter,
     /// The limits this store was made with, to name the one that is hit.
@@ -213,6 +225,16 @@ impl WasiView for Host {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
         }
     }
 }

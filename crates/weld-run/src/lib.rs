@@ -8,14 +8,18 @@
 
 pub mod cache;
 pub mod command;
+pub mod handler;
 pub mod host;
+pub mod http;
 pub mod invoke;
 pub mod limits;
 pub mod runtime;
+pub mod serve;
 pub mod suite;
 
 pub use cache::{Cache, CacheStatus};
 pub use host::{Capabilities, DirGrant, Stdio};
+pub use http::HttpGrant;
 pub use limits::{Limit, Limits};
 pub use runtime::{Options, Prepared, Runtime};
 
@@ -81,6 +85,32 @@ pub enum Error {
     )]
     NotCommand { path: PathBuf },
     #[error(
+        "`{path}` exports neither `wasi:http/incoming-handler@0.2` nor `wasi:http/handler@0.3`, so it cannot serve HTTP; it exports {}",
+        weld_wit::display::code_list(exports, "nothing")
+    )]
+    NotHandler { path: PathBuf, exports: Vec<String> },
+    #[error("{}", listen_message(addr, source))]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server on {addr} failed")]
+    Serve {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: BoxError,
+    },
+    #[error(
+        "{unfinished} request{} still in flight after the shutdown timeout of {}",
+        if *unfinished == 1 { " was" } else { "s were" },
+        limits::DisplayDuration(*timeout)
+    )]
+    ShutdownTimeout {
+        unfinished: usize,
+        timeout: std::time::Duration,
+    },
+    #[error(
         "no exported function `{name}`; the component exports {}",
         weld_wit::display::code_list(available, "no functions")
     )]
@@ -121,6 +151,21 @@ impl Error {
             Error::Exit(code) => u8::try_from(*code).unwrap_or(status::FAILURE),
             _ => status::FAILURE,
         }
+    }
+}
+
+fn listen_message(addr: &std::net::SocketAddr, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {addr}: the address is already in use; choose another with --addr, or port 0 for a free one"
+        ),
+        std::io::ErrorKind::AddrNotAvailable => {
+            format!("cannot listen on {addr}: it is not an address of this machine")
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges)")
+        }
+        _ => format!("cannot listen on {addr}"),
     }
 }
 

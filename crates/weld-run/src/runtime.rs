@@ -53,6 +53,16 @@ pub struct Runtime {
     _ticker: Option<Ticker>,
 }
 
+/// Which linker a component is prepared for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Linking {
+    /// The sync one unless the component uses concurrency.
+    Auto,
+    /// The concurrent one whatever the component uses, for hosts that
+    /// call it concurrently (HTTP handlers).
+    Concurrent,
+}
+
 /// A component compiled and type-checked against the host, ready to be
 /// instantiated any number of times.
 pub struct Prepared {
@@ -85,9 +95,13 @@ impl Runtime {
         let engine_error = |e: wasmtime::Error| Error::Engine(e.into());
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(engine_error)?;
         let mut concurrent = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut concurrent).map_err(engine_error)?;
         wasmtime_wasi::p3::add_to_linker(&mut concurrent).map_err(engine_error)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut concurrent)
+            .map_err(engine_error)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut concurrent).map_err(engine_error)?;
         let ticker = epochs.then(|| Ticker::start(engine.clone()));
         Ok(Runtime {
             engine,
@@ -117,6 +131,17 @@ impl Runtime {
         wasm: &[u8],
         on_compile: impl FnOnce() -> G,
     ) -> Result<Prepared, Error> {
+        self.prepare_linking(path, wasm, on_compile, Linking::Auto)
+    }
+
+    /// [`Runtime::prepare`] for the linker `linking` says.
+    pub fn prepare_linking<G>(
+        &self,
+        path: &Path,
+        wasm: &[u8],
+        on_compile: impl FnOnce() -> G,
+        linking: Linking,
+    ) -> Result<Prepared, Error> {
         if weld_wit::wasm::kind(path, wasm)? == weld_wit::wasm::WasmKind::Module {
             return Err(weld_wit::Error::CoreModule {
                 path: path.to_owned(),
@@ -138,7 +163,8 @@ impl Runtime {
         })?;
         // Inside too: a composition whose parts call each other async
         // needs the concurrent path though its own imports are 0.2.
-        let concurrent = uses_concurrency(&self.engine, &component)
+        let concurrent = linking == Linking::Concurrent
+            || uses_concurrency(&self.engine, &component)
             || weld_wit::inspect::Concurrency::of(wasm).is_none_or(|c| !c.is_empty());
         let pre = self.instance_pre(path, &component, concurrent)?;
         Ok(Prepared {
@@ -239,6 +265,8 @@ impl Runtime {
     pub fn store_with(&self, caps: &Capabilities, limits: Limits) -> Result<Store<Host>, Error> {
         let host = Host {
             wasi: caps.wasi()?,
+            http: wasmtime_wasi_http::WasiHttpCtx::new(),
+            http_hooks: caps.http_hooks(),
             table: ResourceTable::new(),
             memory: MemoryLimiter::new(limits.max_memory, limits.trap_on_grow_failure),
             limits,
@@ -250,19 +278,31 @@ impl Runtime {
             let fuel = limits.fuel.unwrap_or(u64::MAX);
             store.set_fuel(fuel).map_err(|e| Error::Engine(e.into()))?;
         }
-        if config.per_store_limits || config.limits.timeout.is_some() {
-            // Far enough to never come, near enough that wasmtime can add
-            // the current epoch to it without overflowing.
-            let never = u64::MAX / 2;
-            let ticks = match limits.timeout {
-                Some(timeout) => (timeout.div_duration_f64(TICK).ceil() as u64).saturating_add(1),
-                None => never,
-            };
-            let ticks = ticks.min(never);
-            store.set_epoch_deadline(ticks);
+        if self.epochs() {
+            self.reset_deadline(&mut store, &limits);
             store.epoch_deadline_trap();
         }
         Ok(store)
+    }
+
+    fn epochs(&self) -> bool {
+        self.options.per_store_limits || self.options.limits.timeout.is_some()
+    }
+
+    /// Gives the store its whole timeout again, counted from now: a
+    /// reused instance's next request gets as long as its first.
+    pub(crate) fn reset_deadline(&self, mut store: impl wasmtime::AsContextMut, limits: &Limits) {
+        if !self.epochs() {
+            return;
+        }
+        // Far enough to never come, near enough that wasmtime can add
+        // the current epoch to it without overflowing.
+        let never = u64::MAX / 2;
+        let ticks = match limits.timeout {
+            Some(timeout) => (timeout.div_duration_f64(TICK).ceil() as u64).saturating_add(1),
+            None => never,
+        };
+        store.as_context_mut().set_epoch_deadline(ticks.min(never));
     }
 
     /// Classifies a failed guest call: a limit that was hit, the guest's own

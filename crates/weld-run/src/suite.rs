@@ -25,14 +25,16 @@
 //! Paths are relative to the spec file. Compiled components and their
 //! `InstancePre`s are shared by every case that names the same file.
 
+use crate::handler::{Reuse, Service};
 use crate::host::{Capabilities, DirGrant, Stdio};
 use crate::invoke::Session;
 use crate::limits::{Limits, parse_duration, parse_size};
-use crate::runtime::{Prepared, Runtime};
+use crate::runtime::{Linking, Prepared, Runtime};
 use crate::{BoxError, Error};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
@@ -83,6 +85,25 @@ struct CaseSpec {
     timeout: Option<String>,
     fuel: Option<u64>,
     max_memory: Option<String>,
+    allow_http: Option<Vec<String>>,
+    request: Option<RequestSpec>,
+    body: Option<String>,
+    body_file: Option<PathBuf>,
+    body_contains: Option<String>,
+    headers: Option<BTreeMap<String, String>>,
+}
+
+/// `request = { method = "POST", path = "/grayscale", headers = {...},
+/// body = "..." | body-file = "..." }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RequestSpec {
+    method: Option<String>,
+    path: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    body: Option<String>,
+    body_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,6 +157,10 @@ enum Action {
         expect: Vec<String>,
         trap: Option<Option<String>>,
     },
+    Http {
+        request: HttpRequest,
+        expect: HttpExpect,
+    },
     Run {
         stdout: Option<Vec<u8>>,
         stderr: Option<String>,
@@ -143,6 +168,24 @@ enum Action {
         status: i32,
         trap: Option<Option<String>>,
     },
+}
+
+/// The request an HTTP case sends, read and checked.
+#[derive(Debug, Clone)]
+struct HttpRequest {
+    method: http::Method,
+    path: http::uri::PathAndQuery,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+/// What an HTTP case's response must be.
+#[derive(Debug, Clone)]
+struct HttpExpect {
+    status: http::StatusCode,
+    body: Option<Vec<u8>>,
+    body_contains: Option<String>,
+    headers: Vec<(http::HeaderName, String)>,
 }
 
 /// A test spec: its cases, ready to run.
@@ -200,17 +243,22 @@ impl Suite {
     /// result dropped when it is done, as in [`Runtime::prepare`].
     pub fn run<G>(
         &self,
-        runtime: &Runtime,
+        runtime: &Arc<Runtime>,
         on_compile: impl Fn(&Path) -> G,
         mut report: impl FnMut(&CaseResult),
     ) -> Vec<CaseResult> {
-        let mut prepared: HashMap<PathBuf, Result<Prepared, String>> = HashMap::new();
+        let mut prepared: HashMap<(PathBuf, Linking), Result<Prepared, String>> = HashMap::new();
         let mut results = Vec::new();
         for case in &self.cases {
             let start = Instant::now();
+            // The dispatcher of HTTP handlers calls them concurrently.
+            let linking = match case.action {
+                Action::Http { .. } => Linking::Concurrent,
+                _ => Linking::Auto,
+            };
             let component = prepared
-                .entry(case.component.clone())
-                .or_insert_with(|| prepare(runtime, &case.component, &on_compile));
+                .entry((case.component.clone(), linking))
+                .or_insert_with(|| prepare(runtime, &case.component, linking, &on_compile));
             let failure = match component {
                 Ok(component) => run_case(runtime, component, case).err(),
                 Err(message) => Some(message.clone()),
@@ -230,13 +278,14 @@ impl Suite {
 fn prepare<G>(
     runtime: &Runtime,
     path: &Path,
+    linking: Linking,
     on_compile: impl Fn(&Path) -> G,
 ) -> Result<Prepared, String> {
     let wasm = weld_wit::wasm::map_file(path)
         .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
         .map_err(|e| weld_wit::display::error_chain(&e))?;
     runtime
-        .prepare(path, &wasm, || on_compile(path))
+        .prepare_linking(path, &wasm, || on_compile(path), linking)
         .map_err(|e| weld_wit::display::error_chain(&e))
 }
 
@@ -290,10 +339,68 @@ fn check_case(
         return Err("`trap = false` says nothing: leave `trap` out".into());
     }
     let mut args = vec![component.display().to_string()];
-    let action = match (pick!(invoke), pick!(run)) {
-        (Some(_), Some(_)) => return Err("give `invoke` or `run`, not both".into()),
-        (None, None) => return Err("give `invoke` (calls) or `run` (arguments)".into()),
-        (Some(calls), None) => {
+    let http_only = [
+        ("body", pick!(body).is_some()),
+        ("body-file", pick!(body_file).is_some()),
+        ("body-contains", pick!(body_contains).is_some()),
+        ("headers", pick!(headers).is_some()),
+    ];
+    if pick!(request).is_none()
+        && let Some((key, _)) = http_only.iter().find(|(_, given)| *given)
+    {
+        return Err(format!(
+            "`{key}` checks an HTTP response: it needs a `request`"
+        ));
+    }
+    let action = match (pick!(invoke), pick!(run), pick!(request)) {
+        (None, None, Some(request)) => {
+            if trap.is_some() {
+                return Err(
+                    "an HTTP case gets a 500 when the handler traps: check `status` and `body-contains`, not `trap`"
+                        .into(),
+                );
+            }
+            Action::Http {
+                request: http_request(request, &read)?,
+                expect: HttpExpect {
+                    status: match pick!(status) {
+                        None => http::StatusCode::OK,
+                        Some(status) => u16::try_from(status)
+                            .ok()
+                            .and_then(|s| http::StatusCode::from_u16(s).ok())
+                            .ok_or_else(|| format!("`status = {status}` is not an HTTP status"))?,
+                    },
+                    body: match (pick!(body), pick!(body_file)) {
+                        (Some(_), Some(_)) => {
+                            return Err("give `body` or `body-file`, not both".into());
+                        }
+                        (Some(text), None) => Some(text.into_bytes()),
+                        (None, Some(file)) => Some(read(file)?),
+                        (None, None) => None,
+                    },
+                    body_contains: pick!(body_contains),
+                    headers: pick!(headers)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(name, value)| {
+                            let name = http::HeaderName::try_from(name.as_str())
+                                .map_err(|_| format!("`{name}` is not a header name"))?;
+                            Ok((name, value))
+                        })
+                        .collect::<Result<_, String>>()?,
+                },
+            }
+        }
+        (_, _, Some(_)) => {
+            return Err("give `invoke`, `run` or `request`, only one".into());
+        }
+        (Some(_), Some(_), None) => return Err("give `invoke` or `run`, not both".into()),
+        (None, None, None) => {
+            return Err(
+                "give `invoke` (calls), `run` (arguments) or `request` (an HTTP request)".into(),
+            );
+        }
+        (Some(calls), None, None) => {
             let calls = calls.into_vec();
             let expect = pick!(expect).map(OneOrMany::into_vec).unwrap_or_default();
             if trap.is_none() && expect.len() != calls.len() {
@@ -309,7 +416,7 @@ fn check_case(
                 trap,
             }
         }
-        (None, Some(run_args)) => {
+        (None, Some(run_args), None) => {
             args.extend(run_args);
             let stdout = match (pick!(stdout), pick!(stdout_file)) {
                 (Some(_), Some(_)) => return Err("give `stdout` or `stdout-file`, not both".into()),
@@ -336,6 +443,11 @@ fn check_case(
             .collect(),
         inherit_env: false,
         inherit_network: false,
+        allow_http: pick!(allow_http)
+            .unwrap_or_default()
+            .iter()
+            .map(|grant| grant.parse())
+            .collect::<Result<_, _>>()?,
         stdio: Stdio::Inherit,
     };
     Ok(Case {
@@ -348,8 +460,49 @@ fn check_case(
     })
 }
 
+fn http_request(
+    spec: RequestSpec,
+    read: &dyn Fn(PathBuf) -> Result<Vec<u8>, String>,
+) -> Result<HttpRequest, String> {
+    let method = spec.method.as_deref().unwrap_or("GET");
+    let method = http::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    if !spec.path.starts_with('/') {
+        return Err(format!(
+            "the request path `{}` does not start with `/`",
+            spec.path
+        ));
+    }
+    let path = spec
+        .path
+        .parse()
+        .map_err(|_| format!("`{}` is not a request path", spec.path))?;
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &spec.headers {
+        let name = http::HeaderName::try_from(name.as_str())
+            .map_err(|_| format!("`{name}` is not a header name"))?;
+        let value = http::HeaderValue::try_from(value.as_str())
+            .map_err(|_| format!("the value of header `{name}` cannot be sent"))?;
+        headers.append(name, value);
+    }
+    let body = match (spec.body, spec.body_file) {
+        (Some(_), Some(_)) => {
+            return Err("give the request a `body` or a `body-file`, not both".into());
+        }
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(file)) => read(file)?,
+        (None, None) => Vec::new(),
+    };
+    Ok(HttpRequest {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
 /// Runs one case; `Err` says why it failed.
-fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), String> {
+fn run_case(runtime: &Arc<Runtime>, prepared: &Prepared, case: &Case) -> Result<(), String> {
     // Each case gets fresh streams, so no output leaks between cases.
     let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
     let err = MemoryOutputPipe::new(CAPTURE_LIMIT);
@@ -370,10 +523,14 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
         trap_on_grow_failure: defaults.trap_on_grow_failure,
         max_stack: defaults.max_stack,
     };
+    if let Action::Http { request, expect } = &case.action {
+        return http_case(runtime, prepared, caps, limits, request, expect);
+    }
     let store = runtime
         .store_with(&caps, limits)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
     match &case.action {
+        Action::Http { .. } => unreachable!("handled above"),
         Action::Invoke {
             calls,
             expect,
@@ -450,6 +607,87 @@ fn run_case(runtime: &Runtime, prepared: &Prepared, case: &Case) -> Result<(), S
             Ok(())
         }
     }
+}
+
+/// Sends an HTTP case's request to the handler in process, through the
+/// same dispatcher as `weld serve` but with no socket, and checks the
+/// response; a failure weld answers for the guest (500, 504) is checked
+/// like any response.
+fn http_case(
+    runtime: &Arc<Runtime>,
+    prepared: &Prepared,
+    caps: Capabilities,
+    limits: Limits,
+    request: &HttpRequest,
+    expect: &HttpExpect,
+) -> Result<(), String> {
+    use http_body_util::BodyExt;
+    let service = Service::new(runtime.clone(), prepared, caps, limits, Reuse(0))
+        .map_err(|e| weld_wit::display::error_chain(&e))?;
+    let mut outgoing = http::Request::new(
+        http_body_util::Full::new(bytes::Bytes::from(request.body.clone()))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *outgoing.method_mut() = request.method.clone();
+    *outgoing.uri_mut() = request.path.clone().into();
+    *outgoing.headers_mut() = request.headers.clone();
+    outgoing
+        .headers_mut()
+        .entry(http::header::HOST)
+        .or_insert(http::HeaderValue::from_static("localhost"));
+    let (head, body) = wasmtime_wasi::runtime::in_tokio(async {
+        let response = match service.handle(outgoing).await {
+            Ok(response) => response,
+            Err(failure) => failure.response(),
+        };
+        let (head, body) = response.into_parts();
+        let body = http_body_util::Limited::new(body, CAPTURE_LIMIT)
+            .collect()
+            .await
+            .map(|body| body.to_bytes());
+        (head, body)
+    });
+    let body = body.map_err(|e| format!("the response body failed: {e}"))?;
+    if head.status != expect.status {
+        let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err(format!(
+            "answered {}, expected {}; the body: {:?}",
+            head.status.as_u16(),
+            expect.status.as_u16(),
+            text.trim_end()
+        ));
+    }
+    for (name, value) in &expect.headers {
+        let got: Vec<_> = head
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if !got.iter().any(|v| v == value) {
+            return Err(match got.is_empty() {
+                true => format!("no `{name}` header; expected `{value}`"),
+                false => format!(
+                    "header `{name}` is `{}`, expected `{value}`",
+                    got.join(", ")
+                ),
+            });
+        }
+    }
+    if let Some(expected) = &expect.body {
+        compare("the body", expected, &body)?;
+    }
+    if let Some(part) = &expect.body_contains {
+        let text = String::from_utf8_lossy(&body);
+        if !text.contains(part.as_str()) {
+            return Err(format!(
+                "the body does not contain `{part}`; it is `{}`",
+                text.trim_end()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A failure is a pass when the case expects a trap and the message fits.
