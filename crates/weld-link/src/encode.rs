@@ -79,6 +79,7 @@ pub(crate) fn encode(
     {
         return Ok(Output::unchanged(unit.bytes, inputs));
     }
+    let suspect = filled_instance_type(&units, plan)?;
     let mut plan = plan.clone();
     let units = unshare::separate(validator, units, &mut plan)?;
     let plan = &plan;
@@ -245,7 +246,10 @@ pub(crate) fn encode(
         true => Output::spliced(bytes, &defined, embedded_bytes, inputs_embedded, inputs),
         false => Some(Output::whole(bytes, defined, inputs_embedded, inputs)),
     };
-    output.ok_or_else(|| Error::Encode("cannot find the placeholders of the components".into()))
+    let mut output = output
+        .ok_or_else(|| Error::Encode("cannot find the placeholders of the components".into()))?;
+    output.suspect = suspect.map(Box::new);
+    Ok(output)
 }
 
 /// A composed component, as pieces to write one after the other: the
@@ -258,6 +262,8 @@ pub struct Output {
     /// validated in full: their function bodies need no second look.
     copies: Vec<(Range<usize>, Shared)>,
     inputs: InputCheck,
+    /// What is likely at fault should the result not validate.
+    suspect: Option<Box<Error>>,
 }
 
 enum Piece {
@@ -286,6 +292,7 @@ impl Output {
             pieces: vec![Piece::Encoded(bytes)],
             copies: defined.into_iter().zip(inputs_embedded).collect(),
             inputs,
+            suspect: None,
         }
     }
 
@@ -299,6 +306,7 @@ impl Output {
             pieces: vec![Piece::Input(Arc::clone(input))],
             copies: vec![(0..input.len(), Arc::clone(input))],
             inputs,
+            suspect: None,
         }
     }
 
@@ -334,6 +342,7 @@ impl Output {
             pieces,
             copies,
             inputs,
+            suspect: None,
         })
     }
 
@@ -360,7 +369,10 @@ impl Output {
             .0
             .join()
             .unwrap_or_else(|_| Err(Error::InvalidOutput("the validator panicked".into())))?;
-        output.map(drop).map_err(|e| Error::InvalidOutput(e.into()))
+        output.map(drop).map_err(|e| match self.suspect {
+            Some(suspect) => *suspect,
+            None => Error::InvalidOutput(e.into()),
+        })
     }
 
     /// The bytes, once they are valid.
@@ -374,6 +386,46 @@ impl Output {
         self.check(&bytes)?;
         Ok(bytes)
     }
+}
+
+/// A type a component imports from an instance it imports (a world-level
+/// `use`) stays an import of the result, which wasm-compose defines again
+/// by structure once that instance is filled inside the composition. That
+/// holds for a record of plain fields, but not for a type that names
+/// other types of the instance (a variant of a flags, a resource): the
+/// result then fails to validate, and this is why. (wasm-compose passes
+/// only top-level exports as arguments, so the plug's type cannot be
+/// passed instead.)
+fn filled_instance_type(units: &[Unit<'_>], plan: &Plan) -> Result<Option<Error>, Error> {
+    let mut read: std::collections::HashMap<usize, Structure> = Default::default();
+    for link in &plan.links {
+        let importer = plan.instances[link.importer].unit;
+        let unit = &units[importer];
+        let structure = match read.entry(importer) {
+            std::collections::hash_map::Entry::Occupied(read) => read.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Structure::read(unit.bytes).map_err(|e| Error::Parse {
+                    path: unit.path.to_owned(),
+                    source: e.into(),
+                })?)
+            }
+        };
+        if let Some(used) = structure
+            .instance_types
+            .iter()
+            .find(|used| used.instance == link.import)
+        {
+            let exporter = &units[plan.instances[link.exporter].unit];
+            return Ok(Some(Error::TypeOfFilledImport {
+                importer: unit.path.display().to_string(),
+                import: link.import.clone(),
+                exporter: exporter.path.display().to_string(),
+                name: used.name.clone(),
+                ty: used.ty.clone(),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Appends the plan's exports, and a name section naming its components

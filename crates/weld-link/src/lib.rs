@@ -63,6 +63,16 @@ pub enum Error {
         export: String,
         difference: String,
     },
+    #[error(
+        "`{importer}` imports type `{name}` from `{import}` itself (a world-level `use {import}.{{{ty}}}`), and `{ty}` names other types of `{import}`, so `{import}` cannot be filled by `{exporter}`: the composition would have to import a type of an instance inside it. Move the `use` into an interface of the world, or leave `{import}` to the host"
+    )]
+    TypeOfFilledImport {
+        importer: String,
+        import: String,
+        exporter: String,
+        name: String,
+        ty: String,
+    },
     #[error("failed to encode the composition")]
     Encode(#[source] BoxError),
     #[error("the composition does not validate; this is a bug in weld")]

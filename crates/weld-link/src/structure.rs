@@ -73,10 +73,24 @@ impl Counts {
     }
 }
 
+/// A type the top level imports as equal to a type of an instance it
+/// imports: what a world-level `use iface.{t as name}` becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InstanceType {
+    /// The type import's name.
+    pub name: String,
+    /// The instance import it is taken from.
+    pub instance: String,
+    /// The type's name among that instance's exports.
+    pub ty: String,
+}
+
 /// The top level of a component.
 #[derive(Debug, Default)]
 pub struct Structure {
     pub imports: Vec<String>,
+    /// Imported types that name a type of an imported instance.
+    pub(crate) instance_types: Vec<InstanceType>,
     pub instantiations: Vec<Instantiation>,
     pub exports: Vec<(String, Source)>,
     pub(crate) counts: Counts,
@@ -143,6 +157,15 @@ impl Structure {
                     for import in reader {
                         let import = import?;
                         let name = import.name.name.to_owned();
+                        if let ComponentTypeRef::Type(wasmparser::TypeBounds::Eq(ty)) = import.ty
+                            && let Some((instance, ty)) = structure.imported_instance_type(ty)
+                        {
+                            structure.instance_types.push(InstanceType {
+                                name: name.clone(),
+                                instance,
+                                ty,
+                            });
+                        }
                         structure.add(kind_of(import.ty), Origin::Import(name.clone()));
                         structure.imports.push(name);
                     }
@@ -255,6 +278,23 @@ impl Structure {
     fn add(&mut self, kind: ComponentExternalKind, origin: Origin) {
         self.spaces[Counts::slot(kind)].push(origin);
         self.counts.next(kind);
+    }
+
+    /// The instance import and export name that type `ty` aliases, if it
+    /// is an export of an imported instance.
+    fn imported_instance_type(&self, ty: u32) -> Option<(String, String)> {
+        let Some(Origin::Alias { instance, name }) =
+            self.space(ComponentExternalKind::Type).get(ty as usize)
+        else {
+            return None;
+        };
+        match self
+            .space(ComponentExternalKind::Instance)
+            .get(*instance as usize)
+        {
+            Some(Origin::Import(import)) => Some((import.clone(), name.clone())),
+            _ => None,
+        }
     }
 
     fn source(&self, kind: ComponentExternalKind, index: u32) -> Source {
