@@ -416,13 +416,15 @@ fn filled_instance_type(units: &[Unit<'_>], plan: &Plan) -> Result<Option<Error>
             .find(|used| used.instance == link.import)
         {
             let exporter = &units[plan.instances[link.exporter].unit];
-            return Ok(Some(Error::TypeOfFilledImport {
-                importer: unit.path.display().to_string(),
-                import: link.import.clone(),
-                exporter: exporter.path.display().to_string(),
-                name: used.name.clone(),
-                ty: used.ty.clone(),
-            }));
+            return Ok(Some(Error::TypeOfFilledImport(Box::new(
+                crate::FilledImportType {
+                    importer: unit.path.display().to_string(),
+                    import: link.import.clone(),
+                    exporter: exporter.path.display().to_string(),
+                    name: used.name.clone(),
+                    ty: used.ty.clone(),
+                },
+            ))));
         }
     }
     Ok(None)

@@ -63,20 +63,28 @@ pub enum Error {
         export: String,
         difference: String,
     },
-    #[error(
-        "`{importer}` imports type `{name}` from `{import}` itself (a world-level `use {import}.{{{ty}}}`), and `{ty}` names other types of `{import}`, so `{import}` cannot be filled by `{exporter}`: the composition would have to import a type of an instance inside it. Move the `use` into an interface of the world, or leave `{import}` to the host"
-    )]
-    TypeOfFilledImport {
-        importer: String,
-        import: String,
-        exporter: String,
-        name: String,
-        ty: String,
-    },
+    #[error(transparent)]
+    TypeOfFilledImport(Box<FilledImportType>),
     #[error("failed to encode the composition")]
     Encode(#[source] BoxError),
     #[error("the composition does not validate; this is a bug in weld")]
     InvalidOutput(#[source] BoxError),
+}
+
+/// A world-level `use` of a type from an import that a plug fills, where
+/// the type names others of that interface (see `encode.rs`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{importer}` imports type `{name}` from `{import}` itself (a world-level `use {import}.{{{ty}}}`), and `{ty}` names other types of `{import}`, so `{import}` cannot be filled by `{exporter}`: the composition would have to import a type of an instance inside it. Move the `use` into an interface of the world, or leave `{import}` to the host"
+)]
+pub struct FilledImportType {
+    pub importer: String,
+    pub import: String,
+    pub exporter: String,
+    /// The type import's name.
+    pub name: String,
+    /// The type's name in `import`.
+    pub ty: String,
 }
 
 /// The picture of a composed component, read back from its top level.
