@@ -40,6 +40,10 @@ pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 /// How long an idle 0.3 instance is kept for another request.
 const IDLE: Duration = Duration::from_secs(1);
 
+/// How long after its timeout a busy instance is given up, should the
+/// request's own expiry not have answered it (see [`Expiry`]).
+const BACKSTOP_GRACE: Duration = Duration::from_secs(1);
+
 /// How many requests one 0.3 instance may handle at the same time.
 const CONCURRENT_PER_INSTANCE: usize = 16;
 
@@ -331,7 +335,14 @@ impl WorkerState for Worker {
         let Err(error) = result else {
             return;
         };
-        let failure = Failure::of(&self.runtime.guest_error(&store, error));
+        // The dispatcher's own expiry (see `Expiry`) is a timeout too.
+        let error = match self.limits.timeout {
+            Some(timeout) if error.to_string() == "guest timed out" => {
+                Error::Limit(Limit::Timeout(timeout))
+            }
+            _ => self.runtime.guest_error(&store, error),
+        };
+        let failure = Failure::of(&error);
         let waiting = match self.waiting.lock() {
             Ok(mut waiting) => std::mem::take(&mut *waiting),
             Err(_) => return,
@@ -371,7 +382,9 @@ impl WorkerExpiration for Expiry {
         let this = self.get_mut();
         let limit = match status {
             WorkerStatus::Idle => Some(IDLE),
-            WorkerStatus::Requests | WorkerStatus::PostReturn => this.timeout,
+            WorkerStatus::Requests | WorkerStatus::PostReturn => {
+                this.timeout.map(|timeout| timeout + BACKSTOP_GRACE)
+            }
         };
         let Some(limit) = limit else {
             return Poll::Pending;
