@@ -22,7 +22,7 @@ case "$(wasmtime --version)" in
 esac
 
 cargo build --release --quiet
-weld="$PWD/target/release/weld"
+weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
 work="$(mktemp -d)"
 server=""
 cleanup() {

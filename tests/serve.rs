@@ -369,3 +369,31 @@ fn a_mixed_version_pair_is_a_known_bug() {
     assert!(stderr.contains("this is a bug in weld"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// A `wasi:http/handler@0.3` handler, with its instances reused (the
+/// default) and without, under load.
+#[test]
+fn a_03_handler_serves_with_and_without_reuse() {
+    for reuse in [None, Some("0"), Some("3")] {
+        let mut args = vec!["--quiet"];
+        if let Some(n) = reuse {
+            args.extend(["--reuse", n]);
+        }
+        args.push("fixtures/components/http-p3-wat-hello.wasm");
+        let server = Server::start(&args);
+        let addr = server.addr;
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..25)
+                        .filter(|_| request(addr, "GET", "/", &[], b"").body != b"hello\n")
+                        .count()
+                })
+            })
+            .collect();
+        let wrong: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert_eq!(wrong, 0, "--reuse {reuse:?}");
+        let (status, log) = server.stop(libc::SIGTERM);
+        assert!(status.success(), "{log}");
+    }
+}
