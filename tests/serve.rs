@@ -240,9 +240,6 @@ fn every_service_with_every_processor_answers_the_expected_pgm() {
     let expected = std::fs::read("fixtures/images/63x17.expected.pgm").unwrap();
     for service in SERVICES {
         for processor in PROCESSORS {
-            if (service, processor) == KNOWN_BAD {
-                continue;
-            }
             let composed = compose(service, processor, dir.path());
             let server = Server::start(&["--quiet", &composed]);
             let response = server.post("/grayscale", &ppm);
@@ -264,13 +261,6 @@ fn every_service_with_every_processor_answers_the_expected_pgm() {
 /// `http-<name>-service.wasm`: the 0.2 services in four languages and
 /// the 0.3 one (`wasi:http/handler@0.3`, in C).
 const SERVICES: [&str; 5] = ["c", "go", "js", "python", "p3-c"];
-/// Not composed yet: the Python service imports `wasi:io@0.2.12` (its
-/// HTTP world's) beside `wasi:filesystem@0.2.9`, the Python processor
-/// `wasi:io@0.2.9`. `weld plug` unifies the versions, and the merged
-/// `wasi:filesystem/types@0.2.9` import then names two different
-/// `input-stream`s: an invalid composition (a bug in weld-link's renaming
-/// of semver-compatible imports; see `a_mixed_version_pair_is_a_known_bug`).
-const KNOWN_BAD: (&str, &str) = ("python", "python");
 
 const PROCESSORS: [&str; 5] = ["wat", "c", "go", "js", "python"];
 
@@ -347,27 +337,6 @@ body-file = "{root}/fixtures/images/63x17.expected.pgm"
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
     assert_eq!(upstream.hits(), 1);
-}
-
-/// The pair `KNOWN_BAD` leaves out of the matrix. It fails, and says it
-/// is a bug in weld rather than writing an invalid component; when it is
-/// fixed this test fails, and the pair goes back into the matrix.
-#[test]
-fn a_mixed_version_pair_is_a_known_bug() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.wasm");
-    let output = weld(&[
-        "plug",
-        "fixtures/components/http-python-service.wasm",
-        "--plug",
-        "fixtures/components/python-processor.wasm",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("this is a bug in weld"), "{stderr}");
-    assert!(!out.exists());
 }
 
 /// A `wasi:http/handler@0.3` handler, with its instances reused (the

@@ -12,15 +12,27 @@
 //! wasm-compose also maps resources per component, not per instance: two
 //! instances of one component cannot take a resource from two different
 //! components. Such instances get a component of their own each.
+//!
+//! Imports left to the host are made one by exact name, too, and that is
+//! too little when components were built against different patch
+//! releases of WASI. A componentize-py HTTP service imports
+//! `wasi:io/streams@0.2.12` beside `wasi:filesystem/types@0.2.9`, whose
+//! `input-stream` is then 0.2.12's; a processor imports both at 0.2.9.
+//! Made one, `wasi:filesystem/types@0.2.9` would have to name two
+//! different `input-stream`s, and the result would not validate. So a
+//! resource-carrying import left to the host is renamed to the newest
+//! semver-compatible version any component imports, as wasmtime's linker
+//! would resolve it anyway: the host already has to offer that version.
 
 use crate::BoxError;
 use crate::Error;
 use crate::plan::{Instance, Plan, Unit};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::{Chunk, Parser, Payload};
+use weld_wit::names::{fits, version};
 
 /// `units`, with a unit of its own for every instance of a component
 /// whose instances take a resource-carrying import from different
@@ -102,7 +114,45 @@ pub(crate) fn renames(units: &[Unit<'_>], plan: &Plan) -> Vec<HashMap<String, St
                 .or_insert_with(|| private_name(unit, &link.import));
         }
     }
+    unify_versions(units, plan, &mut renames);
     renames
+}
+
+/// Adds to `renames` the resource-carrying imports left to the host that
+/// some component imports at a newer semver-compatible version, renamed
+/// to the newest. A unit that imports both versions itself keeps them
+/// apart: it asked for two instances.
+fn unify_versions(units: &[Unit<'_>], plan: &Plan, renames: &mut [HashMap<String, String>]) {
+    let filled: HashSet<(usize, &str)> = plan
+        .links
+        .iter()
+        .map(|l| (plan.instances[l.importer].unit, l.import.as_str()))
+        .collect();
+    let filled = &filled;
+    let left = |unit: usize| {
+        units[unit]
+            .imports
+            .iter()
+            .filter(move |import| !filled.contains(&(unit, import.as_str())))
+    };
+    let every: HashSet<&str> = (0..units.len())
+        .flat_map(|unit| left(unit).map(String::as_str))
+        .collect();
+    for (unit, renames) in renames.iter_mut().enumerate() {
+        for import in left(unit) {
+            let newest = every
+                .iter()
+                .filter(|&&other| fits(import, other))
+                .max_by(|a, b| version(a).cmp(&version(b)));
+            if let Some(&newest) = newest
+                && newest != import
+                && !units[unit].imports.iter().any(|own| own == newest)
+                && carries_resources(&units[unit], import)
+            {
+                renames.insert(import.clone(), newest.to_owned());
+            }
+        }
+    }
 }
 
 /// Whether an instance import holds resource types, which wasm-compose

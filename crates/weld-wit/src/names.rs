@@ -16,11 +16,14 @@ pub fn names_interface(full: &str, query: &str) -> bool {
 
 /// An interface name split into its unversioned part and its version.
 fn split_version(name: &str) -> (&str, Option<semver::Version>) {
+    (unversioned(name), version(name))
+}
+
+/// The version of an interface name, if it has one that parses.
+pub fn version(name: &str) -> Option<semver::Version> {
     let base = unversioned(name);
-    let version = name
-        .get(base.len() + 1..)
-        .and_then(|v| semver::Version::parse(v).ok());
-    (base, version)
+    name.get(base.len() + 1..)
+        .and_then(|v| semver::Version::parse(v).ok())
 }
 
 /// Why an export cannot fill an import of the same interface, if it cannot.
