@@ -83,6 +83,16 @@ pub enum Error {
     OutputDirExists { path: PathBuf },
     #[error("failed to print WIT")]
     Print(#[source] BoxError),
+    /// Only a decoded package can be like this: wit-parser adds what a
+    /// world's interfaces use when it resolves WIT text.
+    #[error(
+        "world `{world}` exports `{export}`, which uses types of `{uses}`, but the world neither imports nor exports `{uses}`: the encoded package is malformed"
+    )]
+    WorldMissesDependency {
+        world: String,
+        export: String,
+        uses: String,
+    },
     #[error(
         "`{path}` carries no WIT (no `component-type` custom section) and imports no WASI preview1 functions; give its world with --wit DIR --world NAME"
     )]

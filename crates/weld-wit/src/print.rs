@@ -4,7 +4,7 @@ use crate::load::{self, Wit};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use wit_component::{StringEncoding, WitPrinter};
-use wit_parser::{PackageId, Resolve, WorldId};
+use wit_parser::{InterfaceId, PackageId, Resolve, WorldId, WorldItem, WorldKey};
 
 /// Prints the main package, with the packages it uses nested when they
 /// exist nowhere else (see below).
@@ -139,8 +139,37 @@ fn print(resolve: &Resolve, package: PackageId, nested: &[PackageId]) -> Result<
 
 /// A world re-decoded on its own: its resolve holds only what the world uses.
 fn world_closure(resolve: &Resolve, world: WorldId) -> Result<(Resolve, WorldId)> {
-    let encoded = wit_component::metadata::encode(resolve, world, StringEncoding::UTF8, None)
-        .and_then(|bytes| wit_parser::decoding::decode_world(&bytes))
-        .map_err(|e| Error::Print(e.into()))?;
-    Ok(encoded)
+    check_dependencies(resolve, world)?;
+    // wit-component panics on what the check above does not foresee.
+    crate::guard::guarded("wit-component", || {
+        wit_component::metadata::encode(resolve, world, StringEncoding::UTF8, None)
+    })
+    .map_err(|message| Error::Print(message.into()))?
+    .and_then(|bytes| wit_parser::decoding::decode_world(&bytes))
+    .map_err(|e| Error::Print(e.into()))
+}
+
+/// Refuses a world that exports an interface using another that the world
+/// has neither as import nor export, which wit-component cannot encode.
+fn check_dependencies(resolve: &Resolve, world: WorldId) -> Result<()> {
+    let world = &resolve.worlds[world];
+    let has = |id: InterfaceId| {
+        let key = WorldKey::Interface(id);
+        world.imports.contains_key(&key) || world.exports.contains_key(&key)
+    };
+    for (key, item) in &world.exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        if let Some(missing) = resolve.interface_direct_deps(*id).find(|&dep| !has(dep)) {
+            return Err(Error::WorldMissesDependency {
+                world: world.name.clone(),
+                export: resolve.name_world_key(key),
+                uses: resolve
+                    .id_of(missing)
+                    .unwrap_or_else(|| "an unnamed interface".into()),
+            });
+        }
+    }
+    Ok(())
 }
