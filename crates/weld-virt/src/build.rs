@@ -667,8 +667,8 @@ fn refusal(
                     vec![],
                 ),
             )),
-            None if policy::holds(resolve, &p.ty, &|kind| {
-                matches!(kind, TypeDefKind::Future(_) | TypeDefKind::Stream(_))
+            None if policy::holds(resolve, &p.ty, &|def| {
+                matches!(def.kind, TypeDefKind::Future(_) | TypeDefKind::Stream(_))
             }) =>
             {
                 return None;

@@ -58,6 +58,16 @@ pub enum Error {
         "`{interface}` cannot be virtualised: the world's own imports or its exports use its types (a world-level `use` or function, or an exported interface's `use`), which would be left undefined; leave it to the host"
     )]
     Pinned { interface: String },
+    /// A component can name another interface's types in an instance
+    /// type without exporting them, which WIT cannot say.
+    #[error(
+        "`{interface}` cannot be virtualised: the functions of `{user}` name types of `{owner}` without a `use` (the component's instance type refers to them from outside), and neither can then be defined by the virtual component; leave both to the host (under --deny-all, `--allow {user} --allow {owner}`)"
+    )]
+    NamedWithoutUse {
+        interface: String,
+        user: String,
+        owner: String,
+    },
     #[error("invalid {setting}: {message}")]
     Setting { setting: String, message: String },
     #[error("`{import}` is not an interface of a WIT package, so it cannot be virtualised")]
@@ -109,7 +119,7 @@ pub struct FunctionReport {
 /// interface {...}`), left to the host.
 const UNNAMED: &str = "an interface declared in the world, with no package name: weld cannot virtualise it, so it is the host's";
 /// The note on an interface left to the host for the world's own imports.
-const PINNED: &str = "its types are used by the world's own imports or its exports (a world-level `use` or function, or an exported interface's `use`), so it stays the host's";
+const PINNED: &str = "its types are used by the world's own imports or its exports (a world-level `use` or function, or an exported interface's `use`), or it and another import are tied by a type one names of the other without a `use`, so it stays the host's";
 /// The note on a function the world imports on its own.
 const WORLD_FUNCTION: &str = "a function imported by the world itself, not in an interface: weld cannot virtualise it, so it is the host's";
 

@@ -8,7 +8,7 @@ use crate::{Error, wasi_io};
 use weld_wit::display::code_list;
 use weld_wit::names::names_interface;
 use weld_wit::wit_parser::{
-    Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeOwner, World, WorldItem,
+    Function, Handle, InterfaceId, Resolve, Type, TypeDef, TypeDefKind, TypeOwner, World, WorldItem,
 };
 
 /// What a rule does to the functions it covers.
@@ -287,6 +287,24 @@ impl Policy {
                 decision.kind = FunctionAction::Trap;
             }
         }
+        // An import naming another's types without a `use`, or the other:
+        // neither can be replaced (see `names_without_use`).
+        for (name, id) in imports.iter().filter(|(name, _)| replaced.contains(name)) {
+            for (other, other_id) in imports {
+                let (user, owner) = if names_without_use(resolve, *id, *other_id) {
+                    (name, other)
+                } else if names_without_use(resolve, *other_id, *id) {
+                    (other, name)
+                } else {
+                    continue;
+                };
+                return Err(Error::NamedWithoutUse {
+                    interface: name.clone(),
+                    user: user.clone(),
+                    owner: owner.clone(),
+                });
+            }
+        }
         // A world-level type defined by a replaced interface would be
         // left without its definition: refuse, rather than build a
         // composition that does not validate.
@@ -304,8 +322,9 @@ impl Policy {
 
 /// The imported interfaces whose types the world's own imports use
 /// (`use i.{t}` at the world level, or a world-level function taking
-/// one), or its exports use (`exported`: see [`used_by_exports`]), with
-/// the interfaces those use in turn: the virtual component cannot stand
+/// one), its exports use (`exported`: see [`used_by_exports`]), or other
+/// imports name without a `use` (see [`names_without_use`]), with the
+/// interfaces those use in turn: the virtual component cannot stand
 /// in for them, since the world-level import, or the result's export,
 /// would then name a type internal to the composition.
 pub(crate) fn pinned(
@@ -321,7 +340,6 @@ pub(crate) fn pinned(
             WorldItem::Interface { .. } => {}
         }
     }
-    // And what those use.
     let imported: Vec<InterfaceId> = world
         .imports
         .values()
@@ -330,6 +348,14 @@ pub(crate) fn pinned(
             _ => None,
         })
         .collect();
+    for &user in &imported {
+        for &owner in &imported {
+            if names_without_use(resolve, user, owner) {
+                pinned.extend([user, owner]);
+            }
+        }
+    }
+    // And what those use.
     loop {
         let more: Vec<InterfaceId> = imported
             .iter()
@@ -443,6 +469,27 @@ fn uses(resolve: &Resolve, user: InterfaceId, owner: InterfaceId) -> bool {
     resolve.interfaces[user].types.values().any(|ty| {
         matches!(resolve.types[*ty].kind, TypeDefKind::Type(Type::Id(used))
             if resolve.types[used].owner == TypeOwner::Interface(owner))
+    })
+}
+
+/// Whether the functions of interface `user` take or return, at any
+/// depth, a type of interface `owner` that `user` does not `use`. WIT
+/// cannot say that, but a component can: its instance type names the
+/// type from outside without exporting it. wit-component cannot encode
+/// such a `user` in the virtual component, and left the host's it would
+/// name a type only the virtual component defines: both must stay the
+/// host's.
+fn names_without_use(resolve: &Resolve, user: InterfaceId, owner: InterfaceId) -> bool {
+    if user == owner || uses(resolve, user, owner) {
+        return false;
+    }
+    let owned = |def: &TypeDef| def.owner == TypeOwner::Interface(owner);
+    resolve.interfaces[user].functions.values().any(|func| {
+        func.params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(func.result.as_ref())
+            .any(|ty| holds(resolve, ty, &owned))
     })
 }
 
@@ -565,7 +612,7 @@ pub(crate) fn outcome(resolve: &Resolve, ty: Type) -> Option<Type> {
 /// Whether a function takes an owned handle (not a borrowed one) to a
 /// resource of one of the interfaces `owners`.
 fn takes_owned(resolve: &Resolve, func: &Function, owners: &[InterfaceId]) -> bool {
-    let owned = |kind: &TypeDefKind| match kind {
+    let owned = |def: &TypeDef| match &def.kind {
         TypeDefKind::Handle(Handle::Own(resource)) => {
             let resource = follow(resolve, *resource);
             matches!(resource.owner, TypeOwner::Interface(owner) if owners.contains(&owner))
@@ -577,13 +624,8 @@ fn takes_owned(resolve: &Resolve, func: &Function, owners: &[InterfaceId]) -> bo
 
 /// Whether a value of `ty` holds, at any depth, a type whose definition
 /// is `found`.
-pub(crate) fn holds(resolve: &Resolve, ty: &Type, found: &dyn Fn(&TypeDefKind) -> bool) -> bool {
-    fn walk(
-        resolve: &Resolve,
-        ty: &Type,
-        found: &dyn Fn(&TypeDefKind) -> bool,
-        depth: usize,
-    ) -> bool {
+pub(crate) fn holds(resolve: &Resolve, ty: &Type, found: &dyn Fn(&TypeDef) -> bool) -> bool {
+    fn walk(resolve: &Resolve, ty: &Type, found: &dyn Fn(&TypeDef) -> bool, depth: usize) -> bool {
         let Type::Id(id) = ty else {
             return false;
         };
@@ -591,9 +633,9 @@ pub(crate) fn holds(resolve: &Resolve, ty: &Type, found: &dyn Fn(&TypeDefKind) -
             return false;
         }
         let inner = |ty: &Type| walk(resolve, ty, found, depth + 1);
-        let kind = &resolve.types[*id].kind;
-        found(kind)
-            || match kind {
+        let def = &resolve.types[*id];
+        found(def)
+            || match &def.kind {
                 TypeDefKind::Type(ty) | TypeDefKind::List(ty) | TypeDefKind::Option(ty) => {
                     inner(ty)
                 }

@@ -1,6 +1,7 @@
 ;; As p3-stdin-status.wat, but its stdin instance uses `error-code` of
 ;; wasi:cli/types without exporting it (valid, and no WIT `use`):
-;; wit-component 0.254 panics on the virtual world for it.
+;; wit-component 0.254 panics on a virtual world for it, so weld refuses
+;; to virtualise either interface (`Error::NamedWithoutUse`).
 ;; A WASI 0.3 command that asks for stdin (`read-via-stream`), drops the
 ;; stream, awaits the future and returns what it holds: `ok` (status 0) or
 ;; `err` (status 1). Future copy results: 0 done, -1 blocked.
