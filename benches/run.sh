@@ -48,7 +48,7 @@ wasm_tools_chain() {
 }
 
 cargo build --release --quiet
-weld="$PWD/target/release/weld"
+weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export WELD_CACHE_DIR="$work/weld-cache"

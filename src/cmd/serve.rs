@@ -69,6 +69,7 @@ impl Args {
                 .max_concurrency
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             shutdown_timeout: self.shutdown_timeout,
+            access_log: !self.quiet,
         };
         // The server stops on SIGINT and SIGTERM itself, and writes no
         // file that weld's own handlers would need to remove.
