@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+use weld_run::runtime::Linking;
 use weld_run::{Capabilities, Options, Prepared, Runtime};
 use weld_wit::componentize::{self, Options as NewOptions};
 
@@ -47,6 +48,36 @@ fn instantiate_us(pooling: bool) -> f64 {
     let time = mean(5_000, || {
         let mut store = runtime.store(&caps).unwrap();
         p.pre.instantiate(&mut store).unwrap();
+    });
+    time.as_secs_f64() * 1e6
+}
+
+/// Microseconds to make a store as `weld serve` makes one per instance
+/// (WASI, HTTP, per-store limits) and instantiate the handler in it on
+/// the pooling allocator: what a 0.2 handler (a fresh instance per
+/// request) or a 0.3 one under `--reuse 0` costs each request before the
+/// guest runs.
+fn handler_instantiate_us(component: &str) -> f64 {
+    let runtime = Runtime::new(Options {
+        pooling: true,
+        ..Options::default()
+    })
+    .unwrap();
+    let wasm = std::fs::read(component).unwrap();
+    let prepared = runtime
+        .prepare_linking(Path::new(component), &wasm, || (), Linking::Concurrent)
+        .unwrap();
+    let limits = runtime.limits();
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let time = mean(5_000, || {
+        tokio.block_on(async {
+            let mut store = runtime
+                .store_with(&Capabilities::default(), limits)
+                .unwrap();
+            prepared.pre.instantiate_async(&mut store).await.unwrap();
+        });
     });
     time.as_secs_f64() * 1e6
 }
@@ -146,6 +177,21 @@ fn main() {
         "| instantiate the WAT processor (`InstancePre`, pooling allocator) | {:.1} µs |",
         instantiate_us(true)
     );
+    for (what, component) in [
+        (
+            "0.2 hello handler",
+            "fixtures/components/http-wat-hello.wasm",
+        ),
+        (
+            "0.3 hello handler",
+            "fixtures/components/http-p3-wat-hello.wasm",
+        ),
+    ] {
+        println!(
+            "| instantiate the {what} as `weld serve` does per request (a store with WASI and HTTP; pooling) | {:.1} µs |",
+            handler_instantiate_us(component)
+        );
+    }
 
     let pixels: Vec<u8> = (0..1920 * 1080 * 4).map(|i| (i * 7 % 251) as u8).collect();
     let image = Image {
