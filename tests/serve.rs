@@ -294,6 +294,49 @@ fn outgoing_requests_go_only_where_granted() {
     }
 }
 
+/// Outgoing HTTP denied inside the component by `weld virt`: the denied
+/// `send` (0.3) or `handle` (0.2) drops the request it is given, so the
+/// service, writing the request's body, is not left waiting for a reader
+/// (before, a 0.3 request hung until its timeout), and answers at once.
+/// `--deny-net` and `--deny-all` say `HTTP-request-denied`.
+#[test]
+fn outgoing_http_denied_by_virt_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for service in ["c", "p3-c"] {
+        let composed = compose(service, "c", dir.path());
+        let client = match service {
+            "p3-c" => "wasi:http/client",
+            _ => "wasi:http/outgoing-handler",
+        };
+        for (flags, says) in [
+            (vec!["--deny-net"], "HTTP-request-denied"),
+            (
+                vec!["--deny-all", "--allow", "my:image-processor/*"],
+                "HTTP-request-denied",
+            ),
+            (vec!["--deny", client], "fetch failed: "),
+        ] {
+            let what = format!("{service} service, weld virt {}", flags.join(" "));
+            let out = dir.path().join("virt.wasm");
+            let out = out.to_str().unwrap();
+            let mut args = vec!["virt", composed.as_str()];
+            args.extend(&flags);
+            args.extend(["-o", out]);
+            weld_ok(&args);
+            // A hang would be a 504 after this long.
+            let server = Server::start(&["--quiet", "--timeout", "20s", out]);
+            let response = server.get("/fetch?url=http%3A%2F%2F127.0.0.1%3A1%2F");
+            assert_eq!(response.status, 502, "{what}: {}", response.text());
+            assert!(
+                response.text().contains(says),
+                "{what}: {}",
+                response.text()
+            );
+            assert_eq!(server.get("/health").text(), "ok", "{what}");
+        }
+    }
+}
+
 /// `weld test` HTTP cases reach an upstream only where `allow-http`
 /// grants it, as `weld serve` does.
 #[test]

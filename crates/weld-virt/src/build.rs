@@ -88,25 +88,22 @@ pub(crate) fn build(
             let decision = decisions
                 .iter()
                 .find(|d| d.interface == interface && d.function == func.name);
+            let refuse = |data: &mut Data, outcome| {
+                refusal(&layout, data, resolve, world, key, func, outcome)
+            };
             let body = match decision.map(|d| &d.action) {
                 Some(Resolved::Const(value)) => {
                     constant(&layout, &mut data, resolve, &interface, func, value)?
                 }
-                Some(Resolved::Err(case)) => {
-                    match refusal(&layout, &mut data, resolve, key, func, Outcome::Err(*case)) {
-                        Some(refusal) => Body::Refuse(refusal),
-                        None => error(&layout, &mut data, func, *case),
-                    }
-                }
+                Some(Resolved::Err(case)) => match refuse(&mut data, Outcome::Err(*case)) {
+                    Some(refusal) => Body::Refuse(refusal),
+                    None => error(&layout, &mut data, func, *case),
+                },
                 // A WASI 0.3 stream of weld's (an empty stdin): one that
                 // has ended.
                 Some(Resolved::Object(rep))
-                    if let Some(refusal) = refusal(
-                        &layout,
+                    if let Some(refusal) = refuse(
                         &mut data,
-                        resolve,
-                        key,
-                        func,
                         match *rep {
                             wasi_io::EMPTY => Outcome::Ok,
                             _ => Outcome::Err(None),
@@ -595,21 +592,51 @@ enum Outcome {
     Err(Option<usize>),
 }
 
-/// How a WASI 0.3 function that takes or returns streams and futures is
-/// refused: its streams and futures dropped, and a future holding the
-/// outcome or an ended stream returned. None for a function without
-/// them, or with them where weld cannot reach them (inside a record).
+/// How a function that takes owned handles, or (WASI 0.3) takes or
+/// returns streams and futures, is refused: what it owns is dropped, and
+/// its `err`, a future holding the outcome or an ended stream returned.
+/// Dropping matters on 0.3: a request given to a denied
+/// `wasi:http/client#send` holds its body's readable end, and the caller,
+/// writing the body, would wait forever for a reader. None for a function
+/// with none of them, or with streams and futures where weld cannot reach
+/// them (inside a record).
 fn refusal(
     layout: &Layout<'_>,
     data: &mut Data,
     resolve: &Resolve,
+    world: &wit_parser::World,
     key: &wit_parser::WorldKey,
     func: &Function,
     outcome: Outcome,
 ) -> Option<module::Refusal> {
-    use wit_parser::{FutureIntrinsic, StreamIntrinsic, Type, TypeDefKind};
+    use wit_parser::{
+        FutureIntrinsic, Handle, ResourceIntrinsic, StreamIntrinsic, Type, TypeDefKind,
+    };
     let transmitted = func.find_futures_and_streams(resolve);
-    if transmitted.is_empty() {
+    // The host's resources of the handles it is given to own, with the
+    // interface that defines each: those the virtual world imports (weld's
+    // own resources are its objects, which need no drop).
+    let owned = |ty: &Type| match ty {
+        Type::Id(id) => match &resolve.types[*id].kind {
+            TypeDefKind::Handle(Handle::Own(resource)) => {
+                let resource = definition(resolve, *resource);
+                match resolve.types[resource].owner {
+                    wit_parser::TypeOwner::Interface(owner)
+                        if world
+                            .imports
+                            .contains_key(&wit_parser::WorldKey::Interface(owner)) =>
+                    {
+                        Some((resource, owner))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let owns = func.params.iter().any(|p| owned(&p.ty).is_some());
+    if transmitted.is_empty() && !(owns && matches!(outcome, Outcome::Err(_))) {
         return None;
     }
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
@@ -650,6 +677,22 @@ fn refusal(
     let mut drops = Vec::new();
     let mut param = 0;
     for p in &func.params {
+        if let Some((resource, owner)) = owned(&p.ty) {
+            drops.push((
+                param,
+                import(
+                    WasmImport::ResourceIntrinsic {
+                        interface: Some(&wit_parser::WorldKey::Interface(owner)),
+                        resource,
+                        intrinsic: ResourceIntrinsic::ImportedDrop,
+                    },
+                    vec![WasmType::I32],
+                    vec![],
+                ),
+            ));
+            param += 1;
+            continue;
+        }
         match kind(&p.ty) {
             Some((id, true, _)) => drops.push((
                 param,
@@ -676,6 +719,15 @@ fn refusal(
             None => {}
         }
         param += layout.flat_count(&p.ty) as u32;
+    }
+    if transmitted.is_empty() {
+        let Outcome::Err(case) = outcome else {
+            return None;
+        };
+        return Some(module::Refusal {
+            drops,
+            returns: module::Returns::Value(error_value(layout, data, func, case)),
+        });
     }
     let results: Vec<Type> = match func.result {
         None => Vec::new(),
@@ -725,18 +777,26 @@ fn refusal(
         parts.push(part);
     }
     let at = (parts.len() > 1).then(|| data.alloc(4 * parts.len(), 4));
-    Some(module::Refusal { drops, parts, at })
+    Some(module::Refusal {
+        drops,
+        returns: module::Returns::Transmitted { parts, at },
+    })
 }
 
 /// The body of a function returning `err` with the error case `case` (an
 /// index into its enum or variant), or a bare `err`.
 fn error(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usize>) -> Body {
+    Body::Return(error_value(layout, data, func, case))
+}
+
+/// The core result of `err(case)`.
+fn error_value(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usize>) -> Flat {
     match func.result {
         Some(ty) if layout.flat_count(&ty) > 1 => {
-            Body::Return(Flat::I32(layout.place_err(data, &ty, case) as i32))
+            Flat::I32(layout.place_err(data, &ty, case) as i32)
         }
         // `result` without payloads: one i32, 1 for `err`.
-        _ => Body::Return(Flat::I32(1)),
+        _ => Flat::I32(1),
     }
 }
 
@@ -790,4 +850,13 @@ fn constant(
         .flat(&ty, &value)
         .map(Body::Return)
         .ok_or_else(|| bad("a constant cannot hold a resource handle".into()))
+}
+
+/// The type a `use`d name stands for: `use types.{request}` in another
+/// interface makes an alias of the resource its owner defines.
+fn definition(resolve: &Resolve, mut id: wit_parser::TypeId) -> wit_parser::TypeId {
+    while let wit_parser::TypeDefKind::Type(wit_parser::Type::Id(next)) = resolve.types[id].kind {
+        id = next;
+    }
+    id
 }

@@ -10,6 +10,7 @@
 //! the host as they are, and the destructor drops the host's.
 
 use crate::layout::{BASE, Data, Flat};
+use std::collections::HashMap;
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, DataSection, EntityType, ExportKind, ExportSection,
     Function, FunctionSection, GlobalSection, GlobalType, Ieee32, Ieee64, ImportSection,
@@ -196,23 +197,35 @@ pub enum Body {
     },
     /// An operation on the mounted tree.
     Mount(crate::mount::Op),
-    /// A WASI 0.3 function refused without a trap: the streams and
-    /// futures it is given are dropped (a writer sees its writes fail),
-    /// and what it returns is ready at once.
+    /// A function refused without a trap that owns what it is given: its
+    /// owned handles, streams and futures are dropped (a writer to one of
+    /// them sees its writes fail, rather than wait for a reader that never
+    /// comes), and what it returns is ready at once.
     Refuse(Refusal),
 }
 
-/// What a refused function does with its streams and futures.
+/// What a refused function does with what it is given, and returns.
 #[derive(Debug, Clone)]
 pub struct Refusal {
-    /// The stream and future parameters, by core parameter index, each
-    /// with the intrinsic that drops its readable end.
+    /// The owned handles, stream and future parameters, by core parameter
+    /// index, each with what drops it: the resource's `[resource-drop]`, or
+    /// the intrinsic that drops a stream's or future's readable end.
     pub drops: Vec<(u32, Import)>,
-    /// What it returns, in order.
-    pub parts: Vec<Refused>,
-    /// Where the parts are stored (4 bytes each) when the result goes
-    /// through memory; else the one part is the core result.
-    pub at: Option<u32>,
+    pub returns: Returns,
+}
+
+/// What a refused function returns.
+#[derive(Debug, Clone)]
+pub enum Returns {
+    /// Streams and futures of its own, in order.
+    Transmitted {
+        parts: Vec<Refused>,
+        /// Where the parts are stored (4 bytes each) when the result goes
+        /// through memory; else the one part is the core result.
+        at: Option<u32>,
+    },
+    /// A plain value (an `err`), as [`Body::Return`] returns it.
+    Value(Flat),
 }
 
 /// One stream or future a refused function returns.
@@ -234,7 +247,11 @@ impl Refusal {
     /// The intrinsics it calls, in the order `Context::refuse` calls them.
     fn imports(&self) -> Vec<&Import> {
         let drops = self.drops.iter().map(|(_, import)| import);
-        let parts = self.parts.iter().flat_map(|part| match part {
+        let parts = match &self.returns {
+            Returns::Transmitted { parts, .. } => parts.as_slice(),
+            Returns::Value(_) => &[],
+        };
+        let parts = parts.iter().flat_map(|part| match part {
             Refused::Future { new, write, .. } => [new, write],
             Refused::Stream { new, drop_writable } => [new, drop_writable],
         });
@@ -346,10 +363,16 @@ pub fn encode(
     let heap_start = data.end().next_multiple_of(8);
     let mut types = Types::default();
     let mut imports = ImportSection::new();
+    // Each name is imported once: refused functions may drop handles of
+    // the same resource.
+    let mut imported: HashMap<(String, String), u32> = HashMap::new();
     let mut import = |import: &Import, types: &mut Types| {
-        let ty = types.of(&import.params, &import.results);
-        imports.import(&import.module, &import.name, EntityType::Function(ty));
-        imports.len() - 1
+        let key = (import.module.clone(), import.name.clone());
+        *imported.entry(key).or_insert_with(|| {
+            let ty = types.of(&import.params, &import.results);
+            imports.import(&import.module, &import.name, EntityType::Function(ty));
+            imports.len() - 1
+        })
     };
 
     // Imported functions come first in the function index space.
@@ -730,7 +753,14 @@ impl Context<'_> {
                 .i64_shr_u()
                 .i32_wrap_i64();
         };
-        for (n, part) in refusal.parts.iter().enumerate() {
+        let (parts, at) = match &refusal.returns {
+            Returns::Transmitted { parts, at } => (parts, *at),
+            Returns::Value(value) => {
+                self.emit(sink, &Body::Return(*value), 0);
+                return;
+            }
+        };
+        for (n, part) in parts.iter().enumerate() {
             sink.call(next()).local_set(self.wide);
             match part {
                 Refused::Future { value, .. } => {
@@ -744,7 +774,7 @@ impl Context<'_> {
                     sink.call(next());
                 }
             }
-            match refusal.at {
+            match at {
                 Some(at) => {
                     sink.i32_const((at + 4 * n as u32) as i32)
                         .local_get(self.wide)
@@ -760,7 +790,7 @@ impl Context<'_> {
                 }
             }
         }
-        if let Some(at) = refusal.at {
+        if let Some(at) = at {
             sink.i32_const(at as i32);
         }
     }

@@ -233,10 +233,16 @@ impl Wasi {
                 Action::Mounts,
             ));
         }
-        if self.deny_net || denied("wasi:sockets/network") || denied("wasi:http/outgoing-handler") {
+        // `wasi:http/client` is 0.3's outgoing-handler.
+        if self.deny_net
+            || denied("wasi:sockets/network")
+            || denied("wasi:http/outgoing-handler")
+            || denied("wasi:http/client")
+        {
             for (interface, case) in [
                 ("wasi:sockets/*", "access-denied"),
                 ("wasi:http/outgoing-handler", "HTTP-request-denied"),
+                ("wasi:http/client", "HTTP-request-denied"),
             ] {
                 if imported(interface) {
                     rules.push(rule(
