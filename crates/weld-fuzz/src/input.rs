@@ -9,6 +9,7 @@
 
 use crate::rng::Rng;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// `parts` as an input of `N` parts, those missing empty: the length of
 /// each but the last (u32, little endian) before it, the last taking the
@@ -132,6 +133,10 @@ pub struct Seeds {
     pub other: Vec<Vec<u8>>,
     pub wit: Vec<String>,
     pub toml: Vec<String>,
+    /// The interfaces each of `components` exports, decoded on first use:
+    /// `plug` looks for the seeds that fit a socket on every iteration,
+    /// and decoding them all each time held it to 20 iterations a second.
+    exports: OnceLock<Vec<Vec<String>>>,
 }
 
 /// Files over this size would make every iteration that touches them slow.
@@ -155,6 +160,16 @@ impl Seeds {
             seeds.add(&file);
         }
         seeds
+    }
+
+    /// What each of [`Seeds::components`] exports, in the same order.
+    pub fn exports(&self) -> &[Vec<String>] {
+        self.exports.get_or_init(|| {
+            self.components
+                .iter()
+                .map(|c| crate::targets::interfaces(c).1)
+                .collect()
+        })
     }
 
     fn add(&mut self, file: &Path) {

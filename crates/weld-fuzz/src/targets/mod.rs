@@ -113,7 +113,7 @@ fn draw(picture: &weld_link::Picture) {
 }
 
 /// The interfaces a component imports and exports, by full name.
-fn interfaces(component: &[u8]) -> (Vec<String>, Vec<String>) {
+pub(crate) fn interfaces(component: &[u8]) -> (Vec<String>, Vec<String>) {
     let Ok(wit) = weld_wit::load_bytes(std::path::Path::new("c.wasm"), component.to_vec()) else {
         return (Vec::new(), Vec::new());
     };

@@ -55,8 +55,9 @@ fn fixtures(g: &mut Gen) -> Vec<Vec<u8>> {
         .seeds
         .components
         .iter()
-        .filter(|c| super::interfaces(c).1.iter().any(|e| imports.contains(e)))
-        .cloned()
+        .zip(g.seeds.exports())
+        .filter(|(_, exports)| exports.iter().any(|e| imports.contains(e)))
+        .map(|(c, _)| c.clone())
         .collect();
     let mut parts = vec![socket];
     while parts.len() < 4 && !fitting.is_empty() {
