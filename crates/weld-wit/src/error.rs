@@ -55,6 +55,16 @@ pub enum Error {
         #[source]
         source: wasmparser::BinaryReaderError,
     },
+    /// WebAssembly text that parses but does not validate. The validator's
+    /// offset is into the binary weld made of the text, which means
+    /// nothing to whoever wrote it: the function it falls in is named
+    /// instead.
+    #[error("`{path}` is not valid WebAssembly")]
+    InvalidText {
+        path: PathBuf,
+        #[source]
+        source: TextFault,
+    },
     #[error("`{path}` is a core module, not a component{hint}")]
     CoreModule { path: PathBuf, hint: &'static str },
     #[error("`{path}` is a component, not a core module; `weld new` takes a core module")]
@@ -130,3 +140,14 @@ pub enum Error {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why WebAssembly text does not validate, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}{}", match place { Some(place) => format!(", in {place}"), None => String::new() })]
+pub struct TextFault {
+    /// The validator's message, without its binary offset.
+    pub message: String,
+    /// The function the fault is in (`function $add`, or `function 3`
+    /// when the text names none), if it is in one.
+    pub place: Option<String>,
+}

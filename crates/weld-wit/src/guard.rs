@@ -30,11 +30,17 @@ pub fn guarded<T>(tool: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     panic::set_hook(previous);
     result.map_err(|_| {
         let message = LAST_PANIC.lock().ok().and_then(|mut last| last.take());
-        format!(
-            "{tool} failed on it: {}",
-            message.unwrap_or_else(|| "it panicked".to_owned())
-        )
+        let message = message.unwrap_or_else(|| "it panicked".to_owned());
+        format!("{tool} failed on it: {}", known(&message).unwrap_or(&message))
     })
+}
+
+/// What a panic weld knows of means, in place of its message, which
+/// holds the tool's internal ids (they differ from run to run).
+fn known(message: &str) -> Option<&'static str> {
+    message.contains("AliasableResourceId").then_some(
+        "its type encoder cannot import a resource type by alias (`AliasableResourceId`), as it must when an imported component's interfaces use a resource of another",
+    )
 }
 
 /// wit-parser's decoding of a component or encoded WIT package, behind the

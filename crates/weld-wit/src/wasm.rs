@@ -137,20 +137,102 @@ pub fn to_binary(path: &Path, bytes: Bytes) -> Result<Bytes> {
         wat::Detect::WasmText => {
             // Detection has seen UTF-8 text up to a `(`.
             let text = String::from_utf8_lossy(&bytes);
-            wat::parse_str(&text)
-                .map(Bytes::Owned)
-                .map_err(|mut source| {
-                    source.set_path(path);
-                    Error::Wat {
-                        path: path.to_owned(),
-                        source,
-                    }
-                })
+            let binary = wat::parse_str(&text).map_err(|mut source| {
+                source.set_path(path);
+                Error::Wat {
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
+            // Validated here, while it is known to be text, so that a fault
+            // is placed in the text's terms (see `Error::InvalidText`).
+            match validate(path, &binary) {
+                Err(Error::Invalid { source, .. }) => Err(Error::InvalidText {
+                    path: path.to_owned(),
+                    source: crate::error::TextFault {
+                        message: source.message().to_owned(),
+                        place: function_at(&binary, source.offset()),
+                    },
+                }),
+                _ => Ok(Bytes::Owned(binary)),
+            }
         }
         wat::Detect::Unknown => Err(Error::NotWasm {
             path: path.to_owned(),
         }),
     }
+}
+
+/// The function of `binary` whose body holds `offset`, as its text names
+/// it (`function $add`), or by its index in its module (`function 3`).
+fn function_at(binary: &[u8], offset: usize) -> Option<String> {
+    use wasmparser::{Encoding, Name, Payload, TypeRef};
+    /// A module being read: what it imports, and the body found so far.
+    #[derive(Default)]
+    struct Module {
+        imported: u32,
+        bodies: u32,
+        hit: Option<u32>,
+        name: Option<String>,
+    }
+    let mut modules: Vec<Option<Module>> = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        let payload = payload.ok()?;
+        match payload {
+            Payload::Version { encoding, .. } => modules.push(match encoding {
+                Encoding::Module => Some(Module::default()),
+                Encoding::Component => None,
+            }),
+            Payload::ImportSection(imports) => {
+                let module = modules.last_mut()?.as_mut()?;
+                for import in imports.into_imports().flatten() {
+                    if matches!(import.ty, TypeRef::Func(_)) {
+                        module.imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let module = modules.last_mut()?.as_mut()?;
+                if body.range().contains(&offset) {
+                    module.hit = Some(module.imported + module.bodies);
+                }
+                module.bodies += 1;
+            }
+            Payload::CustomSection(section) => {
+                let Some(Some(module)) = modules.last_mut() else {
+                    continue;
+                };
+                let (Some(hit), wasmparser::KnownCustom::Name(names)) =
+                    (module.hit, section.as_known())
+                else {
+                    continue;
+                };
+                for name in names.flatten() {
+                    if let Name::Function(map) = name {
+                        module.name = map
+                            .into_iter()
+                            .flatten()
+                            .find(|naming| naming.index == hit)
+                            .map(|naming| naming.name.to_owned());
+                    }
+                }
+            }
+            Payload::End(_) => {
+                if let Some(Some(module)) = modules.pop()
+                    && let Some(hit) = module.hit
+                {
+                    return Some(match module.name {
+                        Some(name) => {
+                            format!("function ${}", crate::display::escape_control(&name))
+                        }
+                        None => format!("function {hit}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether a binary is a core module or a component; the header alone decides.
