@@ -57,9 +57,15 @@ pub struct PolicyFlags {
     /// Leave an interface to the host under `--deny-all`.
     #[arg(long, value_name = "IFACE")]
     allow: Vec<String>,
-    /// A fixed environment variable; the host's are never visible.
+    /// A fixed environment variable; the host's are never visible, unless
+    /// --allow-env lets some through.
     #[arg(long = "env", value_name = "NAME=VALUE")]
     env: Vec<String>,
+    /// Pass on only the host's variables whose names match GLOB (`*` any
+    /// run, `?` any one character), filtered at run time inside the
+    /// component; --env adds fixed ones, which win over the host's.
+    #[arg(long = "allow-env", value_name = "GLOB")]
+    allow_env: Vec<String>,
     /// A fixed argument (the first is the program's name).
     #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
@@ -137,6 +143,7 @@ impl PolicyFlags {
             deny_all: self.deny_all,
             allow: self.allow.clone(),
             env: self.env.clone(),
+            allow_env: self.allow_env.clone(),
             args: self.args.clone(),
             cwd: self.cwd.clone(),
             clock_fixed: self.clock_fixed.clone(),

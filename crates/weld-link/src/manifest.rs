@@ -68,6 +68,9 @@ pub struct Virtualize {
     pub allow: Vec<String>,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Globs over the names of the host's variables that pass.
+    #[serde(default)]
+    pub allow_env: Vec<String>,
     #[serde(default)]
     pub args: Vec<String>,
     pub cwd: Option<String>,

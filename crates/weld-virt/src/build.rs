@@ -88,6 +88,17 @@ pub(crate) fn build(
             let decision = decisions
                 .iter()
                 .find(|d| d.interface == interface && d.function == func.name);
+            // The host's own function, called as it is.
+            let to_host = || {
+                forward(
+                    &layout,
+                    resolve,
+                    (key, func),
+                    (key, func),
+                    &resource_index,
+                    false,
+                )
+            };
             let refuse = |data: &mut Data, outcome| {
                 refusal(&layout, data, resolve, world, key, func, outcome)
             };
@@ -160,14 +171,8 @@ pub(crate) fn build(
                         rep: *rep,
                     }
                 }
-                Some(Resolved::Forward) => forward(
-                    &layout,
-                    resolve,
-                    (key, func),
-                    (key, func),
-                    &resource_index,
-                    false,
-                )?,
+                Some(Resolved::FilterEnv(filter)) => filter_env(&mut data, to_host()?, filter),
+                Some(Resolved::Forward) => to_host()?,
                 Some(Resolved::Bridge(from)) => {
                     let from = world
                         .imports
@@ -859,4 +864,35 @@ fn definition(resolve: &Resolve, mut id: wit_parser::TypeId) -> wit_parser::Type
         id = next;
     }
     id
+}
+
+/// [`module::Body::FilterEnv`] of `host`, the forward of
+/// `get-environment`: the globs and the fixed variables in static data.
+fn filter_env(data: &mut Data, host: module::Body, filter: &policy::EnvFilter) -> module::Body {
+    let mut span = |bytes: &[u8]| {
+        let address = data.alloc(bytes.len().max(1), 1);
+        data.put(address, bytes);
+        module::Span {
+            address,
+            len: bytes.len() as u32,
+        }
+    };
+    let globs = filter.globs.iter().map(|g| span(g.as_bytes())).collect();
+    let pairs: Vec<(module::Span, module::Span)> = filter
+        .fixed
+        .iter()
+        .map(|(name, value)| (span(name.as_bytes()), span(value.as_bytes())))
+        .collect();
+    let entries = data.alloc(16 * pairs.len().max(1), 4);
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        let words = [name.address, name.len, value.address, value.len];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        data.put(entries + 16 * i as u32, &bytes);
+    }
+    module::Body::FilterEnv {
+        host: Box::new(host),
+        globs,
+        names: pairs.into_iter().map(|(name, _)| name).collect(),
+        entries,
+    }
 }

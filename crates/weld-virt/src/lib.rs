@@ -20,7 +20,7 @@ mod wasi_io;
 
 pub use bridge::plug;
 pub use manifest::{Composition, check_manifest, compose_manifest};
-pub use policy::{Action, FunctionAction, Object, Policy, Rule};
+pub use policy::{Action, EnvFilter, FunctionAction, Object, Policy, Rule};
 
 use policy::{Decision, Resolved};
 use serde::Serialize;
@@ -144,6 +144,8 @@ pub enum ImportAction {
     VirtualTime,
     /// Served from the mounted tree.
     Mounted,
+    /// The host's, filtered inside the component (`--allow-env`).
+    Filtered,
     /// Its functions do different things.
     Mixed,
 }
@@ -159,6 +161,7 @@ impl From<FunctionAction> for ImportAction {
             FunctionAction::Random => ImportAction::Random,
             FunctionAction::VirtualTime => ImportAction::VirtualTime,
             FunctionAction::Mount => ImportAction::Mounted,
+            FunctionAction::Filter => ImportAction::Filtered,
         }
     }
 }

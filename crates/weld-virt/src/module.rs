@@ -197,12 +197,34 @@ pub enum Body {
     },
     /// An operation on the mounted tree.
     Mount(crate::mount::Op),
+    /// `get-environment` through `host` (a forward), keeping only the
+    /// variables whose names match one of `globs` and that no fixed one
+    /// replaces, then the fixed ones.
+    FilterEnv {
+        host: Box<Body>,
+        globs: Vec<Span>,
+        /// The fixed variables' names, and their entries as the canonical
+        /// ABI lays out a `list<tuple<string, string>>`'s elements (16 bytes
+        /// each) at `entries`.
+        names: Vec<Span>,
+        entries: u32,
+    },
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
     /// comes), and what it returns is ready at once.
     Refuse(Refusal),
 }
+
+/// Bytes in static data.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub address: u32,
+    pub len: u32,
+}
+
+/// The size of a `tuple<string, string>` in memory.
+const PAIR: i32 = 16;
 
 /// What a refused function does with what it is given, and returns.
 #[derive(Debug, Clone)]
@@ -272,7 +294,7 @@ impl Body {
                 .map(|(_, body)| body)
                 .chain([&**other, &**host])
                 .collect(),
-            Body::Poll { host } => vec![host],
+            Body::Poll { host } | Body::FilterEnv { host, .. } => vec![host],
             Body::Advance { then, .. } => vec![then],
             _ => Vec::new(),
         }
@@ -284,6 +306,11 @@ impl Body {
             Body::Forward { .. } => Some(self),
             _ => self.parts().into_iter().find_map(Body::forward),
         }
+    }
+
+    /// Whether it filters the environment (and so needs [`glob_body`]).
+    fn filters(&self) -> bool {
+        matches!(self, Body::FilterEnv { .. }) || self.parts().into_iter().any(Body::filters)
     }
 
     /// The refusal this body makes, if any (it may be one choice of a
@@ -309,6 +336,7 @@ impl Body {
             Body::Poll { host } => 3 + host.locals(),
             // The length, the list and the counter.
             Body::Random { .. } => 3,
+            Body::FilterEnv { host, .. } => FILTER_LOCALS + host.locals(),
             Body::Mount(_) => crate::mount::Op::LOCALS,
             _ => self
                 .parts()
@@ -424,6 +452,15 @@ pub fn encode(
     // Traps in backtraces name the function they are in.
     let mut names = NameMap::new();
     names.append(realloc_index, realloc);
+    let glob = match exports.iter().any(|export| export.body.filters()) {
+        true => {
+            let ty = types.of(&[WasmType::I32; 5], &[WasmType::I32]);
+            let index = define(ty, &glob_body(), &mut code);
+            names.append(index, "glob");
+            index
+        }
+        false => u32::MAX,
+    };
 
     let mut forwarded = forwarded.into_iter();
     for (export, intrinsics) in exports.iter().zip(&intrinsics) {
@@ -450,6 +487,7 @@ pub fn encode(
             result: export.signature.results.first().map(|t| val_type(*t)),
             callee: callee.unwrap_or(u32::MAX),
             realloc: realloc_index,
+            glob,
             news: &news,
             intrinsics,
             mount,
@@ -561,6 +599,8 @@ struct Context<'a> {
     news: &'a [u32],
     /// The stream and future intrinsics a refused function calls.
     intrinsics: &'a [u32],
+    /// [`glob_body`], where a function filters the environment.
+    glob: u32,
     mount: Option<MountTables>,
 }
 
@@ -583,6 +623,12 @@ impl Context<'_> {
             }
             Body::Nothing => {}
             Body::Refuse(refusal) => self.refuse(sink, refusal),
+            Body::FilterEnv {
+                host,
+                globs,
+                names,
+                entries,
+            } => self.filter_env(sink, host, globs, names, *entries, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -793,6 +839,109 @@ impl Context<'_> {
         if let Some(at) = at {
             sink.i32_const(at as i32);
         }
+    }
+
+    /// [`Body::FilterEnv`]: the host's list, at the address the forward
+    /// leaves, is copied to a new one with room for the fixed variables.
+    fn filter_env(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        host: &Body,
+        globs: &[Span],
+        names: &[Span],
+        entries: u32,
+        local: u32,
+    ) {
+        let (area, entry, end, list, next, keep) =
+            (local, local + 1, local + 2, local + 3, local + 4, local + 5);
+        let at = |offset: u32| MemArg {
+            offset: u64::from(offset),
+            align: 2,
+            memory_index: 0,
+        };
+        let wide = |offset: u32| MemArg {
+            offset: u64::from(offset),
+            align: 3,
+            memory_index: 0,
+        };
+        let fixed = names.len() as i32 * PAIR;
+        self.emit(sink, host, local + FILTER_LOCALS);
+        sink.local_set(area);
+        sink.local_get(area)
+            .i32_load(at(0))
+            .local_tee(entry)
+            .local_get(area)
+            .i32_load(at(4))
+            .i32_const(PAIR)
+            .i32_mul()
+            .i32_add()
+            .local_set(end);
+        self.alloc(sink, 4, &|sink| {
+            sink.local_get(area)
+                .i32_load(at(4))
+                .i32_const(PAIR)
+                .i32_mul()
+                .i32_const(fixed)
+                .i32_add();
+        });
+        sink.local_tee(list).local_set(next);
+        open_loop(sink, entry, end);
+        // Kept if a glob matches the name...
+        sink.i32_const(0).local_set(keep);
+        let name = |sink: &mut InstructionSink<'_>| {
+            sink.local_get(entry)
+                .i32_load(at(0))
+                .local_get(entry)
+                .i32_load(at(4));
+        };
+        // Whether the name matches `pattern`, as a glob or exactly.
+        let matches = |sink: &mut InstructionSink<'_>, pattern: &Span, wild: bool| {
+            sink.i32_const(pattern.address as i32)
+                .i32_const(pattern.len as i32);
+            name(sink);
+            sink.i32_const(i32::from(wild)).call(self.glob);
+        };
+        for glob in globs {
+            matches(sink, glob, true);
+            sink.local_get(keep).i32_or().local_set(keep);
+        }
+        // ...and no fixed variable has it.
+        for fixed in names {
+            matches(sink, fixed, false);
+            sink.if_(BlockType::Empty)
+                .i32_const(0)
+                .local_set(keep)
+                .end();
+        }
+        sink.local_get(keep).if_(BlockType::Empty);
+        for offset in [0, 8] {
+            sink.local_get(next)
+                .local_get(entry)
+                .i64_load(wide(offset))
+                .i64_store(wide(offset));
+        }
+        sink.local_get(next)
+            .i32_const(PAIR)
+            .i32_add()
+            .local_set(next)
+            .end();
+        close_loop(sink, entry, PAIR);
+        sink.local_get(next)
+            .i32_const(entries as i32)
+            .i32_const(fixed)
+            .memory_copy(0, 0);
+        // The new list's address and length, where the host's were.
+        sink.local_get(area).local_get(list).i32_store(at(0));
+        sink.local_get(area)
+            .local_get(next)
+            .i32_const(fixed)
+            .i32_add()
+            .local_get(list)
+            .i32_sub()
+            .i32_const(PAIR.trailing_zeros() as i32)
+            .i32_shr_u()
+            .i32_store(at(4));
+        sink.local_get(area);
     }
 
     fn alloc(
@@ -1061,5 +1210,106 @@ fn realloc_body() -> Function {
         .memory_copy(0, 0)
         .end();
     s.local_get(at).end();
+    f
+}
+
+/// The locals of [`Body::FilterEnv`] before its host call's.
+const FILTER_LOCALS: u32 = 6;
+
+/// `glob(pattern, pattern_len, text, text_len, wild) -> i32`: whether the
+/// text matches, byte by byte, with `*` any run and `?` any one byte when
+/// `wild` is 1, or only when equal when it is 0. Greedy with one
+/// backtrack point, so linear in practice and never recursive.
+fn glob_body() -> Function {
+    let (pat, plen, text, tlen, wild) = (0, 1, 2, 3, 4);
+    let (p, i, star, mark, c) = (5, 6, 7, 8, 9);
+    let byte = MemArg {
+        offset: 0,
+        align: 0,
+        memory_index: 0,
+    };
+    let mut f = Function::new([(5, ValType::I32)]);
+    let mut s = f.instructions();
+    s.i32_const(-1).local_set(star);
+    s.block(BlockType::Empty); // fail
+    s.block(BlockType::Empty); // done
+    s.loop_(BlockType::Empty);
+    // The whole text read: done.
+    s.local_get(i).local_get(tlen).i32_ge_u().br_if(1);
+    s.local_get(p)
+        .local_get(plen)
+        .i32_lt_u()
+        .if_(BlockType::Empty);
+    s.local_get(pat)
+        .local_get(p)
+        .i32_add()
+        .i32_load8_u(byte)
+        .local_set(c);
+    // `*`: remember where, match it to nothing for now.
+    s.local_get(wild)
+        .local_get(c)
+        .i32_const(i32::from(b'*'))
+        .i32_eq()
+        .i32_and()
+        .if_(BlockType::Empty);
+    s.local_get(p).local_set(star);
+    s.local_get(i).local_set(mark);
+    s.local_get(p).i32_const(1).i32_add().local_set(p);
+    s.br(2);
+    s.end();
+    // `?` or the same byte: both move on.
+    s.local_get(wild)
+        .local_get(c)
+        .i32_const(i32::from(b'?'))
+        .i32_eq()
+        .i32_and()
+        .local_get(c)
+        .local_get(text)
+        .local_get(i)
+        .i32_add()
+        .i32_load8_u(byte)
+        .i32_eq()
+        .i32_or()
+        .if_(BlockType::Empty);
+    s.local_get(p).i32_const(1).i32_add().local_set(p);
+    s.local_get(i).i32_const(1).i32_add().local_set(i);
+    s.br(2);
+    s.end();
+    s.end();
+    // No match here: let the last `*` take one more byte, or fail.
+    s.local_get(star).i32_const(-1).i32_eq().br_if(2);
+    s.local_get(star).i32_const(1).i32_add().local_set(p);
+    s.local_get(mark)
+        .i32_const(1)
+        .i32_add()
+        .local_tee(mark)
+        .local_set(i);
+    s.br(0);
+    s.end(); // loop
+    s.end(); // done
+    // Trailing `*`s match nothing.
+    s.loop_(BlockType::Empty);
+    s.local_get(p)
+        .local_get(plen)
+        .i32_lt_u()
+        .if_(BlockType::Empty);
+    s.local_get(wild)
+        .local_get(pat)
+        .local_get(p)
+        .i32_add()
+        .i32_load8_u(byte)
+        .i32_const(i32::from(b'*'))
+        .i32_eq()
+        .i32_and()
+        .if_(BlockType::Empty);
+    s.local_get(p).i32_const(1).i32_add().local_set(p);
+    s.br(2);
+    s.end();
+    s.end();
+    s.end();
+    s.local_get(p).local_get(plen).i32_eq().return_();
+    s.end(); // fail
+    s.i32_const(0);
+    s.end();
     f
 }

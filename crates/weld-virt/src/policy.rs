@@ -32,6 +32,18 @@ pub enum Action {
     VirtualTime,
     /// `get-directories`: the mounted directories (`Wasi::mounts`).
     Mounts,
+    /// `get-environment`: the host's variables whose names match one of
+    /// `globs`, then `fixed`, which replace host ones of the same name.
+    FilterEnv(EnvFilter),
+}
+
+/// Which of the host's environment variables pass (`--allow-env`), and
+/// the fixed ones added to them (`--env`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFilter {
+    /// Globs over names: `*` is any run of bytes, `?` any one.
+    pub globs: Vec<String>,
+    pub fixed: Vec<(String, String)>,
 }
 
 /// weld's own `wasi:io` objects.
@@ -82,6 +94,8 @@ pub(crate) enum Resolved {
     VirtualTime,
     /// The mounted directories.
     Mounts,
+    /// The host's environment, filtered.
+    FilterEnv(EnvFilter),
     /// Calls the host's own function.
     Forward,
     /// Calls the function of the same name in this other imported
@@ -115,6 +129,8 @@ pub enum FunctionAction {
     VirtualTime,
     /// Served from the mounted tree.
     Mount,
+    /// The host's answer, filtered inside the component.
+    Filter,
 }
 
 use weld_wit::names::matches;
@@ -529,6 +545,9 @@ fn resolve_action(
         Action::Random(seed) => decision(Resolved::Random(*seed), FunctionAction::Random),
         Action::VirtualTime => decision(Resolved::VirtualTime, FunctionAction::VirtualTime),
         Action::Mounts => decision(Resolved::Mounts, FunctionAction::Mount),
+        Action::FilterEnv(filter) => {
+            decision(Resolved::FilterEnv(filter.clone()), FunctionAction::Filter)
+        }
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
             Some(Ok(case)) => decision(Resolved::Err(case), FunctionAction::Deny),
             Some(Err(cases)) => {

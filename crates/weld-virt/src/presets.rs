@@ -15,6 +15,9 @@ pub struct Wasi {
     /// A fixed environment, arguments and working directory; what is not
     /// given comes from the host.
     pub env: Vec<(String, String)>,
+    /// Globs over names: the host's variables that pass (`--allow-env`),
+    /// beside `env`. Empty: all of the host's, or none when `env` is set.
+    pub allow_env: Vec<String>,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// A frozen wall clock, as seconds and nanoseconds since the epoch; the
@@ -65,7 +68,15 @@ impl Wasi {
         let environment = "wasi:cli/environment";
         let fixed = denied(environment);
         if imported(environment) {
-            if !self.env.is_empty() || fixed {
+            if !self.allow_env.is_empty() {
+                rules.push(rule(
+                    &format!("{environment}#get-environment"),
+                    Action::FilterEnv(crate::EnvFilter {
+                        globs: self.allow_env.clone(),
+                        fixed: self.env.clone(),
+                    }),
+                ));
+            } else if !self.env.is_empty() || fixed {
                 let env: Vec<String> = self
                     .env
                     .iter()

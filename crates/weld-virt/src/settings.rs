@@ -27,6 +27,8 @@ pub struct Settings {
     pub allow: Vec<String>,
     /// `NAME=VALUE`.
     pub env: Vec<String>,
+    /// Globs over the names of the host's variables that pass.
+    pub allow_env: Vec<String>,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// RFC 3339.
@@ -130,6 +132,7 @@ impl Settings {
             deny_all: section.deny_all,
             allow: section.allow.clone(),
             env: pairs(&section.env),
+            allow_env: section.allow_env.clone(),
             args: section.args.clone(),
             cwd: section.cwd.clone(),
             clock_fixed: section.clock_fixed.clone(),
@@ -161,6 +164,17 @@ impl Settings {
                         return Err(invalid(&format!("--env `{pair}`"), env_name_error(name)));
                     }
                     Ok((name.to_owned(), value.to_owned()))
+                })
+                .collect::<Result<_, _>>()?,
+            allow_env: self
+                .allow_env
+                .iter()
+                .map(|glob| match glob.is_empty() || glob.contains(['=', '\0']) {
+                    true => Err(invalid(
+                        &format!("--allow-env `{glob}`"),
+                        "a glob over variable names is not empty and holds no `=` or NUL",
+                    )),
+                    false => Ok(glob.clone()),
                 })
                 .collect::<Result<_, _>>()?,
             args: self.args.clone(),

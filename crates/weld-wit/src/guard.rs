@@ -31,7 +31,10 @@ pub fn guarded<T>(tool: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     result.map_err(|_| {
         let message = LAST_PANIC.lock().ok().and_then(|mut last| last.take());
         let message = message.unwrap_or_else(|| "it panicked".to_owned());
-        format!("{tool} failed on it: {}", known(&message).unwrap_or(&message))
+        format!(
+            "{tool} failed on it: {}",
+            known(&message).unwrap_or(&message)
+        )
     })
 }
 

@@ -208,6 +208,7 @@ fn wasi(u: &mut Unstructured, mounts: &Path) -> Result<Wasi> {
     };
     let mut wasi = Wasi {
         env: u.arbitrary()?,
+        allow_env: u.arbitrary()?,
         args: u.arbitrary()?,
         cwd: u.arbitrary()?,
         clock_fixed: clock,
