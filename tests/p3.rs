@@ -99,6 +99,46 @@ fn the_apps_compose_with_processors_of_either_version_and_agree() {
     }
 }
 
+/// `weld compose` puts the same bridges in where a manifest wires an
+/// import to an instance of the other version: each mixed pair, from a
+/// manifest, prints the image the 0.2 pair prints.
+#[test]
+fn a_manifest_wires_apps_to_processors_of_the_other_version_through_bridges() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::env::current_dir().unwrap();
+    let expected = std::fs::read("fixtures/images/63x17.expected.pgm").unwrap();
+    let pairs = PROCESSORS_02
+        .iter()
+        .map(|processor| ("p3-c-app", *processor))
+        .chain(
+            PROCESSORS_03[..2]
+                .iter()
+                .map(|processor| ("c-app", *processor)),
+        );
+    for (app, processor) in pairs {
+        let manifest = dir.path().join("weld.toml");
+        let app_path = root.join(format!("fixtures/components/{app}.wasm"));
+        let text = format!(
+            "[components]\napp = {:?}\nprocessor = {:?}\n\n[instances.app.with]\nprocess = \"processor\"\n",
+            app_path.display().to_string(),
+            root.join(processor).display().to_string(),
+        );
+        std::fs::write(&manifest, text).unwrap();
+        let out = dir.path().join("app.wasm");
+        let (manifest, out) = (manifest.to_str().unwrap(), out.to_str().unwrap());
+        weld_ok(&["compose", manifest, "-o", out]);
+        let images = "fixtures/images::/images:ro";
+        let output = weld_ok(&["run", "--dir", images, out, "/images/63x17.ppm"]);
+        assert!(output.stdout == expected, "{app} with {processor}");
+        let graph = weld_ok(&["graph", manifest]);
+        let graph = String::from_utf8_lossy(&graph.stdout);
+        assert!(
+            graph.contains(r#"i2["bridge-0"]"#),
+            "{app} with {processor}: {graph}"
+        );
+    }
+}
+
 /// A 0.2 app's `run` is a sync task, which may not block: the bridge calls
 /// the 0.3 `grayscale` async and needs it to return at once. The WAT
 /// processor yields first, so the call traps (in the bridge), with status

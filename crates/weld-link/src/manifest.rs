@@ -118,6 +118,31 @@ impl Source {
     }
 }
 
+/// What can connect an import to an export that the component model
+/// cannot connect as they are: weld-virt's bridges between the WASI 0.2
+/// and 0.3 versions of an interface (`async func` on one side only).
+pub trait Mediator {
+    /// A component that imports what `exporter` exports and exports
+    /// `import` as `importer` wants it, if one can be made.
+    fn mediate(
+        &self,
+        importer: (&Path, &Shared),
+        import: &str,
+        exporter: (&Path, &Shared),
+    ) -> Result<Option<Mediated>, String>;
+}
+
+/// A component made to sit between an import and an export.
+pub struct Mediated {
+    /// What to call it in messages (`<bridge a to b>`).
+    pub path: PathBuf,
+    /// What its instances are called, numbered (`bridge` makes `bridge-0`).
+    pub kind: &'static str,
+    pub bytes: Shared,
+    /// The export of the exporter it imports, by the same name.
+    pub export: String,
+}
+
 /// A manifest read and checked: its components, and the plan they make.
 pub struct Manifest {
     text: Text,
@@ -225,7 +250,20 @@ impl Manifest {
 
     /// Checks the wiring and encodes the result (see [`Composed`]).
     pub fn compose(&self, validated: &Validated) -> Result<Composed, Error> {
+        self.compose_mediated(validated, None)
+    }
+
+    /// [`Manifest::compose`], asking `mediator` for a component to put
+    /// between an import and the instance the manifest fills it from when
+    /// nothing that instance exports fits.
+    pub fn compose_mediated(
+        &self,
+        validated: &Validated,
+        mediator: Option<&dyn Mediator>,
+    ) -> Result<Composed, Error> {
         let file = &self.file;
+        // Declared before the units, which borrow them.
+        let mut mediated: Vec<Mediated> = Vec::new();
         let instances = self.instances()?;
         let inputs = InputCheck::start(
             self.components
@@ -241,13 +279,15 @@ impl Manifest {
 
         let mut validator =
             wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
-        let units = self
+        let mut units = self
             .components
             .iter()
             .map(|(name, path, bytes)| Unit::read(&mut validator, name.clone(), path, bytes))
             .collect::<Result<Vec<_>, _>>()?;
         // The unit of each instance, until the plan's instances say it.
-        let of: Vec<usize> = instances.iter().map(|(_, c, _)| *c).collect();
+        let mut of: Vec<usize> = instances.iter().map(|(_, c, _)| *c).collect();
+        // A mediating component's instance comes after the manifest's.
+        let mediator_instance = |n: usize| instances.len() + n;
 
         let mut links = Vec::new();
         let mut unfilled = Vec::new();
@@ -285,7 +325,46 @@ impl Manifest {
                         "no interfaces",
                     )?,
                     Source::Instance(_) => {
-                        self.fitting(source.span(), exports, &import, &instance_names[exporter])?
+                        match self.fitting(
+                            source.span(),
+                            exports,
+                            &import,
+                            &instance_names[exporter],
+                        ) {
+                            Ok(export) => export,
+                            Err(unfit) => {
+                                let asked = mediator.map(|m| {
+                                    m.mediate(
+                                        (unit.path, unit.bytes),
+                                        &import,
+                                        (units[of[exporter]].path, units[of[exporter]].bytes),
+                                    )
+                                });
+                                let found = asked
+                                    .transpose()
+                                    .map_err(|e| self.error(source.span(), e))?
+                                    .flatten();
+                                let Some(between) = found else {
+                                    return Err(unfit);
+                                };
+                                let middle = mediator_instance(mediated.len());
+                                links.push(Link {
+                                    importer: middle,
+                                    import: between.export.clone(),
+                                    exporter,
+                                    export: between.export.clone(),
+                                });
+                                mediated.push(between);
+                                filled.push(import.clone());
+                                links.push(Link {
+                                    importer,
+                                    import: import.clone(),
+                                    exporter: middle,
+                                    export: import,
+                                });
+                                continue;
+                            }
+                        }
                     }
                 };
                 filled.push(import.clone());
@@ -305,6 +384,32 @@ impl Manifest {
                 }
             }
             unfilled.extend(unit.never_linked(importer));
+        }
+        let mut instance_names = instance_names;
+        for (n, between) in mediated.iter().enumerate() {
+            // Numbered past any instance of the manifest's so named.
+            let name = (n..)
+                .map(|k| format!("{}-{k}", between.kind))
+                .find(|name| !instance_names.contains(name))
+                .expect("a free name");
+            let unit = Unit::read(&mut validator, name.clone(), &between.path, &between.bytes)?;
+            validated.validate(&between.path, &between.bytes)?;
+            let instance = mediator_instance(n);
+            for import in &unit.imports {
+                if !links
+                    .iter()
+                    .any(|l| l.importer == instance && l.import == *import)
+                {
+                    unfilled.push(Unfilled {
+                        instance,
+                        import: import.clone(),
+                    });
+                }
+            }
+            unfilled.extend(unit.never_linked(instance));
+            instance_names.push(name);
+            of.push(units.len());
+            units.push(unit);
         }
         if let Some(cycle) = find_cycle(&instance_names, &links) {
             return Err(Error::Cycle(cycle));
@@ -347,6 +452,11 @@ impl Manifest {
                     component: self.components[*component].1.clone(),
                     unit: *component,
                 })
+                .chain(mediated.iter().enumerate().map(|(n, between)| Instance {
+                    name: instance_names[mediator_instance(n)].clone(),
+                    component: between.path.clone(),
+                    unit: of[mediator_instance(n)],
+                }))
                 .collect(),
             links,
             exports,

@@ -109,13 +109,7 @@ fn bridges(socket: &Path, socket_bytes: &Shared, plugs: &[Plug]) -> Result<Vec<P
             }
             let found = exporters
                 .filter_map(|(_, side)| side.as_ref())
-                .find_map(|side| {
-                    side.exports.iter().find_map(|(export, export_id)| {
-                        let same = unversioned(export) == unversioned(import)
-                            && alike(&importer.resolve, *import_id, &side.resolve, *export_id);
-                        same.then_some((side, export))
-                    })
-                });
+                .find_map(|side| Some((side, bridgeable(importer, import, *import_id, side)?)));
             let Some((exporter, export)) = found else {
                 continue;
             };
@@ -129,6 +123,56 @@ fn bridges(socket: &Path, socket_bytes: &Shared, plugs: &[Plug]) -> Result<Vec<P
         }
     }
     Ok(bridges)
+}
+
+/// The export of `exporter` that a bridge can connect to `import`: the
+/// same interface at another version, differing only in which functions
+/// are `async`.
+fn bridgeable<'a>(
+    importer: &Side,
+    import: &str,
+    import_id: InterfaceId,
+    exporter: &'a Side,
+) -> Option<&'a String> {
+    exporter.exports.iter().find_map(|(export, export_id)| {
+        let same = unversioned(export) == unversioned(import)
+            && alike(&importer.resolve, import_id, &exporter.resolve, *export_id);
+        same.then_some(export)
+    })
+}
+
+/// The bridges of a `weld compose` manifest: asked for where an import is
+/// wired to an instance that exports nothing that fits it.
+pub(crate) struct Bridges;
+
+impl weld_link::Mediator for Bridges {
+    fn mediate(
+        &self,
+        (importer_path, importer_bytes): (&Path, &Shared),
+        import: &str,
+        (exporter_path, exporter_bytes): (&Path, &Shared),
+    ) -> Result<Option<weld_link::Mediated>, String> {
+        let (Some(importer), Some(exporter)) = (
+            Side::read(importer_path, importer_bytes),
+            Side::read(exporter_path, exporter_bytes),
+        ) else {
+            return Ok(None);
+        };
+        let Some(&(_, import_id)) = importer.imports.iter().find(|(name, _)| name == import) else {
+            return Ok(None);
+        };
+        let Some(export) = bridgeable(&importer, import, import_id, &exporter) else {
+            return Ok(None);
+        };
+        let bytes = bridge(&importer, import, &exporter, export)
+            .map_err(|e| weld_wit::display::error_chain(&e))?;
+        Ok(Some(weld_link::Mediated {
+            path: PathBuf::from(format!("<bridge {export} to {import}>")),
+            kind: "bridge",
+            bytes: Arc::new(bytes.into()),
+            export: export.clone(),
+        }))
+    }
 }
 
 /// An interface name without its version.

@@ -28,7 +28,9 @@ pub fn compose_manifest(
     path: &Path,
     validated: &Validated,
 ) -> Result<Composition, Error> {
-    let composed = manifest.compose(validated)?;
+    // A 0.3 import wired to a 0.2 export (or the reverse) gets a bridge,
+    // as `weld plug` puts one in.
+    let composed = manifest.compose_mediated(validated, Some(&crate::bridge::Bridges))?;
     let Some(section) = manifest.virtualize() else {
         return Ok(Composition {
             plan: composed.plan,
