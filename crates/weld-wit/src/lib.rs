@@ -11,6 +11,7 @@ pub mod display;
 mod error;
 pub mod files;
 pub mod guard;
+pub mod http;
 pub mod inspect;
 pub mod load;
 pub mod mapped;
