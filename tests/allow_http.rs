@@ -91,3 +91,74 @@ fn invoke_makes_only_the_requests_granted() {
     }
     assert_eq!(upstream.hits(), 3, "a denied request reached the upstream");
 }
+
+/// `weld virt --allow-http`: the allow-list is generated code inside the
+/// component, so it holds under a host that grants everything
+/// (`weld run --allow-http '*'`) and on `wasmtime run -Shttp` when that is
+/// installed (`WASMTIME`, or the CLI `.ci/run` installs). Each way around a
+/// grant of one host and port is refused before the request leaves the
+/// component, and never reaches the upstream.
+#[test]
+fn virt_allow_http_holds_inside_the_component() {
+    let upstream = Upstream::start(204, "");
+    let dir = tempfile::tempdir().unwrap();
+    let guarded = dir.path().join("guarded.wasm");
+    let guarded = guarded.to_str().unwrap();
+    let grant = format!("http://127.0.0.1:{}", upstream.addr.port());
+    let virt = weld(&["virt", FETCH, "--allow-http", &grant, "-o", guarded]);
+    assert!(
+        virt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&virt.stderr)
+    );
+    let port = upstream.addr.port();
+    let other = port.wrapping_add(1);
+    let refused = [
+        format!("127.0.0.2:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("127.0.0.1:{other}"),
+        format!("127.0.0.1@127.0.0.2:{port}"),
+        format!("user@127.0.0.1:{port}"),
+        format!("127.0.0.1:{port}:{port}"),
+        format!("[::1]:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("127.0.0.1:0{port}"),
+        format!("127.0.0.1%2e:{port}"),
+        "127.0.0.1".to_owned(),
+    ];
+    let mut runtimes: Vec<Vec<String>> = vec![vec![
+        env!("CARGO_BIN_EXE_weld").to_owned(),
+        "run".to_owned(),
+        "--allow-http".to_owned(),
+        "*".to_owned(),
+    ]];
+    if let Some(wasmtime) = common::wasmtime_cli() {
+        runtimes.push(vec![wasmtime, "run".to_owned(), "-Shttp,cli".to_owned()]);
+    }
+    for runtime in &runtimes {
+        let fetch = |authority: &str| {
+            let output = std::process::Command::new(&runtime[0])
+                .args(&runtime[1..])
+                .args([guarded, authority, "/x"])
+                .env("WELD_CACHE_DIR", common::cache_dir())
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&output.stdout)
+                .trim_end()
+                .to_owned()
+        };
+        let before = upstream.hits();
+        // Granted.
+        assert_eq!(fetch(&upstream.addr.to_string()), "204", "{runtime:?}");
+        assert_eq!(upstream.hits(), before + 1, "{runtime:?}");
+        for authority in &refused {
+            assert_eq!(fetch(authority), "error-code 15", "{runtime:?} {authority}");
+        }
+        assert_eq!(
+            upstream.hits(),
+            before + 1,
+            "{runtime:?}: a refused request got through"
+        );
+    }
+}

@@ -66,6 +66,15 @@ pub struct PolicyFlags {
     /// component; --env adds fixed ones, which win over the host's.
     #[arg(long = "allow-env", value_name = "GLOB")]
     allow_env: Vec<String>,
+    /// Let outgoing HTTP requests through only where a grant allows them,
+    /// checked inside the component (`SCHEME://HOST[:PORT]`, `*` for any
+    /// part, as `weld run --allow-http`); others get HTTP-request-denied
+    /// without reaching the host.
+    #[arg(long = "allow-http", value_name = "PATTERN")]
+    allow_http: Vec<String>,
+    /// Deny all outgoing HTTP: requests get HTTP-request-denied.
+    #[arg(long)]
+    deny_http: bool,
     /// A fixed argument (the first is the program's name).
     #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
@@ -144,6 +153,8 @@ impl PolicyFlags {
             allow: self.allow.clone(),
             env: self.env.clone(),
             allow_env: self.allow_env.clone(),
+            allow_http: self.allow_http.clone(),
+            deny_http: self.deny_http,
             args: self.args.clone(),
             cwd: self.cwd.clone(),
             clock_fixed: self.clock_fixed.clone(),

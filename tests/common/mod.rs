@@ -42,6 +42,18 @@ pub fn weld_in_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output 
     output
 }
 
+/// The wasmtime CLI, where one is installed: `WASMTIME`, or the one
+/// `.ci/run` installs. Tests that compare with it skip it otherwise.
+pub fn wasmtime_cli() -> Option<String> {
+    let installed = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/weld/pip/wasmtime_cli/wasmtime"));
+    std::env::var_os("WASMTIME")
+        .map(PathBuf::from)
+        .or(installed)
+        .filter(|path| path.is_file())
+        .map(|path| path.display().to_string())
+}
+
 /// The compile cache the tests share.
 pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("weld-cache")

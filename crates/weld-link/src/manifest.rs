@@ -71,6 +71,11 @@ pub struct Virtualize {
     /// Globs over the names of the host's variables that pass.
     #[serde(default)]
     pub allow_env: Vec<String>,
+    /// Grants of outgoing HTTP requests, checked inside the component.
+    #[serde(default)]
+    pub allow_http: Vec<String>,
+    #[serde(default)]
+    pub deny_http: bool,
     #[serde(default)]
     pub args: Vec<String>,
     pub cwd: Option<String>,

@@ -172,6 +172,21 @@ pub(crate) fn build(
                     }
                 }
                 Some(Resolved::FilterEnv(filter)) => filter_env(&mut data, to_host()?, filter),
+                Some(Resolved::CheckHttp(grants)) => {
+                    let case = policy::denial(resolve, func, Some("HTTP-request-denied"))
+                        .and_then(Result::ok)
+                        .flatten();
+                    let denied = match refuse(&mut data, Outcome::Err(case)) {
+                        Some(refusal) => Body::Refuse(refusal),
+                        None => error(&layout, &mut data, func, case),
+                    };
+                    let check = http_check(&layout, &mut data, resolve, func, grants)?;
+                    Body::CheckHttp {
+                        check,
+                        allowed: Box::new(to_host()?),
+                        denied: Box::new(denied),
+                    }
+                }
                 Some(Resolved::Forward) => to_host()?,
                 Some(Resolved::Bridge(from)) => {
                     let from = world
@@ -614,31 +629,23 @@ fn refusal(
     func: &Function,
     outcome: Outcome,
 ) -> Option<module::Refusal> {
-    use wit_parser::{
-        FutureIntrinsic, Handle, ResourceIntrinsic, StreamIntrinsic, Type, TypeDefKind,
-    };
+    use wit_parser::{FutureIntrinsic, ResourceIntrinsic, StreamIntrinsic, Type, TypeDefKind};
     let transmitted = func.find_futures_and_streams(resolve);
     // The host's resources of the handles it is given to own, with the
     // interface that defines each: those the virtual world imports (weld's
     // own resources are its objects, which need no drop).
-    let owned = |ty: &Type| match ty {
-        Type::Id(id) => match &resolve.types[*id].kind {
-            TypeDefKind::Handle(Handle::Own(resource)) => {
-                let resource = definition(resolve, *resource);
-                match resolve.types[resource].owner {
-                    wit_parser::TypeOwner::Interface(owner)
-                        if world
-                            .imports
-                            .contains_key(&wit_parser::WorldKey::Interface(owner)) =>
-                    {
-                        Some((resource, owner))
-                    }
-                    _ => None,
-                }
+    let owned = |ty: &Type| {
+        let resource = owned_resource(resolve, *ty)?;
+        match resolve.types[resource].owner {
+            wit_parser::TypeOwner::Interface(owner)
+                if world
+                    .imports
+                    .contains_key(&wit_parser::WorldKey::Interface(owner)) =>
+            {
+                Some((resource, owner))
             }
             _ => None,
-        },
-        _ => None,
+        }
     };
     let owns = func.params.iter().any(|p| owned(&p.ty).is_some());
     if transmitted.is_empty() && !(owns && matches!(outcome, Outcome::Err(_))) {
@@ -869,19 +876,15 @@ fn definition(resolve: &Resolve, mut id: wit_parser::TypeId) -> wit_parser::Type
 /// [`module::Body::FilterEnv`] of `host`, the forward of
 /// `get-environment`: the globs and the fixed variables in static data.
 fn filter_env(data: &mut Data, host: module::Body, filter: &policy::EnvFilter) -> module::Body {
-    let mut span = |bytes: &[u8]| {
-        let address = data.alloc(bytes.len().max(1), 1);
-        data.put(address, bytes);
-        module::Span {
-            address,
-            len: bytes.len() as u32,
-        }
-    };
-    let globs = filter.globs.iter().map(|g| span(g.as_bytes())).collect();
+    let globs = filter
+        .globs
+        .iter()
+        .map(|g| span(data, g.as_bytes()))
+        .collect();
     let pairs: Vec<(module::Span, module::Span)> = filter
         .fixed
         .iter()
-        .map(|(name, value)| (span(name.as_bytes()), span(value.as_bytes())))
+        .map(|(name, value)| (span(data, name.as_bytes()), span(data, value.as_bytes())))
         .collect();
     let entries = data.alloc(16 * pairs.len().max(1), 4);
     for (i, (name, value)) in pairs.iter().enumerate() {
@@ -894,5 +897,87 @@ fn filter_env(data: &mut Data, host: module::Body, filter: &policy::EnvFilter) -
         globs,
         names: pairs.into_iter().map(|(name, _)| name).collect(),
         entries,
+    }
+}
+
+/// `bytes` in static data.
+fn span(data: &mut Data, bytes: &[u8]) -> module::Span {
+    let address = data.alloc(bytes.len().max(1), 1);
+    data.put(address, bytes);
+    module::Span {
+        address,
+        len: bytes.len() as u32,
+    }
+}
+
+/// What `handle` behind `--allow-http` asks of its request (its first
+/// parameter, an `own<outgoing-request>`), and the grants' globs.
+fn http_check(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    func: &Function,
+    grants: &[weld_wit::http::HttpGrant],
+) -> Result<module::HttpCheck, Error> {
+    use wit_parser::TypeOwner;
+    let unexpected =
+        || Error::Build(format!("`{}` takes no outgoing-request first", func.name).into());
+    let request = func
+        .params
+        .first()
+        .and_then(|p| owned_resource(resolve, p.ty))
+        .ok_or_else(unexpected)?;
+    let TypeOwner::Interface(types) = resolve.types[request].owner else {
+        return Err(unexpected());
+    };
+    let key = wit_parser::WorldKey::Interface(types);
+    let method = |name: &str, size: usize| {
+        let method = resolve.interfaces[types]
+            .functions
+            .get(&format!("[method]outgoing-request.{name}"))
+            .ok_or_else(unexpected)?;
+        // The layouts `Context::check_http` reads.
+        if method.result.map(|ty| layout.size_align(&ty)) != Some((size, 4)) {
+            return Err(Error::Build(
+                format!("`{}` returns an unexpected type", method.name).into(),
+            ));
+        }
+        let signature = resolve.wasm_signature(AbiVariant::GuestImport, method);
+        let (module, name) = resolve.wasm_import_name(
+            ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
+            WasmImport::Func {
+                interface: Some(&key),
+                func: method,
+            },
+        );
+        Ok(module::Import {
+            module,
+            name,
+            params: signature.params,
+            results: signature.results,
+        })
+    };
+    Ok(module::HttpCheck {
+        scheme: method("scheme", 16)?,
+        authority: method("authority", 12)?,
+        globs: grants
+            .iter()
+            .flat_map(|grant| grant.globs())
+            .map(|glob| span(data, glob.as_bytes()))
+            .collect(),
+    })
+}
+
+/// The resource a parameter of type `ty` is given to own: `own<r>`,
+/// through any aliases of the handle or of the resource.
+fn owned_resource(resolve: &Resolve, ty: wit_parser::Type) -> Option<wit_parser::TypeId> {
+    use wit_parser::{Handle, Type, TypeDefKind};
+    let Type::Id(id) = ty else {
+        return None;
+    };
+    let id = definition(resolve, id);
+    match resolve.types[id].kind {
+        TypeDefKind::Handle(Handle::Own(resource)) => Some(definition(resolve, resource)),
+        _ => None,
     }
 }

@@ -113,6 +113,10 @@ pub struct ImportReport {
 pub struct FunctionReport {
     pub name: String,
     pub action: FunctionAction,
+    /// The rules it checks or filters by: `--allow-http` grants,
+    /// `--allow-env` globs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 /// The note on an interface the world declares inline (`import x:
@@ -146,6 +150,9 @@ pub enum ImportAction {
     Mounted,
     /// The host's, filtered inside the component (`--allow-env`).
     Filtered,
+    /// The host's, for what rules checked inside the component allow
+    /// (`--allow-http`).
+    Checked,
     /// Its functions do different things.
     Mixed,
 }
@@ -162,6 +169,7 @@ impl From<FunctionAction> for ImportAction {
             FunctionAction::VirtualTime => ImportAction::VirtualTime,
             FunctionAction::Mount => ImportAction::Mounted,
             FunctionAction::Filter => ImportAction::Filtered,
+            FunctionAction::Check => ImportAction::Checked,
         }
     }
 }
@@ -214,6 +222,20 @@ pub fn virtualize(
         .iter()
         .filter_map(|name| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id))
         .collect();
+    // The check is generated for 0.2's outgoing-handler only: a 0.3
+    // client must not be let through unchecked.
+    if !policy.wasi.allow_http.is_empty()
+        && let Some((client, _)) = imports
+            .iter()
+            .find(|(name, _)| name.starts_with("wasi:http/client@"))
+    {
+        return Err(Error::Setting {
+            setting: "--allow-http".to_owned(),
+            message: format!(
+                "the component imports `{client}` (WASI 0.3), whose requests weld cannot check inside the component yet; use --deny-http, or the runtime's own grants (`weld run --allow-http`)"
+            ),
+        });
+    }
     let pinned = policy::pinned(&resolve, world, used_by_exports);
     let (replaced, decisions) = policy.decide(&resolve, &imports, &pinned)?;
 
@@ -227,7 +249,7 @@ pub fn virtualize(
     let forwarding = |name: &str| {
         decisions
             .iter()
-            .any(|d| d.interface == name && d.action == Resolved::Forward)
+            .any(|d| d.interface == name && d.action.calls_host())
     };
     let mut report = report(&imports, &pinned, &replaced, &decisions);
     for (key, item) in &world.imports {
@@ -274,6 +296,12 @@ pub fn virtualize(
     if let Some(tree) = &tree {
         report.skipped = tree.skipped.clone();
     }
+    if decisions
+        .iter()
+        .any(|d| matches!(d.action, Resolved::CheckHttp(_)))
+    {
+        add_request_getters(&mut resolve, &imports)?;
+    }
     let component = build::build(&resolve, virtual_world, &decisions, tree.as_ref())?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),
@@ -309,6 +337,7 @@ fn report(
                 .map(|d| FunctionReport {
                     name: d.function.clone(),
                     action: d.kind,
+                    rules: d.action.rules(),
                 })
                 .collect();
             let action = match functions.first() {
@@ -372,4 +401,72 @@ fn imports_only(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     weld_wit::wasm::validate(Path::new("imports"), &out).ok()?;
     Some(out)
+}
+
+/// `--allow-http` reads each request's scheme and authority. A component
+/// that never calls those getters has them missing from its decoded
+/// `wasi:http/types`, so they are added as the host defines them:
+/// `scheme: func() -> option<scheme>` and `authority: func() ->
+/// option<string>` of `outgoing-request`.
+fn add_request_getters(
+    resolve: &mut wit_parser::Resolve,
+    imports: &[(String, wit_parser::InterfaceId)],
+) -> Result<(), Error> {
+    use wit_parser::{
+        Function, FunctionKind, Handle, Param, Type, TypeDef, TypeDefKind, TypeOwner,
+    };
+    let missing = |what: &str| Error::Build(format!("cannot check HTTP requests: {what}").into());
+    let (_, types) = imports
+        .iter()
+        .find(|(name, _)| name.starts_with("wasi:http/types@0.2"))
+        .ok_or_else(|| missing("no wasi:http/types@0.2 is imported"))?;
+    let types = *types;
+    let named = |resolve: &wit_parser::Resolve, name: &str| {
+        resolve.interfaces[types]
+            .types
+            .get(name)
+            .copied()
+            .ok_or_else(|| missing(&format!("wasi:http/types has no `{name}`")))
+    };
+    let request = named(resolve, "outgoing-request")?;
+    let scheme = named(resolve, "scheme")?;
+    let mut anonymous = |kind| {
+        resolve.types.alloc(TypeDef {
+            name: None,
+            kind,
+            owner: TypeOwner::None,
+            docs: Default::default(),
+            stability: Default::default(),
+            span: Default::default(),
+            external_id: None,
+        })
+    };
+    let this = anonymous(TypeDefKind::Handle(Handle::Borrow(request)));
+    let scheme = anonymous(TypeDefKind::Option(Type::Id(scheme)));
+    let authority = anonymous(TypeDefKind::Option(Type::String));
+    for (getter, result) in [("scheme", scheme), ("authority", authority)] {
+        let name = format!("[method]outgoing-request.{getter}");
+        let functions = &mut resolve.interfaces[types].functions;
+        if functions.contains_key(&name) {
+            continue;
+        }
+        functions.insert(
+            name.clone(),
+            Function {
+                name,
+                kind: FunctionKind::Method(request),
+                params: vec![Param {
+                    name: "self".to_owned(),
+                    ty: Type::Id(this),
+                    span: Default::default(),
+                }],
+                result: Some(Type::Id(result)),
+                docs: Default::default(),
+                stability: Default::default(),
+                span: Default::default(),
+                external_id: None,
+            },
+        );
+    }
+    Ok(())
 }

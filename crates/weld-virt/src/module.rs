@@ -209,6 +209,15 @@ pub enum Body {
         names: Vec<Span>,
         entries: u32,
     },
+    /// `wasi:http/outgoing-handler#handle` behind `--allow-http`: the
+    /// request's scheme and authority, in [`canon_body`]'s form, are
+    /// matched against the grants' globs; `allowed` if one matches, else
+    /// `denied`.
+    CheckHttp {
+        check: HttpCheck,
+        allowed: Box<Body>,
+        denied: Box<Body>,
+    },
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
@@ -222,6 +231,25 @@ pub struct Span {
     pub address: u32,
     pub len: u32,
 }
+
+/// What [`Body::CheckHttp`] asks the host of the request, and matches.
+#[derive(Debug, Clone)]
+pub struct HttpCheck {
+    /// `[method]outgoing-request.scheme`: `option<scheme>` through a
+    /// return pointer.
+    pub scheme: Import,
+    /// `[method]outgoing-request.authority`: `option<string>`, the same.
+    pub authority: Import,
+    pub globs: Vec<Span>,
+}
+
+/// Where `option<scheme>` (16 bytes) holds its case, and the scheme its
+/// own (0 `HTTP`, 1 `HTTPS`, 2 `other`).
+const SCHEME_SOME: u32 = 0;
+const SCHEME_CASE: u32 = 4;
+/// `option<string>` (12 bytes): its case, then the string.
+const AUTHORITY_SOME: u32 = 0;
+const AUTHORITY_STRING: u32 = 4;
 
 /// The size of a `tuple<string, string>` in memory.
 const PAIR: i32 = 16;
@@ -295,6 +323,9 @@ impl Body {
                 .chain([&**other, &**host])
                 .collect(),
             Body::Poll { host } | Body::FilterEnv { host, .. } => vec![host],
+            Body::CheckHttp {
+                allowed, denied, ..
+            } => vec![allowed, denied],
             Body::Advance { then, .. } => vec![then],
             _ => Vec::new(),
         }
@@ -308,9 +339,18 @@ impl Body {
         }
     }
 
-    /// Whether it filters the environment (and so needs [`glob_body`]).
-    fn filters(&self) -> bool {
-        matches!(self, Body::FilterEnv { .. }) || self.parts().into_iter().any(Body::filters)
+    /// Whether it matches globs (and so needs [`glob_body`]).
+    fn globs(&self) -> bool {
+        matches!(self, Body::FilterEnv { .. } | Body::CheckHttp { .. })
+            || self.parts().into_iter().any(Body::globs)
+    }
+
+    /// The HTTP check it makes, if any.
+    fn check(&self) -> Option<&HttpCheck> {
+        match self {
+            Body::CheckHttp { check, .. } => Some(check),
+            _ => self.parts().into_iter().find_map(Body::check),
+        }
     }
 
     /// The refusal this body makes, if any (it may be one choice of a
@@ -337,6 +377,9 @@ impl Body {
             // The length, the list and the counter.
             Body::Random { .. } => 3,
             Body::FilterEnv { host, .. } => FILTER_LOCALS + host.locals(),
+            Body::CheckHttp {
+                allowed, denied, ..
+            } => CHECK_LOCALS + allowed.locals().max(denied.locals()),
             Body::Mount(_) => crate::mount::Op::LOCALS,
             _ => self
                 .parts()
@@ -422,6 +465,17 @@ pub fn encode(
             None => Vec::new(),
         })
         .collect();
+    // The host functions each HTTP check calls: scheme, authority.
+    let checks: Vec<Vec<u32>> = exports
+        .iter()
+        .map(|export| match export.body.check() {
+            Some(check) => vec![
+                import(&check.scheme, &mut types),
+                import(&check.authority, &mut types),
+            ],
+            None => Vec::new(),
+        })
+        .collect();
     let news: Vec<u32> = resources
         .iter()
         .map(|r| import(&r.new, &mut types))
@@ -452,18 +506,32 @@ pub fn encode(
     // Traps in backtraces name the function they are in.
     let mut names = NameMap::new();
     names.append(realloc_index, realloc);
-    let glob = match exports.iter().any(|export| export.body.filters()) {
-        true => {
-            let ty = types.of(&[WasmType::I32; 5], &[WasmType::I32]);
-            let index = define(ty, &glob_body(), &mut code);
-            names.append(index, "glob");
-            index
+    // A helper function, defined only where a body calls it (else never
+    // called: u32::MAX). Each takes i32s and returns an i32.
+    let mut helper = |needed: bool, params: usize, body: fn() -> Function, name: &str| {
+        if !needed {
+            return u32::MAX;
         }
-        false => u32::MAX,
+        let ty = types.of(&vec![WasmType::I32; params], &[WasmType::I32]);
+        let index = define(ty, &body(), &mut code);
+        names.append(index, name);
+        index
     };
+    let glob = helper(
+        exports.iter().any(|export| export.body.globs()),
+        5,
+        glob_body,
+        "glob",
+    );
+    let canon = helper(
+        exports.iter().any(|export| export.body.check().is_some()),
+        4,
+        canon_body,
+        "canon",
+    );
 
     let mut forwarded = forwarded.into_iter();
-    for (export, intrinsics) in exports.iter().zip(&intrinsics) {
+    for ((export, intrinsics), checks) in exports.iter().zip(&intrinsics).zip(&checks) {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
         let callee = export.body.forward().map(|_| {
@@ -488,6 +556,8 @@ pub fn encode(
             callee: callee.unwrap_or(u32::MAX),
             realloc: realloc_index,
             glob,
+            canon,
+            checks,
             news: &news,
             intrinsics,
             mount,
@@ -599,8 +669,12 @@ struct Context<'a> {
     news: &'a [u32],
     /// The stream and future intrinsics a refused function calls.
     intrinsics: &'a [u32],
-    /// [`glob_body`], where a function filters the environment.
+    /// [`glob_body`], where a function matches globs.
     glob: u32,
+    /// [`canon_body`], where a function checks HTTP requests.
+    canon: u32,
+    /// The scheme and authority imports an HTTP check calls.
+    checks: &'a [u32],
     mount: Option<MountTables>,
 }
 
@@ -629,6 +703,11 @@ impl Context<'_> {
                 names,
                 entries,
             } => self.filter_env(sink, host, globs, names, *entries, local),
+            Body::CheckHttp {
+                check,
+                allowed,
+                denied,
+            } => self.check_http(sink, check, allowed, denied, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -854,16 +933,8 @@ impl Context<'_> {
     ) {
         let (area, entry, end, list, next, keep) =
             (local, local + 1, local + 2, local + 3, local + 4, local + 5);
-        let at = |offset: u32| MemArg {
-            offset: u64::from(offset),
-            align: 2,
-            memory_index: 0,
-        };
-        let wide = |offset: u32| MemArg {
-            offset: u64::from(offset),
-            align: 3,
-            memory_index: 0,
-        };
+        let at = |offset| mem_arg(offset, 2);
+        let wide = |offset| mem_arg(offset, 3);
         let fixed = names.len() as i32 * PAIR;
         self.emit(sink, host, local + FILTER_LOCALS);
         sink.local_set(area);
@@ -942,6 +1013,90 @@ impl Context<'_> {
             .i32_shr_u()
             .i32_store(at(4));
         sink.local_get(area);
+    }
+
+    /// [`Body::CheckHttp`]; the request is the first parameter.
+    fn check_http(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        check: &HttpCheck,
+        allowed: &Body,
+        denied: &Body,
+        local: u32,
+    ) {
+        let (scheme, authority, text, len, ok) =
+            (local, local + 1, local + 2, local + 3, local + 4);
+        let [scheme_of, authority_of] = self.checks[..] else {
+            unreachable!("a check imports the scheme and the authority");
+        };
+        let byte = |offset| mem_arg(offset, 0);
+        let word = |offset| mem_arg(offset, 2);
+        for (area, size, call) in [(scheme, 16, scheme_of), (authority, 12, authority_of)] {
+            self.alloc(sink, 4, &|sink| {
+                sink.i32_const(size);
+            });
+            sink.local_set(area).local_get(0).local_get(area).call(call);
+        }
+        sink.i32_const(0).local_set(ok);
+        // No authority, or a scheme other than HTTP and HTTPS: refused. No
+        // scheme is HTTPS, as the host takes it.
+        sink.local_get(authority)
+            .i32_load8_u(byte(AUTHORITY_SOME))
+            .if_(BlockType::Empty);
+        sink.local_get(scheme)
+            .i32_load8_u(byte(SCHEME_CASE))
+            .i32_const(1)
+            .local_get(scheme)
+            .i32_load8_u(byte(SCHEME_SOME))
+            .select()
+            .local_set(text)
+            .local_get(text)
+            .i32_const(2)
+            .i32_lt_u()
+            .if_(BlockType::Empty);
+        // The canonical text goes on the heap: the authority and 16.
+        self.alloc(sink, 1, &|sink| {
+            sink.local_get(authority)
+                .i32_load(word(AUTHORITY_STRING + 4))
+                .i32_const(16)
+                .i32_add();
+        });
+        sink.local_set(len);
+        sink.local_get(text)
+            .local_get(authority)
+            .i32_load(word(AUTHORITY_STRING))
+            .local_get(authority)
+            .i32_load(word(AUTHORITY_STRING + 4))
+            .local_get(len)
+            .call(self.canon)
+            .local_set(ok);
+        // `text` now holds the address, `len` the length (or -1).
+        sink.local_get(len)
+            .local_set(text)
+            .local_get(ok)
+            .local_set(len);
+        sink.i32_const(0).local_set(ok);
+        sink.local_get(len)
+            .i32_const(0)
+            .i32_ge_s()
+            .if_(BlockType::Empty);
+        for glob in &check.globs {
+            sink.i32_const(glob.address as i32)
+                .i32_const(glob.len as i32)
+                .local_get(text)
+                .local_get(len)
+                .i32_const(1)
+                .call(self.glob)
+                .local_get(ok)
+                .i32_or()
+                .local_set(ok);
+        }
+        sink.end().end().end();
+        sink.local_get(ok).if_(self.block_type());
+        self.emit(sink, allowed, local + CHECK_LOCALS);
+        sink.else_();
+        self.emit(sink, denied, local + CHECK_LOCALS);
+        sink.end();
     }
 
     fn alloc(
@@ -1215,6 +1370,36 @@ fn realloc_body() -> Function {
 
 /// The locals of [`Body::FilterEnv`] before its host call's.
 const FILTER_LOCALS: u32 = 6;
+/// The locals of [`Body::CheckHttp`] before those of its two bodies.
+const CHECK_LOCALS: u32 = 5;
+
+/// [`canon_body`]'s source: its one function is copied into the module.
+const CANON: &str = include_str!("canon.wat");
+
+/// The function of `canon.wat`, which only reads and writes memory 0.
+fn canon_body() -> Function {
+    use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+    let binary = wat::parse_str(CANON).expect("canon.wat is valid");
+    let body = wasmparser::Parser::new(0)
+        .parse_all(&binary)
+        .find_map(|payload| match payload {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body),
+            _ => None,
+        })
+        .expect("canon.wat has a function");
+    let mut reencoder = RoundtripReencoder;
+    let mut function = reencoder
+        .new_function_with_parsed_locals(&body)
+        .expect("its locals read");
+    let mut reader = body.get_operators_reader().expect("its code reads");
+    while !reader.eof() {
+        let instruction = reencoder
+            .parse_instruction(&mut reader)
+            .expect("its instructions read");
+        function.instruction(&instruction);
+    }
+    function
+}
 
 /// `glob(pattern, pattern_len, text, text_len, wild) -> i32`: whether the
 /// text matches, byte by byte, with `*` any run and `?` any one byte when
@@ -1312,4 +1497,14 @@ fn glob_body() -> Function {
     s.i32_const(0);
     s.end();
     f
+}
+
+/// Where a load or store goes in memory 0: `offset` bytes on, aligned to
+/// 2^`align`.
+fn mem_arg(offset: u32, align: u32) -> MemArg {
+    MemArg {
+        offset: u64::from(offset),
+        align,
+        memory_index: 0,
+    }
 }

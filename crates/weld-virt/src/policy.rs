@@ -35,6 +35,9 @@ pub enum Action {
     /// `get-environment`: the host's variables whose names match one of
     /// `globs`, then `fixed`, which replace host ones of the same name.
     FilterEnv(EnvFilter),
+    /// `wasi:http/outgoing-handler#handle`: a request that no grant allows
+    /// gets `HTTP-request-denied` without reaching the host.
+    CheckHttp(Vec<weld_wit::http::HttpGrant>),
 }
 
 /// Which of the host's environment variables pass (`--allow-env`), and
@@ -96,11 +99,33 @@ pub(crate) enum Resolved {
     Mounts,
     /// The host's environment, filtered.
     FilterEnv(EnvFilter),
+    /// The host's function, for requests a grant allows.
+    CheckHttp(Vec<weld_wit::http::HttpGrant>),
     /// Calls the host's own function.
     Forward,
     /// Calls the function of the same name in this other imported
     /// interface: another version of it (see `bridge`).
     Bridge(String),
+}
+
+impl Resolved {
+    /// Whether it calls the host's own function, which the virtual
+    /// component then imports.
+    pub(crate) fn calls_host(&self) -> bool {
+        matches!(
+            self,
+            Resolved::Forward | Resolved::FilterEnv(_) | Resolved::CheckHttp(_)
+        )
+    }
+
+    /// What the report lists of it: the rules of a check or a filter.
+    pub(crate) fn rules(&self) -> Vec<String> {
+        match self {
+            Resolved::CheckHttp(grants) => grants.iter().map(ToString::to_string).collect(),
+            Resolved::FilterEnv(filter) => filter.globs.clone(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +156,9 @@ pub enum FunctionAction {
     Mount,
     /// The host's answer, filtered inside the component.
     Filter,
+    /// The host's function, for what rules checked inside the component
+    /// allow.
+    Check,
 }
 
 use weld_wit::names::matches;
@@ -547,6 +575,9 @@ fn resolve_action(
         Action::Mounts => decision(Resolved::Mounts, FunctionAction::Mount),
         Action::FilterEnv(filter) => {
             decision(Resolved::FilterEnv(filter.clone()), FunctionAction::Filter)
+        }
+        Action::CheckHttp(grants) => {
+            decision(Resolved::CheckHttp(grants.clone()), FunctionAction::Check)
         }
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
             Some(Ok(case)) => decision(Resolved::Err(case), FunctionAction::Deny),

@@ -18,6 +18,11 @@ pub struct Wasi {
     /// Globs over names: the host's variables that pass (`--allow-env`),
     /// beside `env`. Empty: all of the host's, or none when `env` is set.
     pub allow_env: Vec<String>,
+    /// Outgoing HTTP requests allowed, checked inside the component
+    /// (`--allow-http`); empty, all that the host allows.
+    pub allow_http: Vec<weld_wit::http::HttpGrant>,
+    /// No outgoing HTTP at all (`--deny-http`).
+    pub deny_http: bool,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// A frozen wall clock, as seconds and nanoseconds since the epoch; the
@@ -244,8 +249,15 @@ impl Wasi {
                 Action::Mounts,
             ));
         }
+        if !self.allow_http.is_empty() && imported("wasi:http/outgoing-handler") {
+            rules.push(rule(
+                "wasi:http/outgoing-handler#handle",
+                Action::CheckHttp(self.allow_http.clone()),
+            ));
+        }
         // `wasi:http/client` is 0.3's outgoing-handler.
         if self.deny_net
+            || self.deny_http
             || denied("wasi:sockets/network")
             || denied("wasi:http/outgoing-handler")
             || denied("wasi:http/client")

@@ -29,6 +29,9 @@ pub struct Settings {
     pub env: Vec<String>,
     /// Globs over the names of the host's variables that pass.
     pub allow_env: Vec<String>,
+    /// `SCHEME://HOST[:PORT]` grants of outgoing HTTP requests.
+    pub allow_http: Vec<String>,
+    pub deny_http: bool,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// RFC 3339.
@@ -133,6 +136,8 @@ impl Settings {
             allow: section.allow.clone(),
             env: pairs(&section.env),
             allow_env: section.allow_env.clone(),
+            allow_http: section.allow_http.clone(),
+            deny_http: section.deny_http,
             args: section.args.clone(),
             cwd: section.cwd.clone(),
             clock_fixed: section.clock_fixed.clone(),
@@ -177,6 +182,16 @@ impl Settings {
                     false => Ok(glob.clone()),
                 })
                 .collect::<Result<_, _>>()?,
+            allow_http: self
+                .allow_http
+                .iter()
+                .map(|grant| {
+                    grant
+                        .parse()
+                        .map_err(|e: String| invalid("--allow-http", e))
+                })
+                .collect::<Result<_, _>>()?,
+            deny_http: self.deny_http,
             args: self.args.clone(),
             cwd: self
                 .cwd

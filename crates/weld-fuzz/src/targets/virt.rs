@@ -209,6 +209,11 @@ fn wasi(u: &mut Unstructured, mounts: &Path) -> Result<Wasi> {
     let mut wasi = Wasi {
         env: u.arbitrary()?,
         allow_env: u.arbitrary()?,
+        allow_http: match u.arbitrary()? {
+            true => vec![weld_wit::http::HttpGrant::ANY],
+            false => Vec::new(),
+        },
+        deny_http: u.arbitrary()?,
         args: u.arbitrary()?,
         cwd: u.arbitrary()?,
         clock_fixed: clock,
