@@ -162,3 +162,63 @@ fn virt_allow_http_holds_inside_the_component() {
         );
     }
 }
+
+/// Method and path rules (`GET http://HOST:PORT/ok/*`), inside the
+/// component (`weld virt`) and in the host (`weld run`) alike: a path is
+/// matched as written, so one a server could read as another (dot
+/// segments, an encoded dot) is refused, and a grant for another method
+/// lets nothing through.
+#[test]
+fn method_and_path_rules_hold_inside_and_outside() {
+    let upstream = Upstream::start(204, "");
+    let dir = tempfile::tempdir().unwrap();
+    let grant = format!("GET http://127.0.0.1:{}/ok/*", upstream.addr.port());
+    let guarded = dir.path().join("guarded.wasm");
+    let guarded = guarded.to_str().unwrap();
+    let post = dir.path().join("post.wasm");
+    let post = post.to_str().unwrap();
+    let post_grant = grant.replacen("GET", "POST", 1);
+    for (grant, out) in [(&grant, guarded), (&post_grant, post)] {
+        let virt = weld(&["virt", FETCH, "--allow-http", grant, "-o", out]);
+        assert!(
+            virt.status.success(),
+            "{}",
+            String::from_utf8_lossy(&virt.stderr)
+        );
+    }
+    let authority = upstream.addr.to_string();
+    let fetch = |flags: &[&str], component: &str, path: &str| {
+        let mut args = vec!["run"];
+        args.extend(flags);
+        args.extend([component, &authority, path]);
+        String::from_utf8_lossy(&weld(&args).stdout)
+            .trim_end()
+            .to_owned()
+    };
+    let inside: &[&str] = &["--allow-http", "*"];
+    let outside: &[&str] = &["--allow-http", &grant];
+    for (flags, component) in [(inside, guarded), (outside, FETCH)] {
+        let before = upstream.hits();
+        for path in ["/ok/x", "/ok/a..b", "/ok/x?y=../z"] {
+            assert_eq!(fetch(flags, component, path), "204", "{flags:?} {path}");
+        }
+        for path in [
+            "/no",
+            "/ok",
+            "/ok/../no",
+            "/ok/./x",
+            "/ok/%2e%2E/no",
+            "/ok/..",
+            "/ok/a\\b",
+        ] {
+            assert_eq!(
+                fetch(flags, component, path),
+                "error-code 15",
+                "{flags:?} {path}"
+            );
+        }
+        assert_eq!(upstream.hits(), before + 3, "{flags:?}");
+    }
+    // The fetch command's method is GET.
+    assert_eq!(fetch(inside, post, "/ok/x"), "error-code 15");
+}

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 pub use weld_wit::http::HttpGrant;
 
-/// Whether a grant lets a request to `uri` through: its scheme, and its
-/// authority as written.
-fn allowed(grants: &[HttpGrant], uri: &http::Uri) -> bool {
+/// Whether a grant lets a request through: its method, its scheme, its
+/// authority as written, and its path.
+fn allowed(grants: &[HttpGrant], method: &http::Method, uri: &http::Uri) -> bool {
     let https = match uri.scheme_str() {
         Some("http") => false,
         Some("https") => true,
@@ -25,12 +25,16 @@ fn allowed(grants: &[HttpGrant], uri: &http::Uri) -> bool {
     let Some(authority) = uri.authority() else {
         return false;
     };
-    let port = authority
-        .port_u16()
-        .unwrap_or(weld_wit::http::default_port(https));
-    grants
-        .iter()
-        .any(|grant| grant.allows(https, authority.host(), port))
+    let request = weld_wit::http::Request {
+        method: method.as_str(),
+        https,
+        host: authority.host(),
+        port: authority
+            .port_u16()
+            .unwrap_or(weld_wit::http::default_port(https)),
+        path: uri.path_and_query().map_or("/", |p| p.as_str()),
+    };
+    grants.iter().any(|grant| grant.allows(&request))
 }
 
 /// The grants of one store, shared by its `wasi:http` hooks.
@@ -51,7 +55,7 @@ impl WasiHttpHooks for HttpHooks {
         options: Option<RequestOptions>,
         _fut: Io,
     ) -> Sent {
-        if !allowed(&self.grants, request.uri()) {
+        if !allowed(&self.grants, request.method(), request.uri()) {
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
         Box::new(async move {

@@ -182,7 +182,7 @@ pub(crate) fn build(
                     };
                     let check = http_check(&layout, &mut data, resolve, func, grants)?;
                     Body::CheckHttp {
-                        check,
+                        check: Box::new(check),
                         allowed: Box::new(to_host()?),
                         denied: Box::new(denied),
                     }
@@ -910,6 +910,12 @@ fn span(data: &mut Data, bytes: &[u8]) -> module::Span {
     }
 }
 
+/// The cases of `wasi:http/types`'s `method` before `other(string)`, as
+/// requests name them.
+pub(crate) const METHODS: [&str; module::METHOD_OTHER as usize] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
 /// What `handle` behind `--allow-http` asks of its request (its first
 /// parameter, an `own<outgoing-request>`), and the grants' globs.
 fn http_check(
@@ -957,9 +963,23 @@ fn http_check(
             results: signature.results,
         })
     };
+    // `get` to `patch`, as the `method` variant orders its cases.
+    let names: Vec<module::Span> = METHODS.iter().map(|m| span(data, m.as_bytes())).collect();
+    let methods = data.alloc(8 * names.len(), 4);
+    for (i, name) in names.iter().enumerate() {
+        let pair: Vec<u8> = [name.address, name.len]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        data.put(methods + 8 * i as u32, &pair);
+    }
     Ok(module::HttpCheck {
         scheme: method("scheme", 16)?,
         authority: method("authority", 12)?,
+        method: method("method", 12)?,
+        path: method("path-with-query", 12)?,
+        methods,
+        root: span(data, b"/").address,
         globs: grants
             .iter()
             .flat_map(|grant| grant.globs())

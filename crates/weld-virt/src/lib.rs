@@ -403,17 +403,19 @@ fn imports_only(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `--allow-http` reads each request's scheme and authority. A component
-/// that never calls those getters has them missing from its decoded
-/// `wasi:http/types`, so they are added as the host defines them:
-/// `scheme: func() -> option<scheme>` and `authority: func() ->
-/// option<string>` of `outgoing-request`.
+/// `--allow-http` reads each request's scheme, authority, method and
+/// path. A component that never calls those getters has them missing
+/// from its decoded `wasi:http/types` (and the `method` variant too, if it
+/// never sets one), so they are added as the host defines them:
+/// `scheme: func() -> option<scheme>`, `authority` and `path-with-query:
+/// func() -> option<string>`, and `method: func() -> method` of
+/// `outgoing-request`.
 fn add_request_getters(
     resolve: &mut wit_parser::Resolve,
     imports: &[(String, wit_parser::InterfaceId)],
 ) -> Result<(), Error> {
     use wit_parser::{
-        Function, FunctionKind, Handle, Param, Type, TypeDef, TypeDefKind, TypeOwner,
+        Case, Function, FunctionKind, Handle, Param, Type, TypeDef, TypeDefKind, TypeOwner, Variant,
     };
     let missing = |what: &str| Error::Build(format!("cannot check HTTP requests: {what}").into());
     let (_, types) = imports
@@ -430,21 +432,48 @@ fn add_request_getters(
     };
     let request = named(resolve, "outgoing-request")?;
     let scheme = named(resolve, "scheme")?;
-    let mut anonymous = |kind| {
+    let method = named(resolve, "method").ok();
+    let mut define = |name: Option<&str>, kind| {
         resolve.types.alloc(TypeDef {
-            name: None,
+            name: name.map(str::to_owned),
             kind,
-            owner: TypeOwner::None,
+            owner: match name {
+                Some(_) => TypeOwner::Interface(types),
+                None => TypeOwner::None,
+            },
             docs: Default::default(),
             stability: Default::default(),
             span: Default::default(),
             external_id: None,
         })
     };
-    let this = anonymous(TypeDefKind::Handle(Handle::Borrow(request)));
-    let scheme = anonymous(TypeDefKind::Option(Type::Id(scheme)));
-    let authority = anonymous(TypeDefKind::Option(Type::String));
-    for (getter, result) in [("scheme", scheme), ("authority", authority)] {
+    let method = method.unwrap_or_else(|| {
+        let cases = build::METHODS
+            .iter()
+            .map(|name| (name.to_ascii_lowercase(), None))
+            .chain([("other".to_owned(), Some(Type::String))])
+            .map(|(name, ty)| Case {
+                name,
+                ty,
+                docs: Default::default(),
+                span: Default::default(),
+            })
+            .collect();
+        define(Some("method"), TypeDefKind::Variant(Variant { cases }))
+    });
+    let this = define(None, TypeDefKind::Handle(Handle::Borrow(request)));
+    let scheme = define(None, TypeDefKind::Option(Type::Id(scheme)));
+    let text = define(None, TypeDefKind::Option(Type::String));
+    resolve.interfaces[types]
+        .types
+        .entry("method".to_owned())
+        .or_insert(method);
+    for (getter, result) in [
+        ("scheme", scheme),
+        ("authority", text),
+        ("method", method),
+        ("path-with-query", text),
+    ] {
         let name = format!("[method]outgoing-request.{getter}");
         let functions = &mut resolve.interfaces[types].functions;
         if functions.contains_key(&name) {

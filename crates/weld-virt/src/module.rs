@@ -214,7 +214,7 @@ pub enum Body {
     /// matched against the grants' globs; `allowed` if one matches, else
     /// `denied`.
     CheckHttp {
-        check: HttpCheck,
+        check: Box<HttpCheck>,
         allowed: Box<Body>,
         denied: Box<Body>,
     },
@@ -235,21 +235,30 @@ pub struct Span {
 /// What [`Body::CheckHttp`] asks the host of the request, and matches.
 #[derive(Debug, Clone)]
 pub struct HttpCheck {
-    /// `[method]outgoing-request.scheme`: `option<scheme>` through a
-    /// return pointer.
+    /// The getters of `outgoing-request`, each returning through a
+    /// pointer: `scheme` (`option<scheme>`, 16 bytes), `authority` and
+    /// `path-with-query` (`option<string>`, 12), `method` (12).
     pub scheme: Import,
-    /// `[method]outgoing-request.authority`: `option<string>`, the same.
     pub authority: Import,
+    pub method: Import,
+    pub path: Import,
+    /// The names of the methods before `other`, as (address, length)
+    /// pairs in static data.
+    pub methods: u32,
+    /// `/`, the path of a request that has none.
+    pub root: u32,
     pub globs: Vec<Span>,
 }
 
-/// Where `option<scheme>` (16 bytes) holds its case, and the scheme its
-/// own (0 `HTTP`, 1 `HTTPS`, 2 `other`).
-const SCHEME_SOME: u32 = 0;
+/// Where an `option` holds its case, and where an `option<string>` its
+/// string; an `option<scheme>` holds the scheme's case (0 `HTTP`, 1
+/// `HTTPS`, 2 `other`) at `SCHEME_CASE`.
+const OPTION_SOME: u32 = 0;
+const OPTION_STRING: u32 = 4;
 const SCHEME_CASE: u32 = 4;
-/// `option<string>` (12 bytes): its case, then the string.
-const AUTHORITY_SOME: u32 = 0;
-const AUTHORITY_STRING: u32 = 4;
+/// The case of `method` that carries its name (`other(string)`), after
+/// `get` to `patch`.
+pub const METHOD_OTHER: i32 = 9;
 
 /// The size of a `tuple<string, string>` in memory.
 const PAIR: i32 = 16;
@@ -465,14 +474,14 @@ pub fn encode(
             None => Vec::new(),
         })
         .collect();
-    // The host functions each HTTP check calls: scheme, authority.
+    // The host functions each HTTP check calls: its four getters.
     let checks: Vec<Vec<u32>> = exports
         .iter()
         .map(|export| match export.body.check() {
-            Some(check) => vec![
-                import(&check.scheme, &mut types),
-                import(&check.authority, &mut types),
-            ],
+            Some(check) => [&check.scheme, &check.authority, &check.method, &check.path]
+                .into_iter()
+                .map(|getter| import(getter, &mut types))
+                .collect(),
             None => Vec::new(),
         })
         .collect();
@@ -525,7 +534,7 @@ pub fn encode(
     );
     let canon = helper(
         exports.iter().any(|export| export.body.check().is_some()),
-        4,
+        8,
         canon_body,
         "canon",
     );
@@ -673,7 +682,7 @@ struct Context<'a> {
     glob: u32,
     /// [`canon_body`], where a function checks HTTP requests.
     canon: u32,
-    /// The scheme and authority imports an HTTP check calls.
+    /// The getters an HTTP check calls.
     checks: &'a [u32],
     mount: Option<MountTables>,
 }
@@ -1024,14 +1033,31 @@ impl Context<'_> {
         denied: &Body,
         local: u32,
     ) {
-        let (scheme, authority, text, len, ok) =
-            (local, local + 1, local + 2, local + 3, local + 4);
-        let [scheme_of, authority_of] = self.checks[..] else {
-            unreachable!("a check imports the scheme and the authority");
+        let [
+            scheme,
+            authority,
+            method,
+            path,
+            kind,
+            text,
+            len,
+            ok,
+            m_ptr,
+            m_len,
+            p_ptr,
+            p_len,
+        ] = std::array::from_fn(|i| local + i as u32);
+        let [scheme_of, authority_of, method_of, path_of] = self.checks[..] else {
+            unreachable!("a check imports its four getters");
         };
         let byte = |offset| mem_arg(offset, 0);
         let word = |offset| mem_arg(offset, 2);
-        for (area, size, call) in [(scheme, 16, scheme_of), (authority, 12, authority_of)] {
+        for (area, size, call) in [
+            (scheme, 16, scheme_of),
+            (authority, 12, authority_of),
+            (method, 12, method_of),
+            (path, 12, path_of),
+        ] {
             self.alloc(sink, 4, &|sink| {
                 sink.i32_const(size);
             });
@@ -1041,42 +1067,73 @@ impl Context<'_> {
         // No authority, or a scheme other than HTTP and HTTPS: refused. No
         // scheme is HTTPS, as the host takes it.
         sink.local_get(authority)
-            .i32_load8_u(byte(AUTHORITY_SOME))
+            .i32_load8_u(byte(OPTION_SOME))
             .if_(BlockType::Empty);
         sink.local_get(scheme)
             .i32_load8_u(byte(SCHEME_CASE))
             .i32_const(1)
             .local_get(scheme)
-            .i32_load8_u(byte(SCHEME_SOME))
+            .i32_load8_u(byte(OPTION_SOME))
             .select()
-            .local_set(text)
-            .local_get(text)
+            .local_tee(kind)
             .i32_const(2)
             .i32_lt_u()
             .if_(BlockType::Empty);
-        // The canonical text goes on the heap: the authority and 16.
+        // The method's name: from the table, or `other`'s string.
+        sink.local_get(method)
+            .i32_load8_u(byte(0))
+            .local_tee(m_len)
+            .i32_const(METHOD_OTHER)
+            .i32_lt_u()
+            .if_(BlockType::Empty)
+            .local_get(m_len)
+            .i32_const(8)
+            .i32_mul()
+            .i32_const(check.methods as i32)
+            .i32_add()
+            .local_tee(m_ptr)
+            .i32_load(word(4))
+            .local_set(m_len)
+            .local_get(m_ptr)
+            .i32_load(word(0))
+            .local_set(m_ptr)
+            .else_();
+        string_at(sink, method, m_ptr, m_len);
+        sink.end();
+        // The path and query, `/` if none.
+        sink.i32_const(check.root as i32)
+            .local_set(p_ptr)
+            .i32_const(1)
+            .local_set(p_len)
+            .local_get(path)
+            .i32_load8_u(byte(OPTION_SOME))
+            .if_(BlockType::Empty);
+        string_at(sink, path, p_ptr, p_len);
+        sink.end();
+        // The canonical text goes on the heap.
         self.alloc(sink, 1, &|sink| {
             sink.local_get(authority)
-                .i32_load(word(AUTHORITY_STRING + 4))
-                .i32_const(16)
+                .i32_load(word(OPTION_STRING + 4))
+                .local_get(m_len)
+                .i32_add()
+                .local_get(p_len)
+                .i32_add()
+                .i32_const(24)
                 .i32_add();
         });
-        sink.local_set(len);
-        sink.local_get(text)
+        sink.local_set(text)
+            .local_get(kind)
             .local_get(authority)
-            .i32_load(word(AUTHORITY_STRING))
+            .i32_load(word(OPTION_STRING))
             .local_get(authority)
-            .i32_load(word(AUTHORITY_STRING + 4))
-            .local_get(len)
+            .i32_load(word(OPTION_STRING + 4))
+            .local_get(m_ptr)
+            .local_get(m_len)
+            .local_get(p_ptr)
+            .local_get(p_len)
+            .local_get(text)
             .call(self.canon)
-            .local_set(ok);
-        // `text` now holds the address, `len` the length (or -1).
-        sink.local_get(len)
-            .local_set(text)
-            .local_get(ok)
-            .local_set(len);
-        sink.i32_const(0).local_set(ok);
-        sink.local_get(len)
+            .local_tee(len)
             .i32_const(0)
             .i32_ge_s()
             .if_(BlockType::Empty);
@@ -1371,7 +1428,7 @@ fn realloc_body() -> Function {
 /// The locals of [`Body::FilterEnv`] before its host call's.
 const FILTER_LOCALS: u32 = 6;
 /// The locals of [`Body::CheckHttp`] before those of its two bodies.
-const CHECK_LOCALS: u32 = 5;
+const CHECK_LOCALS: u32 = 12;
 
 /// [`canon_body`]'s source: its one function is copied into the module.
 const CANON: &str = include_str!("canon.wat");
@@ -1507,4 +1564,15 @@ fn mem_arg(offset: u32, align: u32) -> MemArg {
         align,
         memory_index: 0,
     }
+}
+
+/// The string after the case of a value at the address in local `area`
+/// (`option<string>`, or `method`'s `other`), into locals `ptr`, `len`.
+fn string_at(sink: &mut InstructionSink<'_>, area: u32, ptr: u32, len: u32) {
+    sink.local_get(area)
+        .i32_load(mem_arg(OPTION_STRING, 2))
+        .local_set(ptr)
+        .local_get(area)
+        .i32_load(mem_arg(OPTION_STRING + 4, 2))
+        .local_set(len);
 }

@@ -1,5 +1,6 @@
-//! Outgoing HTTP grants: `SCHEME://HOST[:PORT]` with `*` for any part, in
-//! the style of Spin's `allowed_outbound_hosts`. `weld run --allow-http`
+//! Outgoing HTTP grants: `[METHOD ]SCHEME://HOST[:PORT][/PATH]` with `*`
+//! for any part, in the style of Spin's `allowed_outbound_hosts`; a path
+//! is a glob (`/v1/*`). `weld run --allow-http`
 //! checks them in the host (weld-run) and `weld virt --allow-http` in code
 //! generated inside the component (weld-virt), so both read them here.
 //!
@@ -13,9 +14,25 @@ use std::str::FromStr;
 /// One `--allow-http` pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpGrant {
+    /// `GET`: compared exactly, as HTTP methods are.
+    method: Option<String>,
     scheme: SchemePattern,
     host: HostPattern,
     port: PortPattern,
+    /// A glob over the path and query (`/v1/*`).
+    path: Option<String>,
+}
+
+/// One outgoing request, as grants judge it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub https: bool,
+    /// As the authority writes it.
+    pub host: &'a str,
+    pub port: u16,
+    /// The path and query, `/` if none.
+    pub path: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,14 +64,29 @@ enum PortPattern {
 impl HttpGrant {
     /// A grant of every request (`--allow-http '*'`).
     pub const ANY: HttpGrant = HttpGrant {
+        method: None,
         scheme: SchemePattern::Any,
         host: HostPattern::Any,
         port: PortPattern::Any,
+        path: None,
     };
 
-    /// Whether this grant lets a request through to `host` (as the
-    /// authority writes it) on `port`, over HTTPS or not.
-    pub fn allows(&self, https: bool, host: &str, port: u16) -> bool {
+    /// Whether this grant lets `request` through. A grant with a path
+    /// lets through no path with dot segments or an encoded dot, which a
+    /// server could read as another path.
+    pub fn allows(&self, request: &Request<'_>) -> bool {
+        let Request {
+            method,
+            https,
+            host,
+            port,
+            path,
+        } = *request;
+        let method = self.method.as_ref().is_none_or(|m| m == method);
+        let path = match &self.path {
+            None => true,
+            Some(glob) => plain_path(path) && glob_matches(glob.as_bytes(), path.as_bytes()),
+        };
         let host = normal_host(host);
         let scheme = match self.scheme {
             SchemePattern::Any => true,
@@ -73,10 +105,10 @@ impl HttpGrant {
             PortPattern::Default => port == default_port(https),
             PortPattern::Exact(exact) => port == exact,
         };
-        scheme && host && port
+        method && scheme && host && port && path
     }
 
-    /// The grant as globs over `SCHEME://HOST:PORT`, the form
+    /// The grant as globs over `METHOD SCHEME://HOST:PORT PATH`, the form
     /// [`canonical`] gives a request (`*` any run of bytes): what code
     /// generated inside a component matches, having refused authorities
     /// in which a `*` could reach past its part (a second `:`, a `/`, an
@@ -100,7 +132,9 @@ impl HttpGrant {
                     PortPattern::Default => default_port(https).to_string(),
                     PortPattern::Exact(port) => port.to_string(),
                 };
-                format!("{}://{host}:{port}", scheme_name(https))
+                let method = self.method.as_deref().unwrap_or("*");
+                let path = self.path.as_deref().unwrap_or("*");
+                format!("{method} {}://{host}:{port} {path}", scheme_name(https))
             })
             .collect()
     }
@@ -110,10 +144,50 @@ fn scheme_name(https: bool) -> &'static str {
     if https { "https" } else { "http" }
 }
 
-/// A request as [`HttpGrant::globs`] match it: `SCHEME://HOST:PORT`, the
-/// host in lower case without a trailing dot, the port always written.
-pub fn canonical(https: bool, host: &str, port: u16) -> String {
-    format!("{}://{}:{port}", scheme_name(https), normal_host(host))
+/// A request as [`HttpGrant::globs`] match it: `METHOD SCHEME://HOST:PORT
+/// PATH`, the host in lower case without a trailing dot, the port always
+/// written. Generated code writes the same (`canon.wat` in weld-virt).
+pub fn canonical(request: &Request<'_>) -> String {
+    format!(
+        "{} {}://{}:{} {}",
+        request.method,
+        scheme_name(request.https),
+        normal_host(request.host),
+        request.port,
+        request.path
+    )
+}
+
+/// Whether a path names itself only: no `.` or `..` segment, no `%2e`
+/// (an encoded dot), no `\\`, and only printable ASCII, so that a server
+/// cannot read it as a path a grant does not cover.
+pub fn plain_path(path: &str) -> bool {
+    let segments = path.split(['?', '#']).next().unwrap_or("");
+    path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
+        && !path.to_ascii_lowercase().contains("%2e")
+        && !segments
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+}
+
+/// `*` any run of bytes; everything else itself.
+fn glob_matches(glob: &[u8], text: &[u8]) -> bool {
+    match glob.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|i| glob_matches(rest, &text[i..])),
+        Some((c, rest)) => text.first() == Some(c) && glob_matches(rest, &text[1..]),
+    }
+}
+
+/// An HTTP method: a token of RFC 9110.
+fn is_method(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The port a request without one goes to.
@@ -132,14 +206,22 @@ impl FromStr for HttpGrant {
     fn from_str(text: &str) -> Result<Self, String> {
         let usage = |why: &str| {
             format!(
-                "`{text}` is not an HTTP grant: {why}; write SCHEME://HOST[:PORT], with `*` for \
-                 any part (`http://127.0.0.1:*`, `https://*.example.com`, `*`)"
+                "`{text}` is not an HTTP grant: {why}; write [METHOD ]SCHEME://HOST[:PORT][/PATH], \
+                 with `*` for any part (`http://127.0.0.1:*`, `https://*.example.com`, \
+                 `GET https://api.example.com/v1/*`, `*`)"
             )
         };
         if text == "*" {
             return Ok(HttpGrant::ANY);
         }
-        let (scheme, rest) = text
+        let (method, text_rest) = match text.split_once(' ') {
+            Some((method, rest)) if is_method(method) && !method.contains("://") => {
+                (Some(method.to_owned()), rest.trim_start())
+            }
+            Some(_) => return Err(usage("only a method goes before the scheme, then a space")),
+            None => (None, text),
+        };
+        let (scheme, rest) = text_rest
             .split_once("://")
             .ok_or_else(|| usage("it has no `://`"))?;
         let scheme = match scheme.to_ascii_lowercase().as_str() {
@@ -148,8 +230,21 @@ impl FromStr for HttpGrant {
             "https" => SchemePattern::Https,
             _ => return Err(usage("the scheme is `http`, `https` or `*`")),
         };
-        if rest.contains(['/', '?', '#', '@']) {
-            return Err(usage("a grant names a host and port, not a path or a user"));
+        let (rest, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], Some(&rest[i..])),
+            None => (rest, None),
+        };
+        if let Some(path) = path
+            && !plain_path(&path.replace('*', "x"))
+        {
+            return Err(usage(
+                "a path is printable ASCII, without `.` or `..` segments or `%2e`",
+            ));
+        }
+        if rest.contains(['?', '#', '@']) {
+            return Err(usage(
+                "a grant names a host and port, not a query or a user",
+            ));
         }
         // `[::1]:8080`: the port follows the closing bracket.
         let (host, port) = match rest.rfind(':') {
@@ -178,7 +273,13 @@ impl FromStr for HttpGrant {
                 None => HostPattern::Exact(host),
             },
         };
-        Ok(HttpGrant { scheme, host, port })
+        Ok(HttpGrant {
+            method,
+            scheme,
+            host,
+            port,
+            path: path.map(str::to_owned),
+        })
     }
 }
 
@@ -192,6 +293,9 @@ impl fmt::Display for HttpGrant {
             SchemePattern::Http => "http",
             SchemePattern::Https => "https",
         };
+        if let Some(method) = &self.method {
+            write!(f, "{method} ")?;
+        }
         write!(f, "{scheme}://")?;
         match &self.host {
             HostPattern::Any => f.write_str("*")?,
@@ -199,10 +303,11 @@ impl fmt::Display for HttpGrant {
             HostPattern::Subdomains(suffix) => write!(f, "*{suffix}")?,
         }
         match self.port {
-            PortPattern::Any => f.write_str(":*"),
-            PortPattern::Default => Ok(()),
-            PortPattern::Exact(port) => write!(f, ":{port}"),
+            PortPattern::Any => f.write_str(":*")?,
+            PortPattern::Default => {}
+            PortPattern::Exact(port) => write!(f, ":{port}")?,
         }
+        f.write_str(self.path.as_deref().unwrap_or(""))
     }
 }
 
@@ -228,7 +333,14 @@ mod tests {
             }
             _ => (authority, default_port(https)),
         };
-        grant.allows(https, host, port)
+        let path = rest.find('/').map_or("/", |i| &rest[i..]);
+        grant.allows(&Request {
+            method: "GET",
+            https,
+            host,
+            port,
+            path,
+        })
     }
 
     #[test]
@@ -261,15 +373,56 @@ mod tests {
     #[test]
     fn globs_cover_what_grants_allow() {
         let globs = |grant: &str| grant.parse::<HttpGrant>().unwrap().globs();
-        assert_eq!(globs("http://127.0.0.1:*"), ["http://127.0.0.1:*"]);
+        assert_eq!(globs("http://127.0.0.1:*"), ["* http://127.0.0.1:* *"]);
         assert_eq!(
             globs("*://*.Example.com."),
-            ["http://*.example.com:80", "https://*.example.com:443"]
+            [
+                "* http://*.example.com:80 *",
+                "* https://*.example.com:443 *"
+            ]
         );
         assert_eq!(
-            canonical(true, "API.example.com.", 443),
-            "https://api.example.com:443"
+            globs("GET https://api.example.com/v1/*"),
+            ["GET https://api.example.com:443 /v1/*"]
         );
+        let request = Request {
+            method: "GET",
+            https: true,
+            host: "API.example.com.",
+            port: 443,
+            path: "/v1/x",
+        };
+        assert_eq!(canonical(&request), "GET https://api.example.com:443 /v1/x");
+    }
+
+    #[test]
+    fn methods_and_paths() {
+        assert!(allows(
+            "GET https://api.example.com/v1/*",
+            "https://api.example.com/v1/x?y"
+        ));
+        assert!(!allows(
+            "POST https://api.example.com/v1/*",
+            "https://api.example.com/v1/x"
+        ));
+        assert!(!allows(
+            "GET https://api.example.com/v1/*",
+            "https://api.example.com/v2/x"
+        ));
+        for sneaky in [
+            "/v1/../admin",
+            "/v1/%2E%2E/admin",
+            "/v1/./x",
+            "/v1/..",
+            "/v1/a\\b",
+        ] {
+            let uri = format!("https://api.example.com{sneaky}");
+            assert!(!allows("https://api.example.com/v1/*", &uri), "{sneaky}");
+        }
+        assert!(allows(
+            "https://api.example.com/v1/*",
+            "https://api.example.com/v1/a..b"
+        ));
     }
 
     #[test]
@@ -281,8 +434,9 @@ mod tests {
             "http://x:port",
             "http://x:99999",
             "http://a*.b",
-            "http://x/path",
+            "http://x/../y",
             "http://u@x",
+            "G T http://x",
         ] {
             assert!(bad.parse::<HttpGrant>().is_err(), "{bad}");
         }
@@ -291,6 +445,7 @@ mod tests {
             "http://127.0.0.1:*",
             "https://*.example.com",
             "*://*:8080",
+            "GET https://api.example.com/v1/*",
         ] {
             assert_eq!(good.parse::<HttpGrant>().unwrap().to_string(), good);
         }
