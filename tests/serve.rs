@@ -409,3 +409,69 @@ fn a_03_handler_serves_with_and_without_reuse() {
         assert!(status.success(), "{log}");
     }
 }
+
+/// `weld virt --allow-http` on a handler: the allow-list travels with the
+/// component, so it holds under `weld serve` granting everything and
+/// under `wasmtime serve` (when installed), which has no outbound limits
+/// of its own (wasmtime#14118).
+#[test]
+fn an_allow_list_inside_the_handler_holds_under_either_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let allowed = Upstream::start(200, "allowed");
+    let other = Upstream::start(200, "other");
+    let composed = compose("c", "c", dir.path());
+    let guarded = dir.path().join("guarded.wasm");
+    let guarded = guarded.to_str().unwrap();
+    let grant = format!("http://127.0.0.1:{}", allowed.addr.port());
+    weld_ok(&["virt", &composed, "--allow-http", &grant, "-o", guarded]);
+    let path = |upstream: &Upstream| {
+        format!(
+            "/fetch?url=http%3A%2F%2F{}%2F",
+            upstream.addr.to_string().replace(':', "%3A")
+        )
+    };
+    let check = |get: &dyn Fn(&str) -> common::http::Response, server: &str| {
+        let response = get(&path(&allowed));
+        assert_eq!(response.status, 200, "{server}: {}", response.text());
+        assert_eq!(response.text(), "upstream 200: allowed", "{server}");
+        let response = get(&path(&other));
+        assert_eq!(response.status, 502, "{server}: {}", response.text());
+        assert!(
+            response.text().contains("HTTP-request-denied"),
+            "{server}: {}",
+            response.text()
+        );
+        assert_eq!(other.hits(), 0, "{server}: a refused request got through");
+    };
+    let weld = Server::start(&["--quiet", "--allow-http", "*", guarded]);
+    check(&|path| weld.get(path), "weld serve");
+    let Some(wasmtime) = common::wasmtime_cli() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut peer = std::process::Command::new(wasmtime)
+        .args(["serve", "-Scli", "--addr", &addr.to_string(), guarded])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "wasmtime serve did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    check(
+        &|path| common::http::request(addr, "GET", path, &[], b""),
+        "wasmtime serve",
+    );
+    let _ = peer.kill();
+    let _ = peer.wait();
+}
