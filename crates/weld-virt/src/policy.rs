@@ -282,6 +282,7 @@ impl Policy {
 
         // weld's own objects are resources of wasi:io (and, for mounts, of
         // wasi:filesystem), which the virtual component must then define.
+        let before = (replaced.clone(), decisions.clone());
         let mounts = decisions.iter().any(|d| d.action == Resolved::Mounts);
         if decisions.iter().any(Decision::makes_objects) {
             for (name, id) in imports {
@@ -297,26 +298,25 @@ impl Policy {
                 }
             }
         }
-        // The resources of a replaced interface are the virtual component's
-        // own, so every import using them must come from it too, passing
-        // its calls on to the host.
-        let id_of = |name: &String| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
-        loop {
-            let owners: Vec<InterfaceId> = replaced
+        cascade(resolve, imports, &mut replaced, &mut decisions);
+        // Under `--deny-all`, objects that would need an interface the
+        // world pins (a world-level `use` of wasi:http's types, whose
+        // resources are wasi:io's) are not made: what would have returned
+        // one is denied (it traps), rather than the whole component refused.
+        let pins = |replaced: &[String]| {
+            imports
                 .iter()
-                .filter_map(id_of)
-                .filter(|id| defines_resources(resolve, *id))
-                .collect();
-            let Some((name, id)) = imports.iter().find(|(name, id)| {
-                !replaced.contains(name) && owners.iter().any(|owner| uses(resolve, *id, *owner))
-            }) else {
-                break;
-            };
-            replaced.push(name.clone());
-            for func in resolve.interfaces[*id].functions.values() {
-                decisions.push(forward(name, func));
+                .any(|(name, id)| pinned.contains(id) && replaced.contains(name))
+        };
+        if self.deny_all && pins(&replaced) && !pins(&before.0) {
+            (replaced, decisions) = before;
+            for decision in decisions.iter_mut().filter(|d| d.makes_objects()) {
+                decision.action = Resolved::Trap;
+                decision.kind = FunctionAction::Deny;
             }
+            cascade(resolve, imports, &mut replaced, &mut decisions);
         }
+        let id_of = |name: &String| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
         // A handle given to the host would have to be the host's: a
         // function taking one of the virtual resources cannot be passed on.
         let owned: Vec<InterfaceId> = replaced.iter().filter_map(id_of).collect();
@@ -488,6 +488,34 @@ impl Decision {
             self.action,
             Resolved::Object(_) | Resolved::VirtualTime | Resolved::Mounts
         )
+    }
+}
+
+/// The resources of a replaced interface are the virtual component's own,
+/// so every import using them must come from it too, passing its calls on
+/// to the host.
+fn cascade(
+    resolve: &Resolve,
+    imports: &[(String, InterfaceId)],
+    replaced: &mut Vec<String>,
+    decisions: &mut Vec<Decision>,
+) {
+    let id_of = |name: &String| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
+    loop {
+        let owners: Vec<InterfaceId> = replaced
+            .iter()
+            .filter_map(id_of)
+            .filter(|id| defines_resources(resolve, *id))
+            .collect();
+        let Some((name, id)) = imports.iter().find(|(name, id)| {
+            !replaced.contains(name) && owners.iter().any(|owner| uses(resolve, *id, *owner))
+        }) else {
+            break;
+        };
+        replaced.push(name.clone());
+        for func in resolve.interfaces[*id].functions.values() {
+            decisions.push(forward(name, func));
+        }
     }
 }
 

@@ -249,33 +249,37 @@ impl Wasi {
                 Action::Mounts,
             ));
         }
+        // `wasi:http/client` is 0.3's outgoing-handler.
+        let http = [
+            ("wasi:http/outgoing-handler", "HTTP-request-denied"),
+            ("wasi:http/client", "HTTP-request-denied"),
+        ];
+        let net = self.deny_net
+            || denied("wasi:sockets/network")
+            || denied("wasi:http/outgoing-handler")
+            || denied("wasi:http/client");
+        let sockets = [("wasi:sockets/*", "access-denied")];
+        let refused = match (net, self.deny_http) {
+            (true, _) => [&sockets[..], &http[..]].concat(),
+            (false, true) => http.to_vec(),
+            (false, false) => Vec::new(),
+        };
+        for (interface, case) in refused {
+            if imported(interface) {
+                rules.push(rule(
+                    interface,
+                    Action::Deny {
+                        case: Some(case.to_owned()),
+                    },
+                ));
+            }
+        }
+        // Last, so that grants refine `--deny-all` and `--deny-net`.
         if !self.allow_http.is_empty() && imported("wasi:http/outgoing-handler") {
             rules.push(rule(
                 "wasi:http/outgoing-handler#handle",
                 Action::CheckHttp(self.allow_http.clone()),
             ));
-        }
-        // `wasi:http/client` is 0.3's outgoing-handler.
-        if self.deny_net
-            || self.deny_http
-            || denied("wasi:sockets/network")
-            || denied("wasi:http/outgoing-handler")
-            || denied("wasi:http/client")
-        {
-            for (interface, case) in [
-                ("wasi:sockets/*", "access-denied"),
-                ("wasi:http/outgoing-handler", "HTTP-request-denied"),
-                ("wasi:http/client", "HTTP-request-denied"),
-            ] {
-                if imported(interface) {
-                    rules.push(rule(
-                        interface,
-                        Action::Deny {
-                            case: Some(case.to_owned()),
-                        },
-                    ));
-                }
-            }
         }
         rules
     }
