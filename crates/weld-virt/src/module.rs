@@ -210,9 +210,9 @@ pub enum Body {
         entries: u32,
     },
     /// `wasi:http/outgoing-handler#handle` behind `--allow-http`: the
-    /// request's scheme and authority, in [`canon_body`]'s form, are
-    /// matched against the grants' globs; `allowed` if one matches, else
-    /// `denied`.
+    /// request's method, scheme, authority and path, in [`canon_body`]'s
+    /// form, are matched against the grants' globs; `allowed` if one
+    /// matches, else `denied`.
     CheckHttp {
         check: Box<HttpCheck>,
         allowed: Box<Body>,
