@@ -215,8 +215,13 @@ pub fn virtualize(
             _ => None,
         })
         .collect();
-    // The exports are read from the whole component, when its WIT can be.
-    let used_by_exports: Vec<wit_parser::InterfaceId> = weld_wit::load_bytes(path, bytes.to_vec())
+    // The exports are read from the whole component, when its WIT can be,
+    // or else from it with each item exported once: WIT cannot place the
+    // types of an instance exported under two names, which use the same
+    // imports either way.
+    let full = weld_wit::load_bytes(path, bytes.to_vec())
+        .or_else(|e| exported_once(bytes).map_or(Err(e), |once| weld_wit::load_bytes(path, once)));
+    let used_by_exports: Vec<wit_parser::InterfaceId> = full
         .map(|full| policy::used_by_exports(&full))
         .unwrap_or_default()
         .iter()
@@ -401,6 +406,130 @@ fn imports_only(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     weld_wit::wasm::validate(Path::new("imports"), &out).ok()?;
     Some(out)
+}
+
+/// The component with its top-level exports of an item already exported
+/// left out, when they come last (no later section can refer to the
+/// indices they make); None otherwise, or if nothing is left out.
+fn exported_once(bytes: &[u8]) -> Option<Vec<u8>> {
+    use wasm_encoder::{ComponentSection, RawSection};
+    use wasmparser::{Parser, Payload};
+    let mut out = bytes.get(..8)?.to_vec();
+    let mut depth = 0usize;
+    let mut exports: Option<Vec<u8>> = None;
+    // The top level's instances: each an alias of another's export (by
+    // its source), or one of its own.
+    let mut instances: Vec<InstanceSource> = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.ok()?;
+        match &payload {
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader.clone() {
+                    if let wasmparser::ComponentTypeRef::Instance(_) = import.ok()?.ty {
+                        instances.push(InstanceSource::Own(instances.len()));
+                    }
+                }
+            }
+            Payload::ComponentInstanceSection(reader) if depth == 1 => {
+                for _ in 0..reader.count() {
+                    instances.push(InstanceSource::Own(instances.len()));
+                }
+            }
+            Payload::ComponentAliasSection(reader) if depth == 1 => {
+                for alias in reader.clone() {
+                    if let wasmparser::ComponentAlias::InstanceExport {
+                        kind: wasmparser::ComponentExternalKind::Instance,
+                        instance_index,
+                        name,
+                    } = alias.ok()?
+                    {
+                        let of = instances.get(instance_index as usize)?.clone();
+                        instances.push(InstanceSource::Export(Box::new(of), name.to_owned()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        match &payload {
+            Payload::Version { .. } => {
+                depth += 1;
+                continue;
+            }
+            Payload::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            _ if depth > 1 => continue,
+            Payload::CustomSection(_) => continue,
+            // Anything after the exports: they do not come last.
+            _ if exports.is_some() => return None,
+            Payload::ComponentExportSection(reader) => {
+                let end = reader.range().end;
+                let items: Vec<(usize, wasmparser::ComponentExport<'_>)> = reader
+                    .clone()
+                    .into_iter_with_offsets()
+                    .collect::<Result<_, _>>()
+                    .ok()?;
+                let mut seen = Vec::new();
+                let mut kept = Vec::new();
+                let mut count = 0u32;
+                for (i, (start, export)) in items.iter().enumerate() {
+                    let stop = items.get(i + 1).map_or(end, |(next, _)| *next);
+                    let item = match export.kind {
+                        wasmparser::ComponentExternalKind::Instance => {
+                            ExportedItem::Instance(instances.get(export.index as usize)?.clone())
+                        }
+                        kind => ExportedItem::Other(kind as u8, export.index),
+                    };
+                    if !seen.contains(&item) {
+                        seen.push(item);
+                        kept.extend_from_slice(&bytes[*start..stop]);
+                        count += 1;
+                    }
+                }
+                if count as usize == items.len() {
+                    return None;
+                }
+                let mut data = Vec::new();
+                wasm_encoder::Encode::encode(&count, &mut data);
+                data.extend(kept);
+                exports = Some(data);
+                continue;
+            }
+            _ => {}
+        }
+        let (id, range) = payload.as_section()?;
+        RawSection {
+            id,
+            data: &bytes[range],
+        }
+        .append_to_component(&mut out);
+    }
+    RawSection {
+        id: wasm_encoder::ComponentSectionId::Export as u8,
+        data: &exports?,
+    }
+    .append_to_component(&mut out);
+    weld_wit::wasm::validate(Path::new("exports"), &out).ok()?;
+    Some(out)
+}
+
+/// Where an instance of a component's top level comes from, so that two
+/// aliases of one export are known to be the same instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum InstanceSource {
+    /// Imported or instantiated: its index.
+    Own(usize),
+    /// An export of another, by name.
+    Export(Box<InstanceSource>, String),
+}
+
+/// An item a component exports, as [`exported_once`] tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ExportedItem {
+    Instance(InstanceSource),
+    /// Any other kind (as its byte), by index.
+    Other(u8, u32),
 }
 
 /// `--allow-http` reads each request's scheme, authority, method and
