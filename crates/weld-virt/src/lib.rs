@@ -397,7 +397,7 @@ fn imports_only(bytes: &[u8]) -> Option<Vec<u8>> {
                 let (id, range) = payload.as_section()?;
                 RawSection {
                     id,
-                    data: &bytes[range],
+                    data: bytes.get(range)?,
                 }
                 .append_to_component(&mut out);
             }
@@ -483,7 +483,7 @@ fn exported_once(bytes: &[u8]) -> Option<Vec<u8>> {
                     };
                     if !seen.contains(&item) {
                         seen.push(item);
-                        kept.extend_from_slice(&bytes[*start..stop]);
+                        kept.extend_from_slice(bytes.get(*start..stop)?);
                         count += 1;
                     }
                 }
@@ -501,7 +501,7 @@ fn exported_once(bytes: &[u8]) -> Option<Vec<u8>> {
         let (id, range) = payload.as_section()?;
         RawSection {
             id,
-            data: &bytes[range],
+            data: bytes.get(range)?,
         }
         .append_to_component(&mut out);
     }
