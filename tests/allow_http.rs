@@ -222,3 +222,42 @@ fn method_and_path_rules_hold_inside_and_outside() {
     // The fetch command's method is GET.
     assert_eq!(fetch(inside, post, "/ok/x"), "error-code 15");
 }
+
+/// Grants refine `--deny-all`: what it would deny, the grant lets through
+/// where it allows, and nothing else.
+#[test]
+fn virt_allow_http_refines_deny_all() {
+    let upstream = Upstream::start(204, "");
+    let dir = tempfile::tempdir().unwrap();
+    let guarded = dir.path().join("guarded.wasm");
+    let guarded = guarded.to_str().unwrap();
+    let grant = format!("http://127.0.0.1:{}", upstream.addr.port());
+    let flags = [
+        "--deny-all",
+        "--allow",
+        "wasi:cli/*",
+        "--allow-http",
+        &grant,
+    ];
+    let mut args = vec!["virt", FETCH];
+    args.extend(flags);
+    args.extend(["-o", guarded]);
+    let virt = weld(&args);
+    assert!(
+        virt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&virt.stderr)
+    );
+    let fetch = |authority: &str| {
+        let output = weld(&["run", "--allow-http", "*", guarded, authority, "/x"]);
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_owned()
+    };
+    assert_eq!(fetch(&upstream.addr.to_string()), "204");
+    assert_eq!(
+        fetch(&format!("127.0.0.2:{}", upstream.addr.port())),
+        "error-code 15"
+    );
+    assert_eq!(upstream.hits(), 1);
+}
