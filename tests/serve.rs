@@ -454,12 +454,22 @@ fn an_allow_list_inside_the_handler_holds_under_either_server() {
         .unwrap()
         .port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut peer = std::process::Command::new(wasmtime)
-        .args(["serve", "-Scli", "--addr", &addr.to_string(), guarded])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed when the test ends, whether its checks pass or not.
+    struct Peer(std::process::Child);
+    impl Drop for Peer {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _peer = Peer(
+        std::process::Command::new(wasmtime)
+            .args(["serve", "-Scli", "--addr", &addr.to_string(), guarded])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(addr).is_err() {
         assert!(
@@ -472,6 +482,4 @@ fn an_allow_list_inside_the_handler_holds_under_either_server() {
         &|path| common::http::request(addr, "GET", path, &[], b""),
         "wasmtime serve",
     );
-    let _ = peer.kill();
-    let _ = peer.wait();
 }
