@@ -57,15 +57,7 @@ row() {
   kill "${pids[-1]}"
   wait "${pids[-1]}" 2>/dev/null || true
   unset 'pids[-1]'
-  python3 - "$name" "$work/oha.json" <<'PY'
-import json, sys
-name, path = sys.argv[1], sys.argv[2]
-r = json.load(open(path))
-s, pct = r["summary"], r["latencyPercentiles"]
-codes = r.get("statusCodeDistribution", {})
-ok = sum(n for code, n in codes.items() if code.startswith("2"))
-print(f"| {name} | {s['requestsPerSec']:.0f} | {1e6 / s['requestsPerSec']:.1f} | {pct['p99'] * 1e3:.2f} | {ok}/{sum(codes.values())} |")
-PY
+  python3 benches/oha-row.py "$name" "$work/oha.json" per-request
 }
 
 echo "| check | requests/s | µs per request | p99 [ms] | 2xx/all |"

@@ -66,16 +66,7 @@ row() {
   oha -z "$duration" -c "$concurrency" --no-tui --output-format json $load \
     "http://127.0.0.1:$port$path" >"$work/oha.json" 2>/dev/null
   stop
-  python3 - "$name" "$work/oha.json" <<'PY'
-import json, sys
-name, path = sys.argv[1], sys.argv[2]
-r = json.load(open(path))
-summary, pct = r["summary"], r["latencyPercentiles"]
-codes = r.get("statusCodeDistribution", {})
-ok = sum(n for code, n in codes.items() if code.startswith("2"))
-total = sum(codes.values())
-print(f"| {name} | {summary['requestsPerSec']:.0f} | {pct['p50'] * 1e3:.2f} | {pct['p99'] * 1e3:.2f} | {ok}/{total} |")
-PY
+  python3 benches/oha-row.py "$name" "$work/oha.json"
 }
 
 table() {

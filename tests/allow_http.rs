@@ -8,7 +8,7 @@
 mod common;
 
 use common::http::Upstream;
-use common::weld;
+use common::{weld, weld_ok};
 
 const FETCH: &str = "fixtures/components/http-wat-fetch.wasm";
 
@@ -105,12 +105,7 @@ fn virt_allow_http_holds_inside_the_component() {
     let guarded = dir.path().join("guarded.wasm");
     let guarded = guarded.to_str().unwrap();
     let grant = format!("http://127.0.0.1:{}", upstream.addr.port());
-    let virt = weld(&["virt", FETCH, "--allow-http", &grant, "-o", guarded]);
-    assert!(
-        virt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&virt.stderr)
-    );
+    weld_ok(&["virt", FETCH, "--allow-http", &grant, "-o", guarded]);
     let port = upstream.addr.port();
     let other = port.wrapping_add(1);
     let refused = [
@@ -179,12 +174,7 @@ fn method_and_path_rules_hold_inside_and_outside() {
     let post = post.to_str().unwrap();
     let post_grant = grant.replacen("GET", "POST", 1);
     for (grant, out) in [(&grant, guarded), (&post_grant, post)] {
-        let virt = weld(&["virt", FETCH, "--allow-http", grant, "-o", out]);
-        assert!(
-            virt.status.success(),
-            "{}",
-            String::from_utf8_lossy(&virt.stderr)
-        );
+        weld_ok(&["virt", FETCH, "--allow-http", grant, "-o", out]);
     }
     let authority = upstream.addr.to_string();
     let fetch = |flags: &[&str], component: &str, path: &str| {
@@ -242,12 +232,7 @@ fn virt_allow_http_refines_deny_all() {
     let mut args = vec!["virt", FETCH];
     args.extend(flags);
     args.extend(["-o", guarded]);
-    let virt = weld(&args);
-    assert!(
-        virt.status.success(),
-        "{}",
-        String::from_utf8_lossy(&virt.stderr)
-    );
+    weld_ok(&args);
     let fetch = |authority: &str| {
         let output = weld(&["run", "--allow-http", "*", guarded, authority, "/x"]);
         String::from_utf8_lossy(&output.stdout)
