@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::http::{Server, Upstream, request};
+use common::http::{Peer, Server, Upstream, request};
 use common::{weld, weld_ok};
 
 const HELLO: &str = "fixtures/components/http-wat-hello.wasm";
@@ -445,41 +445,11 @@ fn an_allow_list_inside_the_handler_holds_under_either_server() {
     };
     let weld = Server::start(&["--quiet", "--allow-http", "*", guarded]);
     check(&|path| weld.get(path), "weld serve");
-    let Some(wasmtime) = common::wasmtime_cli() else {
+    let Some(peer) = Peer::start(&["-Scli", guarded]) else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    // Killed when the test ends, whether its checks pass or not.
-    struct Peer(std::process::Child);
-    impl Drop for Peer {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _peer = Peer(
-        std::process::Command::new(wasmtime)
-            .args(["serve", "-Scli", "--addr", &addr.to_string(), guarded])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(
-            started.elapsed().as_secs() < 120,
-            "wasmtime serve did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
     check(
-        &|path| common::http::request(addr, "GET", path, &[], b""),
+        &|path| request(peer.addr, "GET", path, &[], b""),
         "wasmtime serve",
     );
 }

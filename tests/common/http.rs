@@ -236,3 +236,52 @@ impl Upstream {
         *self.hits.lock().unwrap()
     }
 }
+
+/// A running `wasmtime serve` (the peer of `common::wasmtime_cli`) on a free
+/// port of 127.0.0.1; killed when dropped, whether the test's checks pass
+/// or not.
+pub struct Peer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Peer {
+    /// Starts `wasmtime serve --addr ADDR ARGS` and waits until it accepts
+    /// connections; `None` when no wasmtime CLI is installed.
+    pub fn start(args: &[&str]) -> Option<Peer> {
+        let wasmtime = super::wasmtime_cli()?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = Command::new(wasmtime)
+            .arg("serve")
+            .args(["--addr", &addr.to_string()])
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let peer = Peer { child, addr };
+        let started = std::time::Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 120,
+                "`wasmtime serve {}` did not start",
+                args.join(" ")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(peer)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

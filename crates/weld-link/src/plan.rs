@@ -177,6 +177,86 @@ impl Plan {
         self.instances.iter().any(|instance| instance.unit == unit)
     }
 
+    /// This plan with its result then plugged, as the socket, into
+    /// `wrapper` (the plan of `weld plug RESULT --plug ...`, which is what
+    /// `weld virt` makes of a composition). The wrapper's plugs join as
+    /// instances of their own, and an import of the result that a plug
+    /// fills reaches, from that plug, each instance that imports it. So
+    /// the graph and dry run of a manifest with `[virtualize]` show the
+    /// component that `weld compose` writes, not the one before it.
+    pub fn wrapped_by(mut self, wrapper: &Plan) -> Plan {
+        const SOCKET: usize = 0;
+        let first = self.instances.len();
+        let units = self.instances.iter().map(|i| i.unit + 1).max().unwrap_or(0);
+        // Wrapper instance `i` (not the socket) is instance `at(i)` here.
+        let at = |i: usize| first + i - 1;
+        let inner = |exports: &[Export], name: &str| {
+            exports.iter().find(|export| export.name == name).cloned()
+        };
+        let exports = std::mem::take(&mut self.exports);
+        for instance in &wrapper.instances[SOCKET + 1..] {
+            self.instances.push(Instance {
+                unit: units + instance.unit,
+                ..instance.clone()
+            });
+        }
+        for link in &wrapper.links {
+            if link.importer == SOCKET {
+                let (filled, kept) = std::mem::take(&mut self.unfilled)
+                    .into_iter()
+                    .partition(|unfilled| unfilled.import == link.import);
+                self.unfilled = kept;
+                self.links
+                    .extend(filled.into_iter().map(|unfilled: Unfilled| Link {
+                        importer: unfilled.instance,
+                        import: unfilled.import,
+                        exporter: at(link.exporter),
+                        export: link.export.clone(),
+                    }));
+            } else if link.exporter == SOCKET {
+                if let Some(export) = inner(&exports, &link.export) {
+                    self.links.push(Link {
+                        importer: at(link.importer),
+                        import: link.import.clone(),
+                        exporter: export.instance,
+                        export: export.export,
+                    });
+                }
+            } else {
+                self.links.push(Link {
+                    importer: at(link.importer),
+                    exporter: at(link.exporter),
+                    ..link.clone()
+                });
+            }
+        }
+        self.unfilled.extend(
+            wrapper
+                .unfilled
+                .iter()
+                .filter(|unfilled| unfilled.instance != SOCKET)
+                .map(|unfilled| Unfilled {
+                    instance: at(unfilled.instance),
+                    import: unfilled.import.clone(),
+                }),
+        );
+        self.exports = wrapper
+            .exports
+            .iter()
+            .filter_map(|export| match export.instance {
+                SOCKET => inner(&exports, &export.export).map(|inner| Export {
+                    name: export.name.clone(),
+                    ..inner
+                }),
+                instance => Some(Export {
+                    instance: at(instance),
+                    ..export.clone()
+                }),
+            })
+            .collect();
+        self
+    }
+
     /// The result's imports: the unfilled ones, each name once.
     pub fn leftover(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

@@ -13,7 +13,8 @@ use weld_wit::validated::Validated;
 
 /// What a manifest makes.
 pub struct Composition {
-    /// The wiring, as the manifest says it.
+    /// The wiring of what is written: the manifest's, with the virtual
+    /// layer of `[virtualize]` and any bridges as instances of their own.
     pub plan: Plan,
     /// The result, sandboxed if the manifest says so, being validated.
     pub component: Output,
@@ -47,7 +48,7 @@ pub fn compose_manifest(
     let bytes = Arc::new(composed.component.into_bytes()?.into());
     let virtualized = virtualize(path, &bytes, &policy, validated).map_err(in_section)?;
     Ok(Composition {
-        plan: composed.plan,
+        plan: composed.plan.wrapped_by(&virtualized.composed.plan),
         component: virtualized.composed.component,
         report: section
             .report

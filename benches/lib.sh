@@ -1,0 +1,49 @@
+# Shared by the benches that run `weld serve` under oha (allow_http.sh,
+# middleware.sh): source it after `cd` to the repository. It builds the
+# release weld ($weld), makes a work directory ($work, removed on exit with
+# every server started), and defines
+#   serve PORT ARGS...      starts `weld serve --quiet` and waits for it
+#   row NAME URL ARGS...    serves ARGS on 18290, loads URL (with the oha
+#                           arguments in the array oha_args), prints a row
+# DURATION and CONCURRENCY set the load; PEERS=DIR puts DIR/bin on PATH.
+[ -n "${PEERS:-}" ] && export PATH="$PEERS/bin:$PATH"
+duration="${DURATION:-10s}" concurrency="${CONCURRENCY:-16}"
+command -v oha >/dev/null || { echo "$0 needs oha (cargo install --locked oha)" >&2; exit 1; }
+
+cargo build --release --quiet
+weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
+work="$(mktemp -d)"
+pids=()
+oha_args=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export WELD_CACHE_DIR="$work/weld-cache"
+
+serve() {
+  local port="$1"
+  shift
+  "$weld" serve --quiet --addr "127.0.0.1:$port" "$@" 2>"$work/serve.log" &
+  pids+=($!)
+  for _ in $(seq 600); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/health" && return
+    sleep 0.1
+  done
+  cat "$work/serve.log" >&2
+  exit 1
+}
+
+row() {
+  local name="$1" url="$2"
+  shift 2
+  serve 18290 "$@"
+  oha -z 2s -c "$concurrency" --no-tui "${oha_args[@]}" "$url" >/dev/null 2>&1
+  oha -z "$duration" -c "$concurrency" --no-tui --output-format json "${oha_args[@]}" "$url" \
+    >"$work/oha.json" 2>/dev/null
+  kill "${pids[-1]}"
+  wait "${pids[-1]}" 2>/dev/null || true
+  unset 'pids[-1]'
+  python3 benches/oha-row.py "$name" "$work/oha.json" per-request
+}
