@@ -263,11 +263,21 @@ env = {{ AUTH_TOKEN = "{TOKEN}" }}
         "-- \"wasi:http/incoming-handler@0.2.12\" --> i0",
         "-- \"wasi:http/incoming-handler@0.2.12\" --> i1",
         "i0 -- \"wasi:http/incoming-handler@0.2.12\" --> exports",
+        // [virtualize] env: the virtual layer, not the host, gives auth
+        // its environment.
+        "i4[\"<virtual>\"]",
+        "i4 -- \"wasi:cli/environment@0.2.12\" --> i0",
     ] {
         assert!(graph.contains(edge), "no `{edge}` in:\n{graph}");
     }
     let out = dir.path().join("composed.wasm");
     let out = out.to_str().unwrap();
+    let dry_run = String::from_utf8(weld_ok(&["compose", manifest, "--dry-run"]).stdout).unwrap();
+    assert!(
+        dry_run.contains("auth imports wasi:cli/environment@0.2.12 <- <virtual>")
+            && !dry_run.contains("left imported: wasi:cli/environment"),
+        "{dry_run}"
+    );
     weld_ok(&["compose", manifest, "-o", out]);
     let server = Server::start(&["--quiet", "--allow-http", "http://127.0.0.1:*", out]);
     check_auth(server.addr, &upstream, "composed from the manifest");

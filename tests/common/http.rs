@@ -265,9 +265,12 @@ impl Peer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let peer = Peer { child, addr };
+        let mut peer = Peer { child, addr };
         let started = std::time::Instant::now();
         while TcpStream::connect(addr).is_err() {
+            if let Some(status) = peer.child.try_wait().unwrap() {
+                panic!("`wasmtime serve {}` exited ({status})", args.join(" "));
+            }
             assert!(
                 started.elapsed().as_secs() < 120,
                 "`wasmtime serve {}` did not start",

@@ -181,7 +181,9 @@ impl Plan {
     /// `wrapper` (the plan of `weld plug RESULT --plug ...`, which is what
     /// `weld virt` makes of a composition). The wrapper's plugs join as
     /// instances of their own, and an import of the result that a plug
-    /// fills reaches, from that plug, each instance that imports it. So
+    /// fills reaches, from that plug, each instance that imports it (at
+    /// that version or at an older compatible one, which the result's
+    /// import unified). So
     /// the graph and dry run of a manifest with `[virtualize]` show the
     /// component that `weld compose` writes, not the one before it.
     pub fn wrapped_by(mut self, wrapper: &Plan) -> Plan {
@@ -204,7 +206,7 @@ impl Plan {
             if link.importer == SOCKET {
                 let (filled, kept) = std::mem::take(&mut self.unfilled)
                     .into_iter()
-                    .partition(|unfilled| unfilled.import == link.import);
+                    .partition(|unfilled| weld_wit::names::fits(&unfilled.import, &link.import));
                 self.unfilled = kept;
                 self.links
                     .extend(filled.into_iter().map(|unfilled: Unfilled| Link {
@@ -340,4 +342,90 @@ pub(crate) fn find_cycle(names: &[String], links: &[Link]) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join(" imports from ")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(name: &str, unit: usize) -> Instance {
+        Instance {
+            name: name.into(),
+            component: PathBuf::from(name),
+            unit,
+        }
+    }
+
+    /// A manifest of two instances, one importing environment at an older
+    /// version than the result (which unified it), wrapped by a virtual
+    /// layer that fills the result's environment and imports the host's
+    /// streams: the layer reaches both importers, and only what is still
+    /// imported is left.
+    #[test]
+    fn a_wrapper_fills_each_instance_that_imports_what_it_fills() {
+        let env = "wasi:cli/environment@0.2.12";
+        let plan = Plan {
+            instances: vec![instance("app", 0), instance("lib", 1)],
+            links: vec![Link {
+                importer: 0,
+                import: "x:y/z".into(),
+                exporter: 1,
+                export: "x:y/z".into(),
+            }],
+            exports: vec![Export {
+                name: "wasi:cli/run@0.2.12".into(),
+                instance: 0,
+                export: "wasi:cli/run@0.2.12".into(),
+            }],
+            unfilled: vec![
+                Unfilled {
+                    instance: 0,
+                    import: env.into(),
+                },
+                Unfilled {
+                    instance: 1,
+                    import: "wasi:cli/environment@0.2.9".into(),
+                },
+                Unfilled {
+                    instance: 1,
+                    import: "wasi:cli/stdout@0.2.12".into(),
+                },
+            ],
+        };
+        let wrapper = Plan {
+            instances: vec![instance("composed", 0), instance("<virtual>", 1)],
+            links: vec![Link {
+                importer: 0,
+                import: env.into(),
+                exporter: 1,
+                export: env.into(),
+            }],
+            exports: vec![Export {
+                name: "wasi:cli/run@0.2.12".into(),
+                instance: 0,
+                export: "wasi:cli/run@0.2.12".into(),
+            }],
+            unfilled: vec![
+                Unfilled {
+                    instance: 0,
+                    import: "wasi:cli/stdout@0.2.12".into(),
+                },
+                Unfilled {
+                    instance: 1,
+                    import: "wasi:io/streams@0.2.12".into(),
+                },
+            ],
+        };
+        let wrapped = plan.wrapped_by(&wrapper);
+        assert_eq!(
+            wrapped.to_string(),
+            "app imports x:y/z <- lib\n\
+             app imports wasi:cli/environment@0.2.12 <- <virtual>\n\
+             lib imports wasi:cli/environment@0.2.9 <- <virtual> (as wasi:cli/environment@0.2.12)\n\
+             exports wasi:cli/run@0.2.12 <- app\n\
+             left imported: wasi:cli/stdout@0.2.12\n\
+             left imported: wasi:io/streams@0.2.12\n"
+        );
+        assert_eq!(wrapped.instances[2].unit, 3, "a unit of its own");
+    }
 }
