@@ -5,6 +5,8 @@
 #   serve PORT ARGS...      starts `weld serve --quiet` and waits for it
 #   row NAME URL ARGS...    serves ARGS on 18290, loads URL (with the oha
 #                           arguments in the array oha_args), prints a row
+# The server command is the array server (weld serve --quiet by default):
+# set it to another, taking --addr, to load a peer the same way.
 # DURATION and CONCURRENCY set the load; PEERS=DIR puts DIR/bin on PATH.
 [ -n "${PEERS:-}" ] && export PATH="$PEERS/bin:$PATH"
 duration="${DURATION:-10s}" concurrency="${CONCURRENCY:-16}"
@@ -15,6 +17,7 @@ weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
 work="$(mktemp -d)"
 pids=()
 oha_args=()
+server=("$weld" serve --quiet)
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"
@@ -25,7 +28,7 @@ export WELD_CACHE_DIR="$work/weld-cache"
 serve() {
   local port="$1"
   shift
-  "$weld" serve --quiet --addr "127.0.0.1:$port" "$@" 2>"$work/serve.log" &
+  "${server[@]}" --addr "127.0.0.1:$port" "$@" 2>"$work/serve.log" &
   pids+=($!)
   for _ in $(seq 600); do
     curl -s -o /dev/null "http://127.0.0.1:$port/health" && return
