@@ -413,43 +413,125 @@ fn a_03_handler_serves_with_and_without_reuse() {
 /// `weld virt --allow-http` on a handler: the allow-list travels with the
 /// component, so it holds under `weld serve` granting everything and
 /// under `wasmtime serve` (when installed), which has no outbound limits
-/// of its own (wasmtime#14118).
+/// of its own (wasmtime#14118). The same for 0.2's `outgoing-handler` and
+/// 0.3's `wasi:http/client`: every way around the grant of one host and
+/// port is refused with `HTTP-request-denied` before it leaves the
+/// component.
 #[test]
 fn an_allow_list_inside_the_handler_holds_under_either_server() {
     let dir = tempfile::tempdir().unwrap();
     let allowed = Upstream::start(200, "allowed");
     let other = Upstream::start(200, "other");
-    let composed = compose("c", "c", dir.path());
-    let guarded = dir.path().join("guarded.wasm");
-    let guarded = guarded.to_str().unwrap();
-    let grant = format!("http://127.0.0.1:{}", allowed.addr.port());
-    weld_ok(&["virt", &composed, "--allow-http", &grant, "-o", guarded]);
-    let path = |upstream: &Upstream| {
-        format!(
-            "/fetch?url=http%3A%2F%2F{}%2F",
-            upstream.addr.to_string().replace(':', "%3A")
-        )
-    };
-    let check = |get: &dyn Fn(&str) -> common::http::Response, server: &str| {
-        let response = get(&path(&allowed));
-        assert_eq!(response.status, 200, "{server}: {}", response.text());
-        assert_eq!(response.text(), "upstream 200: allowed", "{server}");
-        let response = get(&path(&other));
-        assert_eq!(response.status, 502, "{server}: {}", response.text());
-        assert!(
-            response.text().contains("HTTP-request-denied"),
-            "{server}: {}",
-            response.text()
+    let port = allowed.addr.port();
+    let fetch = |url: &str| format!("/fetch?url={}", percent(url));
+    let refused = [
+        format!("http://{}/", other.addr),
+        format!("http://127.0.0.2:{port}/"),
+        format!("http://localhost:{port}/"),
+        format!("http://user@127.0.0.1:{port}/"),
+        format!("http://127.0.0.1@127.0.0.2:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+        format!("http://127.0.0.1:0{port}/"),
+        format!("https://127.0.0.1:{port}/"),
+        format!("http://127.0.0.1:{port}/../x"),
+    ];
+    for (service, peer_flags) in [
+        ("c", &["-Scli"][..]),
+        ("p3-c", &["-Sp3,cli", "-Wcomponent-model-async"][..]),
+    ] {
+        let composed = compose(service, "c", dir.path());
+        let guarded = dir.path().join(format!("guarded-{service}.wasm"));
+        let guarded = guarded.to_str().unwrap();
+        let grant = format!("http://127.0.0.1:{port}");
+        weld_ok(&["virt", &composed, "--allow-http", &grant, "-o", guarded]);
+        let check = |get: &dyn Fn(&str) -> common::http::Response, server: &str| {
+            let what = format!("{service} service, {server}");
+            let before = allowed.hits();
+            let response = get(&fetch(&format!("http://{}/", allowed.addr)));
+            assert_eq!(response.status, 200, "{what}: {}", response.text());
+            assert_eq!(response.text(), "upstream 200: allowed", "{what}");
+            for url in &refused {
+                let response = get(&fetch(url));
+                assert_eq!(response.status, 502, "{what}, {url}: {}", response.text());
+                assert!(
+                    response.text().contains("HTTP-request-denied"),
+                    "{what}, {url}: {}",
+                    response.text()
+                );
+            }
+            assert_eq!(other.hits(), 0, "{what}: a refused request got through");
+            assert_eq!(
+                allowed.hits(),
+                before + 1,
+                "{what}: a refused request got through"
+            );
+        };
+        let weld = Server::start(&["--quiet", "--allow-http", "*", guarded]);
+        check(&|path| weld.get(path), "weld serve");
+        let mut args = peer_flags.to_vec();
+        args.push(guarded);
+        let Some(peer) = Peer::start(&args) else {
+            continue;
+        };
+        check(
+            &|path| request(peer.addr, "GET", path, &[], b""),
+            "wasmtime serve",
         );
-        assert_eq!(other.hits(), 0, "{server}: a refused request got through");
-    };
-    let weld = Server::start(&["--quiet", "--allow-http", "*", guarded]);
-    check(&|path| weld.get(path), "weld serve");
-    let Some(peer) = Peer::start(&["-Scli", guarded]) else {
-        return;
-    };
-    check(
-        &|path| request(peer.addr, "GET", path, &[], b""),
-        "wasmtime serve",
-    );
+    }
+}
+
+/// A URL as a query value: everything but unreserved characters escaped.
+fn percent(url: &str) -> String {
+    url.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A deep composition under load: 300 pass-through middlewares in front of
+/// the 0.2 hello handler need over 300 core instances an instance, so
+/// three fill wasmtime's pooling allocator (1000 by default), and 32
+/// requests at a time want more. Each request waits for an instance to
+/// end, as under `--max-concurrency`, rather than failing with "maximum
+/// concurrent limit ... reached" (as 115 of the 128 did before).
+#[test]
+fn requests_wait_for_the_instance_pool_rather_than_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("deep.wasm");
+    let out = out.to_str().unwrap();
+    let pass = "fixtures/components/http-wat-pass.wasm";
+    let mut args = vec!["plug", pass];
+    for _ in 1..300 {
+        args.extend(["--plug", pass]);
+    }
+    args.extend([
+        "--plug",
+        "fixtures/components/http-wat-hello.wasm",
+        "-o",
+        out,
+    ]);
+    weld_ok(&args);
+    let server = Server::start(&[out]);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..32)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..4)
+                        .map(|_| request(server.addr, "GET", "/", &[], b"").status)
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let failed = statuses.iter().filter(|&&s| s != 200).count();
+    assert_eq!(failed, 0, "{failed} of 128 failed:\n{}", server.log());
 }

@@ -22,10 +22,11 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use wasmtime::component::GuestTaskId;
 use wasmtime::{Store, StoreContextMut};
 use wasmtime_wasi_http::WasiHttpView;
@@ -43,6 +44,14 @@ const IDLE: Duration = Duration::from_secs(1);
 /// How long after its timeout a busy instance is given up, should the
 /// request's own expiry not have answered it (see [`Expiry`]).
 const BACKSTOP_GRACE: Duration = Duration::from_secs(1);
+
+/// How often a request that found the instance pool full looks again,
+/// should a slot come free without an instance of this service ending.
+const POOL_RECHECK: Duration = Duration::from_millis(50);
+
+/// How many tries in a row may find the pool full with nothing of the
+/// service's alive before a request gives up (see [`Pool`]).
+const LONE_TRIES: u32 = 20;
 
 /// How many requests one 0.3 instance may handle at the same time.
 const CONCURRENT_PER_INSTANCE: usize = 16;
@@ -203,6 +212,7 @@ impl Service {
                 caps,
                 limits,
                 accept,
+                pool: Arc::new(Pool::default()),
             }),
             interface,
         })
@@ -262,19 +272,51 @@ struct State {
     caps: Capabilities,
     limits: Limits,
     accept: Accept,
+    pool: Arc<Pool>,
 }
 
-impl HandlerState for State {
-    type StoreData = Host;
-    type WorkerExpiration = Expiry;
-    type WorkerState = Worker;
+/// The service's share of the pooling allocator. Its limits (1000 core
+/// instances, memories and tables by default) count every core instance
+/// of every live component instance, so a deep composition (a chain of
+/// 32 middlewares is over 30 core instances) under load can find the
+/// pool full. A request that does waits for one of this service's
+/// instances to end, as `--max-concurrency` makes requests wait, rather
+/// than failing with a 500; only when its `--timeout` has passed, or when
+/// no instance has ever fitted and none is alive (one instance needs more
+/// than the pool holds), is the pool's limit its error.
+#[derive(Default)]
+struct Pool {
+    /// Instances whose stores are alive, being instantiated included.
+    live: AtomicUsize,
+    /// Whether an instance was ever made: then one fits.
+    fits: AtomicBool,
+    /// Held by each try after one that found the pool full. Instances
+    /// take their slots one at a time, so requests that all try at once
+    /// can each take part of the pool and all fail, again and again; one
+    /// try at a time, each gets the slots that are free.
+    retry: tokio::sync::Mutex<()>,
+    /// Told when one of them ends.
+    freed: Notify,
+}
 
-    async fn instantiate(&self) -> wasmtime::Result<handler::Instance<Host, Expiry, Worker>> {
+impl State {
+    /// One try; a failed one leaves [`Pool::live`] as it was.
+    async fn try_instantiate(&self) -> wasmtime::Result<handler::Instance<Host, Expiry, Worker>> {
         let mut store = self
             .runtime
             .store_with(&self.caps, self.limits)
             .map_err(wasmtime::Error::new)?;
-        let proxy = self.pre.instantiate_async(&mut store).await?;
+        self.pool.live.fetch_add(1, Ordering::SeqCst);
+        let proxy = match self.pre.instantiate_async(&mut store).await {
+            Ok(proxy) => proxy,
+            Err(error) => {
+                drop(store);
+                self.pool.live.fetch_sub(1, Ordering::SeqCst);
+                self.pool.freed.notify_waiters();
+                return Err(error);
+            }
+        };
+        self.pool.fits.store(true, Ordering::SeqCst);
         Ok(handler::Instance {
             store,
             proxy,
@@ -285,8 +327,48 @@ impl HandlerState for State {
                 limits: self.limits,
                 accept: self.accept,
                 waiting: Mutex::new(Vec::new()),
+                pool: self.pool.clone(),
             },
         })
+    }
+}
+
+impl HandlerState for State {
+    type StoreData = Host;
+    type WorkerExpiration = Expiry;
+    type WorkerState = Worker;
+
+    async fn instantiate(&self) -> wasmtime::Result<handler::Instance<Host, Expiry, Worker>> {
+        let deadline = self.limits.timeout.map(|timeout| Instant::now() + timeout);
+        // How many tries in a row found the pool full with no instance of
+        // this service alive, before any was made: other tries can take
+        // slots and end between a failure and the count, so it takes
+        // `LONE_TRIES` to show that one instance needs more than the pool
+        // holds.
+        let mut alone = 0;
+        let mut retrying = None;
+        loop {
+            // Listening before trying, so that an instance ending in
+            // between is not missed.
+            let freed = self.pool.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let tried = self.try_instantiate().await;
+            drop(retrying.take());
+            let error = match tried {
+                Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => error,
+                done => return done,
+            };
+            let late = deadline.is_some_and(|deadline| Instant::now() >= deadline);
+            let lone = self.pool.live.load(Ordering::SeqCst) == 0
+                && !self.pool.fits.load(Ordering::SeqCst);
+            alone = if lone { alone + 1 } else { 0 };
+            if late || alone >= LONE_TRIES {
+                return Err(error);
+            }
+            let _ = tokio::time::timeout(POOL_RECHECK, freed).await;
+            retrying = Some(self.pool.retry.lock().await);
+        }
     }
 }
 
@@ -297,6 +379,7 @@ struct Worker {
     limits: Limits,
     accept: Accept,
     waiting: Mutex<Vec<oneshot::Sender<Failure>>>,
+    pool: Arc<Pool>,
 }
 
 impl WorkerState for Worker {
@@ -332,17 +415,22 @@ impl WorkerState for Worker {
     }
 
     fn drop(&self, store: Store<Host>, result: wasmtime::Result<()>) {
-        let Err(error) = result else {
+        // The dispatcher's own expiry (see `Expiry`) is a timeout too.
+        let failure = result.err().map(|error| {
+            Failure::of(&match self.limits.timeout {
+                Some(timeout) if error.to_string() == "guest timed out" => {
+                    Error::Limit(Limit::Timeout(timeout))
+                }
+                _ => self.runtime.guest_error(&store, error),
+            })
+        });
+        // Its pool slots back first, for a request waiting on them.
+        std::mem::drop(store);
+        self.pool.live.fetch_sub(1, Ordering::SeqCst);
+        self.pool.freed.notify_waiters();
+        let Some(failure) = failure else {
             return;
         };
-        // The dispatcher's own expiry (see `Expiry`) is a timeout too.
-        let error = match self.limits.timeout {
-            Some(timeout) if error.to_string() == "guest timed out" => {
-                Error::Limit(Limit::Timeout(timeout))
-            }
-            _ => self.runtime.guest_error(&store, error),
-        };
-        let failure = Failure::of(&error);
         let waiting = match self.waiting.lock() {
             Ok(mut waiting) => std::mem::take(&mut *waiting),
             Err(_) => return,

@@ -916,8 +916,33 @@ pub(crate) const METHODS: [&str; module::METHOD_OTHER as usize] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
-/// What `handle` behind `--allow-http` asks of its request (its first
-/// parameter, an `own<outgoing-request>`), and the grants' globs.
+/// The request a function that sends one is given to own (its first
+/// parameter: 0.2's `handle` takes an `outgoing-request`, 0.3's `send` a
+/// `request`), and the interface that defines it (`wasi:http/types`).
+pub(crate) fn sent_request(
+    resolve: &Resolve,
+    func: &Function,
+) -> Option<(wit_parser::TypeId, wit_parser::InterfaceId)> {
+    let request = owned_resource(resolve, func.params.first()?.ty)?;
+    match resolve.types[request].owner {
+        wit_parser::TypeOwner::Interface(types) => Some((request, types)),
+        _ => None,
+    }
+}
+
+/// The name of the getter `what` (`scheme`, `authority`, `method`,
+/// `path-with-query`) of a sent request: 0.2's is
+/// `[method]outgoing-request.scheme`, 0.3's `[method]request.get-scheme`.
+pub(crate) fn request_getter(resolve: &Resolve, request: wit_parser::TypeId, what: &str) -> String {
+    let resource = resolve.types[request].name.as_deref().unwrap_or_default();
+    match resource {
+        "outgoing-request" => format!("[method]{resource}.{what}"),
+        _ => format!("[method]{resource}.get-{what}"),
+    }
+}
+
+/// What `handle` (0.2) or `send` (0.3) behind `--allow-http` asks of its
+/// request, and the grants' globs.
 fn http_check(
     layout: &Layout<'_>,
     data: &mut Data,
@@ -925,22 +950,13 @@ fn http_check(
     func: &Function,
     grants: &[weld_wit::http::HttpGrant],
 ) -> Result<module::HttpCheck, Error> {
-    use wit_parser::TypeOwner;
-    let unexpected =
-        || Error::Build(format!("`{}` takes no outgoing-request first", func.name).into());
-    let request = func
-        .params
-        .first()
-        .and_then(|p| owned_resource(resolve, p.ty))
-        .ok_or_else(unexpected)?;
-    let TypeOwner::Interface(types) = resolve.types[request].owner else {
-        return Err(unexpected());
-    };
+    let unexpected = || Error::Build(format!("`{}` takes no request first", func.name).into());
+    let (request, types) = sent_request(resolve, func).ok_or_else(unexpected)?;
     let key = wit_parser::WorldKey::Interface(types);
     let method = |name: &str, size: usize| {
         let method = resolve.interfaces[types]
             .functions
-            .get(&format!("[method]outgoing-request.{name}"))
+            .get(&request_getter(resolve, request, name))
             .ok_or_else(unexpected)?;
         // The layouts `Context::check_http` reads.
         if method.result.map(|ty| layout.size_align(&ty)) != Some((size, 4)) {

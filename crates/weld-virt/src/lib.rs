@@ -227,20 +227,6 @@ pub fn virtualize(
         .iter()
         .filter_map(|name| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id))
         .collect();
-    // The check is generated for 0.2's outgoing-handler only: a 0.3
-    // client must not be let through unchecked.
-    if !policy.wasi.allow_http.is_empty()
-        && let Some((client, _)) = imports
-            .iter()
-            .find(|(name, _)| name.starts_with("wasi:http/client@"))
-    {
-        return Err(Error::Setting {
-            setting: "--allow-http".to_owned(),
-            message: format!(
-                "the component imports `{client}` (WASI 0.3), whose requests weld cannot check inside the component yet; use --deny-http, or the runtime's own grants (`weld run --allow-http`)"
-            ),
-        });
-    }
     let pinned = policy::pinned(&resolve, world, used_by_exports);
     let (replaced, decisions) = policy.decide(&resolve, &imports, &pinned)?;
 
@@ -301,11 +287,13 @@ pub fn virtualize(
     if let Some(tree) = &tree {
         report.skipped = tree.skipped.clone();
     }
-    if decisions
+    for (client, function) in decisions
         .iter()
-        .any(|d| matches!(d.action, Resolved::CheckHttp(_)))
+        .filter(|d| matches!(d.action, Resolved::CheckHttp(_)))
+        .map(|d| (d.interface.clone(), d.function.clone()))
     {
-        add_request_getters(&mut resolve, &imports)?;
+        let (client, function) = (client.as_str(), function.as_str());
+        add_request_getters(&mut resolve, &imports, client, function)?;
     }
     let component = build::build(&resolve, virtual_world, &decisions, tree.as_ref())?;
     let plug = Plug {
@@ -535,23 +523,27 @@ enum ExportedItem {
 /// `--allow-http` reads each request's scheme, authority, method and
 /// path. A component that never calls those getters has them missing
 /// from its decoded `wasi:http/types` (and the `method` variant too, if it
-/// never sets one), so they are added as the host defines them:
+/// never sets one), so they are added as the host defines them for the
+/// request that `client`'s `function` sends (0.2's `outgoing-request`, or
+/// 0.3's `request`, whose getters are named `get-scheme` and so on):
 /// `scheme: func() -> option<scheme>`, `authority` and `path-with-query:
-/// func() -> option<string>`, and `method: func() -> method` of
-/// `outgoing-request`.
+/// func() -> option<string>`, and `method: func() -> method`.
 fn add_request_getters(
     resolve: &mut wit_parser::Resolve,
     imports: &[(String, wit_parser::InterfaceId)],
+    client: &str,
+    function: &str,
 ) -> Result<(), Error> {
     use wit_parser::{
         Case, Function, FunctionKind, Handle, Param, Type, TypeDef, TypeDefKind, TypeOwner, Variant,
     };
     let missing = |what: &str| Error::Build(format!("cannot check HTTP requests: {what}").into());
-    let (_, types) = imports
+    let (request, types) = imports
         .iter()
-        .find(|(name, _)| name.starts_with("wasi:http/types@0.2"))
-        .ok_or_else(|| missing("no wasi:http/types@0.2 is imported"))?;
-    let types = *types;
+        .find(|(name, _)| name == client)
+        .and_then(|(_, id)| resolve.interfaces[*id].functions.get(function))
+        .and_then(|func| build::sent_request(resolve, func))
+        .ok_or_else(|| missing(&format!("`{client}#{function}` sends no request")))?;
     let named = |resolve: &wit_parser::Resolve, name: &str| {
         resolve.interfaces[types]
             .types
@@ -559,7 +551,6 @@ fn add_request_getters(
             .copied()
             .ok_or_else(|| missing(&format!("wasi:http/types has no `{name}`")))
     };
-    let request = named(resolve, "outgoing-request")?;
     let scheme = named(resolve, "scheme")?;
     let method = named(resolve, "method").ok();
     let mut define = |name: Option<&str>, kind| {
@@ -603,7 +594,7 @@ fn add_request_getters(
         ("method", method),
         ("path-with-query", text),
     ] {
-        let name = format!("[method]outgoing-request.{getter}");
+        let name = build::request_getter(resolve, request, getter);
         let functions = &mut resolve.interfaces[types].functions;
         if functions.contains_key(&name) {
             continue;

@@ -275,11 +275,16 @@ impl Wasi {
             }
         }
         // Last, so that grants refine `--deny-all` and `--deny-net`.
-        if !self.allow_http.is_empty() && imported("wasi:http/outgoing-handler") {
-            rules.push(rule(
-                "wasi:http/outgoing-handler#handle",
-                Action::CheckHttp(self.allow_http.clone()),
-            ));
+        for (interface, send) in [
+            ("wasi:http/outgoing-handler", "handle"),
+            ("wasi:http/client", "send"),
+        ] {
+            if !self.allow_http.is_empty() && imported(interface) {
+                rules.push(rule(
+                    &format!("{interface}#{send}"),
+                    Action::CheckHttp(self.allow_http.clone()),
+                ));
+            }
         }
         rules
     }
