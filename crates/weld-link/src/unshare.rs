@@ -59,7 +59,7 @@ pub(crate) fn separate<'a>(
         let apart = units[unit]
             .imports
             .iter()
-            .filter(|import| carries_resources(&units[unit], import))
+            .filter(|import| brings_resources(&units[unit], import))
             .any(|import| {
                 others
                     .iter()
@@ -174,6 +174,42 @@ fn carries_resources(unit: &Unit<'_>, import: &str) -> bool {
             }
         )
     })
+}
+
+/// Whether an import brings resources of its own: one that no other import
+/// of the unit exports too. A 0.3 `wasi:http/handler` import re-exports
+/// `request` and `response`, but they are its `wasi:http/types` import's,
+/// so instances that take the handler from different components still
+/// share one kind of request, and one copy of the component serves them
+/// all (a chain of 0.3 middlewares stays one component, not one a layer).
+fn brings_resources(unit: &Unit<'_>, import: &str) -> bool {
+    let types = unit.component.types();
+    let resources = |name: &str| -> Vec<wasmparser::component_types::ResourceId> {
+        let Some(item) = types.component_item_for_import(name) else {
+            return Vec::new();
+        };
+        let ComponentEntityType::Instance(instance) = item.ty else {
+            return Vec::new();
+        };
+        types[instance]
+            .exports
+            .values()
+            .filter_map(|export| match export.ty {
+                ComponentEntityType::Type {
+                    referenced: ComponentAnyTypeId::Resource(resource),
+                    ..
+                } => Some(resource.resource()),
+                _ => None,
+            })
+            .collect()
+    };
+    let elsewhere: HashSet<wasmparser::component_types::ResourceId> = unit
+        .imports
+        .iter()
+        .filter(|other| *other != import)
+        .flat_map(|other| resources(other))
+        .collect();
+    resources(import).iter().any(|r| !elsewhere.contains(r))
 }
 
 /// Whether weld gave an import this name.
