@@ -258,6 +258,16 @@ fn eight_pass_through_layers_answer_as_the_handler_alone() {
         }
         args.extend(["--plug", middlewares.hello, "-o", out]);
         weld_ok(&args);
+        // The middleware is embedded once, with an instance a layer: the
+        // layers add wiring, not copies (0.3's were copied before,
+        // `unshare::brings_resources`).
+        let size = |path: &str| std::fs::metadata(path).unwrap().len();
+        let once = size(middlewares.pass) + size(middlewares.hello);
+        assert!(
+            size(out) < once + 8 * 1024,
+            "{version}: 8 layers make {} bytes, the components {once}",
+            size(out)
+        );
         let server = Server::start(&["--quiet", out]);
         for (path, body) in middlewares.hello_routes {
             let response = server.get(path);
