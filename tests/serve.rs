@@ -535,3 +535,35 @@ fn requests_wait_for_the_instance_pool_rather_than_fail() {
     let failed = statuses.iter().filter(|&&s| s != 200).count();
     assert_eq!(failed, 0, "{failed} of 128 failed:\n{}", server.log());
 }
+
+/// A handler one instance of which needs more than the whole pool (400
+/// 0.3 middlewares: over 1000 core instances) is answered 500 with a
+/// message that says so, not left waiting for a slot that cannot come.
+#[test]
+fn a_handler_larger_than_the_instance_pool_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("huge.wasm");
+    let out = out.to_str().unwrap();
+    let pass = "fixtures/components/http-p3-wat-pass.wasm";
+    let mut args = vec!["plug", pass];
+    for _ in 1..400 {
+        args.extend(["--plug", pass]);
+    }
+    args.extend([
+        "--plug",
+        "fixtures/components/http-p3-wat-hello.wasm",
+        "-o",
+        out,
+    ]);
+    weld_ok(&args);
+    let server = Server::start(&["--quiet", out]);
+    let response = server.get("/");
+    assert_eq!(response.status, 500, "{}", response.text());
+    assert!(
+        response
+            .text()
+            .contains("needs more than the whole instance pool"),
+        "{}",
+        response.text()
+    );
+}

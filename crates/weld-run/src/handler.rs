@@ -363,7 +363,12 @@ impl HandlerState for State {
             let lone = self.pool.live.load(Ordering::SeqCst) == 0
                 && !self.pool.fits.load(Ordering::SeqCst);
             alone = if lone { alone + 1 } else { 0 };
-            if late || alone >= LONE_TRIES {
+            if alone >= LONE_TRIES {
+                return Err(error.context(
+                    "one instance of this handler needs more than the whole instance pool (wasmtime's pooling allocator: 1000 core instances, memories and tables); compose fewer components into it",
+                ));
+            }
+            if late {
                 return Err(error);
             }
             let _ = tokio::time::timeout(POOL_RECHECK, freed).await;
