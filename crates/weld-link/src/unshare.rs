@@ -30,7 +30,7 @@ use crate::plan::{Instance, Plan, Unit};
 use std::collections::{HashMap, HashSet};
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ResourceId};
 use wasmparser::{Chunk, Parser, Payload};
 use weld_wit::names::{fits, version};
 
@@ -158,22 +158,7 @@ fn unify_versions(units: &[Unit<'_>], plan: &Plan, renames: &mut [HashMap<String
 /// Whether an instance import holds resource types, which wasm-compose
 /// would make one with those of other imports of its name.
 fn carries_resources(unit: &Unit<'_>, import: &str) -> bool {
-    let types = unit.component.types();
-    let Some(item) = types.component_item_for_import(import) else {
-        return false;
-    };
-    let ComponentEntityType::Instance(instance) = item.ty else {
-        return false;
-    };
-    types[instance].exports.values().any(|export| {
-        matches!(
-            export.ty,
-            ComponentEntityType::Type {
-                referenced: ComponentAnyTypeId::Resource(_),
-                ..
-            }
-        )
-    })
+    !resources_of(unit, import).is_empty()
 }
 
 /// Whether an import brings resources of its own: one that no other import
@@ -183,33 +168,37 @@ fn carries_resources(unit: &Unit<'_>, import: &str) -> bool {
 /// share one kind of request, and one copy of the component serves them
 /// all (a chain of 0.3 middlewares stays one component, not one a layer).
 fn brings_resources(unit: &Unit<'_>, import: &str) -> bool {
-    let types = unit.component.types();
-    let resources = |name: &str| -> Vec<wasmparser::component_types::ResourceId> {
-        let Some(item) = types.component_item_for_import(name) else {
-            return Vec::new();
-        };
-        let ComponentEntityType::Instance(instance) = item.ty else {
-            return Vec::new();
-        };
-        types[instance]
-            .exports
-            .values()
-            .filter_map(|export| match export.ty {
-                ComponentEntityType::Type {
-                    referenced: ComponentAnyTypeId::Resource(resource),
-                    ..
-                } => Some(resource.resource()),
-                _ => None,
-            })
-            .collect()
-    };
-    let elsewhere: HashSet<wasmparser::component_types::ResourceId> = unit
+    let elsewhere: HashSet<ResourceId> = unit
         .imports
         .iter()
         .filter(|other| *other != import)
-        .flat_map(|other| resources(other))
+        .flat_map(|other| resources_of(unit, other))
         .collect();
-    resources(import).iter().any(|r| !elsewhere.contains(r))
+    resources_of(unit, import)
+        .iter()
+        .any(|resource| !elsewhere.contains(resource))
+}
+
+/// The resource types an instance import exports.
+fn resources_of(unit: &Unit<'_>, import: &str) -> Vec<ResourceId> {
+    let types = unit.component.types();
+    let Some(item) = types.component_item_for_import(import) else {
+        return Vec::new();
+    };
+    let ComponentEntityType::Instance(instance) = item.ty else {
+        return Vec::new();
+    };
+    types[instance]
+        .exports
+        .values()
+        .filter_map(|export| match export.ty {
+            ComponentEntityType::Type {
+                referenced: ComponentAnyTypeId::Resource(resource),
+                ..
+            } => Some(resource.resource()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether weld gave an import this name.

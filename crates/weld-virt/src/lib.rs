@@ -287,13 +287,11 @@ pub fn virtualize(
     if let Some(tree) = &tree {
         report.skipped = tree.skipped.clone();
     }
-    for (client, function) in decisions
+    for check in decisions
         .iter()
         .filter(|d| matches!(d.action, Resolved::CheckHttp(_)))
-        .map(|d| (d.interface.clone(), d.function.clone()))
     {
-        let (client, function) = (client.as_str(), function.as_str());
-        add_request_getters(&mut resolve, &imports, client, function)?;
+        add_request_getters(&mut resolve, &imports, &check.interface, &check.function)?;
     }
     let component = build::build(&resolve, virtual_world, &decisions, tree.as_ref())?;
     let plug = Plug {
