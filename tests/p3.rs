@@ -165,3 +165,46 @@ fn a_02_app_with_a_03_processor_that_blocks_traps() {
         "{stderr}"
     );
 }
+
+/// `weld virt --const`, `--trap` and `--deny` on a custom `async func`:
+/// the 0.3 app's `grayscale` (async) and `resize` (sync) given constants
+/// print the constant image; trapped, or denied (they return no result,
+/// so a denial traps), the app stops in `grayscale`, the async one.
+#[test]
+fn virt_replaces_custom_async_funcs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("virt.wasm");
+    let out = out.to_str().unwrap();
+    let app = "fixtures/components/p3-c-app.wasm";
+    let image = "{data: [9, 9, 9, 255], width: 1, height: 1}";
+    let run = |flags: &[&str]| {
+        let mut args = vec!["virt", app];
+        args.extend(flags);
+        args.extend(["-o", out]);
+        weld_ok(&args);
+        weld(&[
+            "run",
+            "--dir",
+            "fixtures/images::/images:ro",
+            out,
+            "/images/63x17.ppm",
+        ])
+    };
+    let constant = run(&[
+        "--const",
+        &format!("my:image-processor/process@0.3.0#grayscale={image}"),
+        "--const",
+        &format!("my:image-processor/process@0.3.0#resize={image}"),
+    ]);
+    assert!(constant.status.success(), "{constant:?}");
+    assert_eq!(constant.stdout, b"P5\n1 1\n255\n\x09");
+    for flag in ["--trap", "--deny"] {
+        let stopped = run(&[flag, "my:image-processor/process"]);
+        assert_eq!(stopped.status.code(), Some(134), "{flag}: {stopped:?}");
+        let stderr = String::from_utf8_lossy(&stopped.stderr);
+        assert!(
+            stderr.contains("my:image-processor/process@0.3.0#grayscale"),
+            "{flag}: {stderr}"
+        );
+    }
+}
