@@ -9,6 +9,11 @@
 # set it to another, taking --addr, to load a peer the same way.
 # DURATION and CONCURRENCY set the load; PEERS=DIR puts DIR/bin on PATH.
 [ -n "${PEERS:-}" ] && export PATH="$PEERS/bin:$PATH"
+# Servers run as in production, without RUST_BACKTRACE: left set (as on
+# this machine), it makes wasmtime capture a backtrace for an error it
+# builds on every blocking cross-component call, which `wasmtime serve`
+# pays and weld turns off (src/main.rs); that would measure the variable.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 duration="${DURATION:-10s}" concurrency="${CONCURRENCY:-16}"
 command -v oha >/dev/null || { echo "$0 needs oha (cargo install --locked oha)" >&2; exit 1; }
 

@@ -29,7 +29,24 @@ enum Cli {
     Check(cmd::check::Args),
 }
 
+/// `RUST_BACKTRACE=1`, which developers often leave set, makes every
+/// `std::backtrace::Backtrace::capture` walk the stack under a global
+/// lock, and wasmtime 48 builds an error (capturing one) each time it puts
+/// away the fiber of a blocking cross-component call: under `weld serve`
+/// that doubled what the first 0.3 middleware layer costs a request (12
+/// against 6 µs, BENCHMARKS.md). weld never shows those backtraces (its
+/// errors are context chains, a trap's backtrace is wasm's own), so
+/// unless the user chose `RUST_LIB_BACKTRACE`, it turns library
+/// backtraces off; panics keep theirs (`RUST_BACKTRACE`).
+fn quiet_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: called first thing in `main`, before any thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_library_backtraces();
     signals::install();
     let result = match Cli::parse() {
         Cli::Wit(args) => args.run().map(|()| 0),
