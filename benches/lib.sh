@@ -3,8 +3,10 @@
 # release weld ($weld), makes a work directory ($work, removed on exit with
 # every server started), and defines
 #   serve PORT ARGS...      starts `weld serve --quiet` and waits for it
-#   row NAME URL ARGS...    serves ARGS on 18290, loads URL (with the oha
-#                           arguments in the array oha_args), prints a row
+#   measure URL ARGS...     serves ARGS on 18290, loads URL (with the oha
+#                           arguments in the array oha_args), leaves the
+#                           report in $work/oha.json
+#   row NAME URL ARGS...    measure, then print the report as a row
 # The server command is the array server (weld serve --quiet by default):
 # set it to another, taking --addr, to load a peer the same way.
 # DURATION and CONCURRENCY set the load; PEERS=DIR puts DIR/bin on PATH.
@@ -43,9 +45,11 @@ serve() {
   exit 1
 }
 
-row() {
-  local name="$1" url="$2"
-  shift 2
+# measure URL ARGS...: serves ARGS on 18290 and loads URL; the report is
+# left in $work/oha.json.
+measure() {
+  local url="$1"
+  shift
   serve 18290 "$@"
   oha -z 2s -c "$concurrency" --no-tui "${oha_args[@]}" "$url" >/dev/null 2>&1
   oha -z "$duration" -c "$concurrency" --no-tui --output-format json "${oha_args[@]}" "$url" \
@@ -53,5 +57,11 @@ row() {
   kill "${pids[-1]}"
   wait "${pids[-1]}" 2>/dev/null || true
   unset 'pids[-1]'
+}
+
+row() {
+  local name="$1" url="$2"
+  shift 2
+  measure "$url" "$@"
   python3 benches/oha-row.py "$name" "$work/oha.json" per-request
 }
