@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::http::{Peer, Response, Server, Upstream, request};
+use common::http::{Peer, Response, Server, Upstream, chain_of, request};
 use common::weld_ok;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -252,12 +252,7 @@ fn eight_pass_through_layers_answer_as_the_handler_alone() {
         let version = middlewares.version;
         let out = dir.path().join(format!("eight-{version}.wasm"));
         let out = out.to_str().unwrap();
-        let mut args = vec!["plug", middlewares.pass];
-        for _ in 1..8 {
-            args.extend(["--plug", middlewares.pass]);
-        }
-        args.extend(["--plug", middlewares.hello, "-o", out]);
-        weld_ok(&args);
+        chain_of(middlewares.pass, 8, middlewares.hello, out);
         // The middleware is embedded once, with an instance a layer: the
         // layers add wiring, not copies (0.3's were copied before,
         // `unshare::brings_resources`).

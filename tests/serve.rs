@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::http::{Peer, Server, Upstream, request};
+use common::http::{Peer, Server, Upstream, chain_of, request};
 use common::{weld, weld_ok};
 
 const HELLO: &str = "fixtures/components/http-wat-hello.wasm";
@@ -504,18 +504,12 @@ fn requests_wait_for_the_instance_pool_rather_than_fail() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("deep.wasm");
     let out = out.to_str().unwrap();
-    let pass = "fixtures/components/http-wat-pass.wasm";
-    let mut args = vec!["plug", pass];
-    for _ in 1..300 {
-        args.extend(["--plug", pass]);
-    }
-    args.extend([
-        "--plug",
+    chain_of(
+        "fixtures/components/http-wat-pass.wasm",
+        300,
         "fixtures/components/http-wat-hello.wasm",
-        "-o",
         out,
-    ]);
-    weld_ok(&args);
+    );
     let server = Server::start(&[out]);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..32)
@@ -544,18 +538,12 @@ fn a_handler_larger_than_the_instance_pool_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("huge.wasm");
     let out = out.to_str().unwrap();
-    let pass = "fixtures/components/http-p3-wat-pass.wasm";
-    let mut args = vec!["plug", pass];
-    for _ in 1..400 {
-        args.extend(["--plug", pass]);
-    }
-    args.extend([
-        "--plug",
+    chain_of(
+        "fixtures/components/http-p3-wat-pass.wasm",
+        400,
         "fixtures/components/http-p3-wat-hello.wasm",
-        "-o",
         out,
-    ]);
-    weld_ok(&args);
+    );
     let server = Server::start(&["--quiet", out]);
     let response = server.get("/");
     assert_eq!(response.status, 500, "{}", response.text());

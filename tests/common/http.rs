@@ -237,6 +237,18 @@ impl Upstream {
     }
 }
 
+/// `weld plug MIDDLEWARE --plug MIDDLEWARE ... --plug HANDLER -o OUT`:
+/// `layers` copies of one middleware in front of a handler, each filling
+/// the previous one's imported handler.
+pub fn chain_of(middleware: &str, layers: usize, handler: &str, out: &str) {
+    let mut args = vec!["plug", middleware];
+    for _ in 1..layers {
+        args.extend(["--plug", middleware]);
+    }
+    args.extend(["--plug", handler, "-o", out]);
+    super::weld_ok(&args);
+}
+
 /// A running `wasmtime serve` (the peer of `common::wasmtime_cli`) on a free
 /// port of 127.0.0.1; killed when dropped, whether the test's checks pass
 /// or not.
