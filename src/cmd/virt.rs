@@ -75,6 +75,12 @@ pub struct PolicyFlags {
     /// Deny all outgoing HTTP: requests get HTTP-request-denied.
     #[arg(long)]
     deny_http: bool,
+    /// Pass on only the host's preopened directories whose guest paths are
+    /// PREFIX or under it, checked inside the component; `:ro` makes them
+    /// and all opened from them refuse every change. Paths that are
+    /// absolute or climb out of their directory are refused.
+    #[arg(long = "allow-fs", value_name = "GUEST-PATH-PREFIX[:ro]")]
+    allow_fs: Vec<String>,
     /// A fixed argument (the first is the program's name).
     #[arg(long = "arg", value_name = "ARG", allow_hyphen_values = true)]
     args: Vec<String>,
@@ -155,6 +161,7 @@ impl PolicyFlags {
             allow_env: self.allow_env.clone(),
             allow_http: self.allow_http.clone(),
             deny_http: self.deny_http,
+            allow_fs: self.allow_fs.clone(),
             args: self.args.clone(),
             cwd: self.cwd.clone(),
             clock_fixed: self.clock_fixed.clone(),

@@ -76,6 +76,10 @@ pub struct Virtualize {
     pub allow_http: Vec<String>,
     #[serde(default)]
     pub deny_http: bool,
+    /// Guest path prefixes of the host's directories that pass, `:ro` for
+    /// read-only, checked inside the component.
+    #[serde(default)]
+    pub allow_fs: Vec<String>,
     #[serde(default)]
     pub args: Vec<String>,
     pub cwd: Option<String>,

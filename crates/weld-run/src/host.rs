@@ -9,6 +9,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use weld_wit::access::{split_mode, split_unescaped, unescape};
 
 /// Capabilities granted to a guest; everything is denied unless listed.
 #[derive(Debug, Clone, Default)]
@@ -65,23 +66,7 @@ impl FromStr for DirGrant {
             Some((host, guest)) => (host, Some(guest)),
             None => (text, None),
         };
-        let (path, mode) = match split_unescaped(rest.unwrap_or(host), ":") {
-            Some((path, mode)) => (path, Some(mode)),
-            None => (rest.unwrap_or(host), None),
-        };
-        let read_only = match mode {
-            None | Some("rw") => false,
-            Some("ro") => true,
-            Some(mode) if mode.contains(':') => {
-                return Err(usage("a path holds a `:`".into()));
-            }
-            Some(mode) => {
-                return Err(usage(format!(
-                    "`{}` is not an access mode; it is `ro` or `rw`",
-                    mode.escape_debug()
-                )));
-            }
-        };
+        let (path, read_only) = split_mode(rest.unwrap_or(host)).map_err(usage)?;
         let (host, guest) = match rest {
             Some(_) => (unescape(host)?, unescape(path)?),
             None => (unescape(path)?, unescape(path)?),
@@ -95,42 +80,6 @@ impl FromStr for DirGrant {
             read_only,
         })
     }
-}
-
-/// Splits `text` at the first `separator` not preceded by a backslash.
-fn split_unescaped<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if text[i..].starts_with(separator) {
-            return Some((&text[..i], &text[i + separator.len()..]));
-        }
-    }
-    None
-}
-
-/// Turns `\:` into `:` and `\\` into `\`; any other escape is an error.
-fn unescape(text: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(c @ (':' | '\\')) => out.push(c),
-            _ => {
-                return Err(format!(
-                    "`{text}` has a `\\` that escapes neither `:` nor `\\`"
-                ));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// A `NAME=VALUE` or `NAME` environment grant.

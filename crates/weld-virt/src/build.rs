@@ -187,6 +187,36 @@ pub(crate) fn build(
                         denied: Box::new(denied),
                     }
                 }
+                Some(Resolved::FilterDirs(grants)) => filter_dirs(
+                    &layout,
+                    &mut data,
+                    func,
+                    unwrapped(to_host()?),
+                    grants,
+                    &resource_index,
+                )?,
+                Some(Resolved::GuardFs(guard)) => {
+                    let denied = |data: &mut Data, case: &str| {
+                        let case = policy::denial(resolve, func, Some(case))
+                            .and_then(Result::ok)
+                            .flatten();
+                        match refuse(data, Outcome::Err(case)) {
+                            Some(refusal) => Body::Refuse(refusal),
+                            None => error(&layout, data, func, case),
+                        }
+                    };
+                    let outside = denied(&mut data, "access");
+                    let read_only = denied(&mut data, "read-only");
+                    guard_fs(
+                        &layout,
+                        resolve,
+                        func,
+                        guard,
+                        [outside, read_only],
+                        to_host()?,
+                        &resource_index,
+                    )?
+                }
                 Some(Resolved::Forward) => to_host()?,
                 Some(Resolved::Bridge(from)) => {
                     let from = world
@@ -897,6 +927,177 @@ fn filter_env(data: &mut Data, host: module::Body, filter: &policy::EnvFilter) -
         globs,
         names: pairs.into_iter().map(|(name, _)| name).collect(),
         entries,
+    }
+}
+
+/// A forward that leaves the host's handles in its result as they are,
+/// for a body that wraps them itself.
+fn unwrapped(mut body: Body) -> Body {
+    if let Body::Forward { wrap, .. } = &mut body {
+        *wrap = module::Wrap::None;
+    }
+    body
+}
+
+/// [`Body::FilterDirs`] of `host`, the unwrapped forward of
+/// `get-directories`: each grant's prefix in static data, exactly and as
+/// the glob `PREFIX/*`.
+fn filter_dirs(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    func: &Function,
+    host: Body,
+    grants: &[weld_wit::access::PathGrant],
+    resource_index: &dyn Fn(wit_parser::TypeId) -> Option<usize>,
+) -> Result<Body, Error> {
+    let fixes = func
+        .result
+        .map(|ty| layout.fixes(&ty, 0, resource_index))
+        .unwrap_or_default();
+    let resource = match &fixes[..] {
+        [module::Fix::List { element, .. }] => only_handle(element, 0),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Error::Build(format!("`{}` returns no list of directories", func.name).into())
+    })?;
+    let grants = grants
+        .iter()
+        .map(|grant| {
+            let under = match grant.prefix.as_str() {
+                "/" => "/*".to_owned(),
+                prefix => format!("{prefix}/*"),
+            };
+            module::DirGrant {
+                exact: span(data, grant.prefix.as_bytes()),
+                under: span(data, under.as_bytes()),
+                read_only: grant.read_only,
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(Body::FilterDirs {
+        host: Box::new(host),
+        mark: grants.iter().any(|grant| grant.read_only),
+        grants,
+        resource,
+    })
+}
+
+/// [`Body::GuardFs`] for `func`, a function of `wasi:filesystem/types`
+/// that `guard` says what to check of; `denied` are the bodies for a path
+/// that leaves its directory and for a change refused.
+fn guard_fs(
+    layout: &Layout<'_>,
+    resolve: &Resolve,
+    func: &Function,
+    guard: &crate::allow_fs::FsGuard,
+    [outside, read_only]: [Body; 2],
+    host: Body,
+    resource_index: &dyn Fn(wit_parser::TypeId) -> Option<usize>,
+) -> Result<Body, Error> {
+    use wit_parser::{Handle, Type, TypeDefKind};
+    let unexpected =
+        |what: &str| Error::Build(format!("cannot guard `{}`: {what}", func.name).into());
+    let mut paths = Vec::new();
+    let mut descriptors = Vec::new();
+    let mut flags = Vec::new();
+    let mut index = 0;
+    for param in &func.params {
+        match param.ty {
+            Type::String
+                if guard.paths
+                    && ["path", "old-path", "new-path"].contains(&param.name.as_str()) =>
+            {
+                paths.push((index, crate::allow_fs::is_link_target(func, &param.name)));
+            }
+            Type::Id(id) => match &resolve.types[definition(resolve, id)].kind {
+                TypeDefKind::Handle(Handle::Borrow(resource))
+                    if resource_index(definition(resolve, *resource)).is_some() =>
+                {
+                    descriptors.push(index);
+                }
+                TypeDefKind::Flags(set) => flags.push((param.name.as_str(), index, set)),
+                _ => {}
+            },
+            _ => {}
+        }
+        index += layout.flat_count(&param.ty) as u32;
+    }
+    // The bits of the flags that ask to change things.
+    let mask = |name: &str, asking: &[&str]| {
+        let (_, param, set) = flags
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .ok_or_else(|| unexpected(&format!("it takes no `{name}`")))?;
+        let bits = set
+            .flags
+            .iter()
+            .enumerate()
+            .filter(|(_, flag)| asking.contains(&flag.name.as_str()))
+            .fold(0i32, |bits, (i, _)| bits | 1 << i);
+        Ok::<_, Error>((*param, bits))
+    };
+    let change = match (guard.changes, guard.opens) {
+        (false, _) => module::Change::Never,
+        (true, false) => module::Change::Always,
+        (true, true) => module::Change::Open {
+            open: mask("open-flags", &["create", "truncate"])?,
+            flags: mask("flags", &["write", "mutate-directory"])?,
+        },
+    };
+    if matches!(change, module::Change::Never) && paths.is_empty() {
+        return Err(unexpected("nothing to check"));
+    }
+    let (inherit, allowed) = match guard.opens {
+        false => (None, host),
+        true => {
+            let fixes = func
+                .result
+                .map(|ty| layout.fixes(&ty, 0, resource_index))
+                .unwrap_or_default();
+            // `ok` (case 0) holds the handle, after the discriminant.
+            let resource = match &fixes[..] {
+                [
+                    module::Fix::Variant {
+                        offset: 0,
+                        size: 1,
+                        cases,
+                    },
+                ] => match &cases[..] {
+                    [(0, handle)] => only_handle(handle, 4),
+                    _ => None,
+                },
+                _ => None,
+            }
+            .ok_or_else(|| unexpected("it returns no `result<descriptor, error-code>`"))?;
+            (Some(resource), unwrapped(host))
+        }
+    };
+    if matches!(outside, Body::Refuse(_)) && matches!(read_only, Body::Refuse(_)) {
+        return Err(unexpected("both of its refusals own what they are given"));
+    }
+    Ok(Body::GuardFs(Box::new(module::GuardFs {
+        paths,
+        change,
+        descriptors,
+        outside,
+        read_only,
+        allowed,
+        inherit,
+    })))
+}
+
+/// The resource number of the one handle `fixes` wrap, if they wrap just
+/// one, at `offset`.
+fn only_handle(fixes: &[module::Fix], offset: u32) -> Option<usize> {
+    match fixes {
+        [
+            module::Fix::Handle {
+                offset: at,
+                resource,
+            },
+        ] if *at == offset => Some(*resource),
+        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@
 //! (wasm-encoder), wrapped by wit-component and plugged into the target by
 //! weld's linker. No compiler and no prebuilt adapter is involved.
 
+mod allow_fs;
 mod bridge;
 mod build;
 mod layout;

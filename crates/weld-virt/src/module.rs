@@ -218,11 +218,68 @@ pub enum Body {
         allowed: Box<Body>,
         denied: Box<Body>,
     },
+    /// `get-directories` through `host` (a forward that leaves the host's
+    /// handles as they are): the directories a grant's prefix covers are
+    /// wrapped as descriptors of resource number `resource` (and, with
+    /// `mark`, marked read-only or not in the read-only map), the others'
+    /// handles dropped.
+    FilterDirs {
+        host: Box<Body>,
+        /// Longest prefix first.
+        grants: Vec<DirGrant>,
+        resource: usize,
+        mark: bool,
+    },
+    /// A function of `wasi:filesystem/types` behind `--allow-fs`.
+    GuardFs(Box<GuardFs>),
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
     /// comes), and what it returns is ready at once.
     Refuse(Refusal),
+}
+
+/// One `--allow-fs` grant, as [`Body::FilterDirs`] matches preopens'
+/// guest paths: exactly `exact`, or by the glob `under` (`PREFIX/*`).
+#[derive(Debug, Clone)]
+pub struct DirGrant {
+    pub exact: Span,
+    pub under: Span,
+    pub read_only: bool,
+}
+
+/// What [`Body::GuardFs`] checks before it calls `allowed`.
+#[derive(Debug, Clone)]
+pub struct GuardFs {
+    /// The path parameters (the core index of their pointers; the length
+    /// follows), each with whether it is a link's target, which may not
+    /// climb at all: a path that leaves its directory gets `outside`.
+    pub paths: Vec<(u32, bool)>,
+    /// When the function changes things on a read-only descriptor.
+    pub change: Change,
+    /// The core parameters that are borrowed descriptors.
+    pub descriptors: Vec<u32>,
+    pub outside: Body,
+    pub read_only: Body,
+    pub allowed: Body,
+    /// `open-at`: its result (`result<descriptor, error-code>`, through
+    /// memory, the handle the host's) is marked as its directory is, then
+    /// wrapped as resource number `.0`.
+    pub inherit: Option<usize>,
+}
+
+/// When a function of [`GuardFs`] changes things.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Never,
+    Always,
+    /// `open-at`, when its open flags (`(param, mask)`: `create`,
+    /// `truncate`) or descriptor flags (`write`, `mutate-directory`) ask
+    /// to.
+    Open {
+        open: (u32, i32),
+        flags: (u32, i32),
+    },
 }
 
 /// Bytes in static data.
@@ -331,7 +388,10 @@ impl Body {
                 .map(|(_, body)| body)
                 .chain([&**other, &**host])
                 .collect(),
-            Body::Poll { host } | Body::FilterEnv { host, .. } => vec![host],
+            Body::Poll { host } | Body::FilterEnv { host, .. } | Body::FilterDirs { host, .. } => {
+                vec![host]
+            }
+            Body::GuardFs(guard) => vec![&guard.outside, &guard.read_only, &guard.allowed],
             Body::CheckHttp {
                 allowed, denied, ..
             } => vec![allowed, denied],
@@ -350,8 +410,25 @@ impl Body {
 
     /// Whether it matches globs (and so needs [`glob_body`]).
     fn globs(&self) -> bool {
-        matches!(self, Body::FilterEnv { .. } | Body::CheckHttp { .. })
-            || self.parts().into_iter().any(Body::globs)
+        matches!(
+            self,
+            Body::FilterEnv { .. } | Body::CheckHttp { .. } | Body::FilterDirs { .. }
+        ) || self.parts().into_iter().any(Body::globs)
+    }
+
+    /// Whether it checks paths (and so needs `escapes`).
+    fn paths(&self) -> bool {
+        matches!(self, Body::GuardFs(guard) if !guard.paths.is_empty())
+            || self.parts().into_iter().any(Body::paths)
+    }
+
+    /// Whether it keeps the read-only map.
+    fn marks(&self) -> bool {
+        match self {
+            Body::FilterDirs { mark, .. } => *mark,
+            Body::GuardFs(guard) => !matches!(guard.change, Change::Never),
+            _ => self.parts().into_iter().any(Body::marks),
+        }
     }
 
     /// The HTTP check it makes, if any.
@@ -386,6 +463,15 @@ impl Body {
             // The length, the list and the counter.
             Body::Random { .. } => 3,
             Body::FilterEnv { host, .. } => FILTER_LOCALS + host.locals(),
+            Body::FilterDirs { host, .. } => DIRS_LOCALS + host.locals(),
+            Body::GuardFs(guard) => {
+                GUARD_LOCALS
+                    + [&guard.outside, &guard.read_only, &guard.allowed]
+                        .iter()
+                        .map(|body| body.locals())
+                        .max()
+                        .unwrap_or(0)
+            }
             Body::CheckHttp {
                 allowed, denied, ..
             } => CHECK_LOCALS + allowed.locals().max(denied.locals()),
@@ -440,7 +526,16 @@ pub fn encode(
     memory: &str,
     realloc: &str,
 ) -> Vec<u8> {
-    let heap_start = data.end().next_multiple_of(8);
+    // The read-only map of `--allow-fs`, if kept, lies between the data
+    // and the heap: zeros at first, and never freed.
+    let map = exports
+        .iter()
+        .any(|export| export.body.marks())
+        .then(|| data.end().next_multiple_of(8));
+    let heap_start = match map {
+        Some(map) => map + crate::allow_fs::MAP_SLOTS,
+        None => data.end().next_multiple_of(8),
+    };
     let mut types = Types::default();
     let mut imports = ImportSection::new();
     // Each name is imported once: refused functions may drop handles of
@@ -489,7 +584,7 @@ pub fn encode(
         .iter()
         .map(|r| import(&r.new, &mut types))
         .collect();
-    let drops: Vec<Option<(u32, &str)>> = resources
+    let dtors: Vec<Option<(u32, &str)>> = resources
         .iter()
         .map(|r| {
             r.drop
@@ -538,6 +633,13 @@ pub fn encode(
         canon_body,
         "canon",
     );
+    let escapes = helper(
+        exports.iter().any(|export| export.body.paths()),
+        3,
+        crate::allow_fs::escapes_body,
+        "escapes",
+    );
+    let drops: Vec<Option<u32>> = dtors.iter().map(|d| d.map(|(drop, _)| drop)).collect();
 
     let mut forwarded = forwarded.into_iter();
     for ((export, intrinsics), checks) in exports.iter().zip(&intrinsics).zip(&checks) {
@@ -568,6 +670,9 @@ pub fn encode(
             canon,
             checks,
             news: &news,
+            drops: &drops,
+            escapes,
+            map: map.unwrap_or(u32::MAX),
             intrinsics,
             mount,
         };
@@ -592,7 +697,7 @@ pub fn encode(
     // A destructor drops the host's handle the representation is; weld's
     // own objects (negative representations) hold nothing of the host's.
     let dtor_ty = types.of(&[WasmType::I32], &[]);
-    for (drop, dtor_name) in drops.iter().flatten() {
+    for (drop, dtor_name) in dtors.iter().flatten() {
         let mut dtor = Function::new([]);
         dtor.instructions()
             .local_get(0)
@@ -676,6 +781,12 @@ struct Context<'a> {
     realloc: u32,
     /// The `[resource-new]` of each resource.
     news: &'a [u32],
+    /// The host's `[resource-drop]` of each resource that wraps the host's.
+    drops: &'a [Option<u32>],
+    /// `escapes`, where a function checks paths (see `allow_fs`).
+    escapes: u32,
+    /// The address of the read-only map, if kept.
+    map: u32,
     /// The stream and future intrinsics a refused function calls.
     intrinsics: &'a [u32],
     /// [`glob_body`], where a function matches globs.
@@ -717,6 +828,13 @@ impl Context<'_> {
                 allowed,
                 denied,
             } => self.check_http(sink, check, allowed, denied, local),
+            Body::FilterDirs {
+                host,
+                grants,
+                resource,
+                mark,
+            } => self.filter_dirs(sink, host, grants, *resource, *mark, local),
+            Body::GuardFs(guard) => self.guard_fs(sink, guard, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -940,32 +1058,13 @@ impl Context<'_> {
         entries: u32,
         local: u32,
     ) {
-        let (area, entry, end, list, next, keep) =
-            (local, local + 1, local + 2, local + 3, local + 4, local + 5);
+        let fixed = names.len() as i32 * PAIR;
+        let copy = ListCopy::at(local, PAIR);
+        let (entry, next, keep) = (copy.entry, copy.next, local + ListCopy::LOCALS);
         let at = |offset| mem_arg(offset, 2);
         let wide = |offset| mem_arg(offset, 3);
-        let fixed = names.len() as i32 * PAIR;
         self.emit(sink, host, local + FILTER_LOCALS);
-        sink.local_set(area);
-        sink.local_get(area)
-            .i32_load(at(0))
-            .local_tee(entry)
-            .local_get(area)
-            .i32_load(at(4))
-            .i32_const(PAIR)
-            .i32_mul()
-            .i32_add()
-            .local_set(end);
-        self.alloc(sink, 4, &|sink| {
-            sink.local_get(area)
-                .i32_load(at(4))
-                .i32_const(PAIR)
-                .i32_mul()
-                .i32_const(fixed)
-                .i32_add();
-        });
-        sink.local_tee(list).local_set(next);
-        open_loop(sink, entry, end);
+        copy.start(self, sink, fixed);
         // Kept if a glob matches the name...
         sink.i32_const(0).local_set(keep);
         let name = |sink: &mut InstructionSink<'_>| {
@@ -1000,28 +1099,189 @@ impl Context<'_> {
                 .i64_load(wide(offset))
                 .i64_store(wide(offset));
         }
-        sink.local_get(next)
-            .i32_const(PAIR)
-            .i32_add()
-            .local_set(next)
-            .end();
+        copy.advance(sink);
+        sink.end();
         close_loop(sink, entry, PAIR);
         sink.local_get(next)
             .i32_const(entries as i32)
             .i32_const(fixed)
             .memory_copy(0, 0);
-        // The new list's address and length, where the host's were.
-        sink.local_get(area).local_get(list).i32_store(at(0));
-        sink.local_get(area)
-            .local_get(next)
-            .i32_const(fixed)
-            .i32_add()
-            .local_get(list)
-            .i32_sub()
-            .i32_const(PAIR.trailing_zeros() as i32)
-            .i32_shr_u()
-            .i32_store(at(4));
-        sink.local_get(area);
+        copy.finish(sink, fixed);
+    }
+
+    /// Leaves whether the descriptor whose host handle is in local
+    /// `handle` is read-only: its byte in the map, or for a handle beyond
+    /// the map, read-only.
+    fn is_read_only(&self, sink: &mut InstructionSink<'_>, handle: u32) {
+        sink.local_get(handle)
+            .i32_const(crate::allow_fs::MAP_SLOTS as i32)
+            .i32_lt_u()
+            .if_(BlockType::Result(ValType::I32))
+            .local_get(handle)
+            .i32_load8_u(mem_arg(self.map, 0))
+            .else_()
+            .i32_const(1)
+            .end();
+    }
+
+    /// Marks the descriptor whose host handle is in local `handle` as
+    /// `value` pushes (1 read-only, 0 not).
+    fn mark(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        handle: u32,
+        value: &dyn Fn(&mut InstructionSink<'_>),
+    ) {
+        sink.local_get(handle)
+            .i32_const(crate::allow_fs::MAP_SLOTS as i32)
+            .i32_lt_u()
+            .if_(BlockType::Empty)
+            .local_get(handle);
+        value(sink);
+        sink.i32_store8(mem_arg(self.map, 0)).end();
+    }
+
+    /// [`Body::FilterDirs`]: the host's list, at the address the forward
+    /// leaves, is copied to a new one of the directories a grant covers.
+    fn filter_dirs(
+        &self,
+        sink: &mut InstructionSink<'_>,
+        host: &Body,
+        grants: &[DirGrant],
+        resource: usize,
+        mark: bool,
+        local: u32,
+    ) {
+        let copy = ListCopy::at(local, PREOPEN);
+        let (entry, next) = (copy.entry, copy.next);
+        let (keep, handle) = (local + ListCopy::LOCALS, local + ListCopy::LOCALS + 1);
+        let at = |offset| mem_arg(offset, 2);
+        self.emit(sink, host, local + DIRS_LOCALS);
+        copy.start(self, sink, 0);
+        // The first grant that covers the guest path: whether it is
+        // read-only, or -1 for none.
+        sink.i32_const(-1).local_set(keep);
+        for grant in grants {
+            sink.local_get(keep)
+                .i32_const(0)
+                .i32_lt_s()
+                .if_(BlockType::Empty);
+            for (pattern, wild) in [(grant.exact, false), (grant.under, true)] {
+                sink.i32_const(pattern.address as i32)
+                    .i32_const(pattern.len as i32)
+                    .local_get(entry)
+                    .i32_load(at(4))
+                    .local_get(entry)
+                    .i32_load(at(8))
+                    .i32_const(i32::from(wild))
+                    .call(self.glob);
+            }
+            sink.i32_or()
+                .if_(BlockType::Empty)
+                .i32_const(i32::from(grant.read_only))
+                .local_set(keep)
+                .end()
+                .end();
+        }
+        sink.local_get(entry).i32_load(at(0)).local_set(handle);
+        sink.local_get(keep)
+            .i32_const(0)
+            .i32_ge_s()
+            .if_(BlockType::Empty);
+        if mark {
+            self.mark(sink, handle, &|sink| {
+                sink.local_get(keep);
+            });
+        }
+        // The descriptor wrapped, the guest path as it is.
+        sink.local_get(next)
+            .local_get(handle)
+            .call(self.news[resource])
+            .i32_store(at(0));
+        sink.local_get(next)
+            .local_get(entry)
+            .i64_load(mem_arg(4, 2))
+            .i64_store(mem_arg(4, 2));
+        copy.advance(sink);
+        sink.else_()
+            .local_get(handle)
+            .call(self.drops[resource].expect("a forwarded resource drops the host's"))
+            .end();
+        close_loop(sink, entry, PREOPEN);
+        copy.finish(sink, 0);
+    }
+
+    /// [`Body::GuardFs`]: `outside` if a path leaves its directory, else
+    /// `read_only` if the function changes a read-only descriptor, else
+    /// `allowed`, whose result (for `open-at`) is marked and wrapped.
+    fn guard_fs(&self, sink: &mut InstructionSink<'_>, guard: &GuardFs, local: u32) {
+        let (area, handle) = (local, local + 1);
+        let inner = local + GUARD_LOCALS;
+        let mut open = 0;
+        if !guard.paths.is_empty() {
+            sink.i32_const(0);
+            for (ptr, strict) in &guard.paths {
+                sink.local_get(*ptr)
+                    .local_get(*ptr + 1)
+                    .i32_const(i32::from(*strict))
+                    .call(self.escapes)
+                    .i32_or();
+            }
+            sink.if_(self.block_type());
+            self.emit(sink, &guard.outside, inner);
+            sink.else_();
+            open += 1;
+        }
+        let changes = match guard.change {
+            Change::Never => None,
+            Change::Always => Some(None),
+            Change::Open { open, flags } => Some(Some((open, flags))),
+        };
+        if let Some(asks) = changes {
+            sink.i32_const(0);
+            for descriptor in &guard.descriptors {
+                self.is_read_only(sink, *descriptor);
+                sink.i32_or();
+            }
+            if let Some(((open, open_mask), (flags, flags_mask))) = asks {
+                sink.local_get(open)
+                    .i32_const(open_mask)
+                    .i32_and()
+                    .local_get(flags)
+                    .i32_const(flags_mask)
+                    .i32_and()
+                    .i32_or()
+                    .i32_const(0)
+                    .i32_ne()
+                    .i32_and();
+            }
+            sink.if_(self.block_type());
+            self.emit(sink, &guard.read_only, inner);
+            sink.else_();
+            open += 1;
+        }
+        self.emit(sink, &guard.allowed, inner);
+        if let Some(resource) = guard.inherit {
+            let at = |offset| mem_arg(offset, 2);
+            let directory = guard.descriptors.first().copied().unwrap_or(0);
+            sink.local_tee(area)
+                .i32_load8_u(mem_arg(0, 0))
+                .i32_eqz()
+                .if_(BlockType::Empty)
+                .local_get(area)
+                .i32_load(at(4))
+                .local_set(handle);
+            self.mark(sink, handle, &|sink| self.is_read_only(sink, directory));
+            sink.local_get(area)
+                .local_get(handle)
+                .call(self.news[resource])
+                .i32_store(at(4))
+                .end()
+                .local_get(area);
+        }
+        for _ in 0..open {
+            sink.end();
+        }
     }
 
     /// [`Body::CheckHttp`]; the request is the first parameter.
@@ -1425,10 +1685,101 @@ fn realloc_body() -> Function {
     f
 }
 
+/// The locals of a filter that copies the elements of a list the host
+/// returned (at the address in `area`) that it keeps to a new `list`:
+/// `entry` walks the host's up to `end`, `next` is where the next kept one
+/// goes.
+struct ListCopy {
+    area: u32,
+    entry: u32,
+    end: u32,
+    list: u32,
+    next: u32,
+    /// The size of an element.
+    size: i32,
+}
+
+impl ListCopy {
+    const LOCALS: u32 = 5;
+
+    /// Its locals from `local` on.
+    fn at(local: u32, size: i32) -> ListCopy {
+        ListCopy {
+            area: local,
+            entry: local + 1,
+            end: local + 2,
+            list: local + 3,
+            next: local + 4,
+            size,
+        }
+    }
+
+    /// With the address of the host's result on the stack: the new list
+    /// made, with `extra` bytes more, and the loop over the host's opened
+    /// (closed by `close_loop(sink, entry, size)`).
+    fn start(&self, context: &Context<'_>, sink: &mut InstructionSink<'_>, extra: i32) {
+        let at = |offset| mem_arg(offset, 2);
+        sink.local_set(self.area);
+        sink.local_get(self.area)
+            .i32_load(at(0))
+            .local_tee(self.entry)
+            .local_get(self.area)
+            .i32_load(at(4))
+            .i32_const(self.size)
+            .i32_mul()
+            .i32_add()
+            .local_set(self.end);
+        context.alloc(sink, 4, &|sink| {
+            sink.local_get(self.area)
+                .i32_load(at(4))
+                .i32_const(self.size)
+                .i32_mul()
+                .i32_const(extra)
+                .i32_add();
+        });
+        sink.local_tee(self.list).local_set(self.next);
+        open_loop(sink, self.entry, self.end);
+    }
+
+    /// Moves `next` on past an element kept.
+    fn advance(&self, sink: &mut InstructionSink<'_>) {
+        sink.local_get(self.next)
+            .i32_const(self.size)
+            .i32_add()
+            .local_set(self.next);
+    }
+
+    /// The new list's address and length (with `extra` bytes after the
+    /// kept elements) where the host's were; leaves the result's address.
+    fn finish(&self, sink: &mut InstructionSink<'_>, extra: i32) {
+        let at = |offset| mem_arg(offset, 2);
+        sink.local_get(self.area)
+            .local_get(self.list)
+            .i32_store(at(0));
+        sink.local_get(self.area)
+            .local_get(self.next)
+            .i32_const(extra)
+            .i32_add()
+            .local_get(self.list)
+            .i32_sub()
+            .i32_const(self.size)
+            .i32_div_u()
+            .i32_store(at(4));
+        sink.local_get(self.area);
+    }
+}
+
 /// The locals of [`Body::FilterEnv`] before its host call's.
-const FILTER_LOCALS: u32 = 6;
+const FILTER_LOCALS: u32 = ListCopy::LOCALS + 1;
 /// The locals of [`Body::CheckHttp`] before those of its two bodies.
 const CHECK_LOCALS: u32 = 12;
+/// The locals of [`Body::GuardFs`] before those of its bodies: the
+/// result's address and the host's handle in it.
+const GUARD_LOCALS: u32 = 2;
+/// The locals of [`Body::FilterDirs`] before its host call's.
+const DIRS_LOCALS: u32 = ListCopy::LOCALS + 2;
+/// The size of a `tuple<descriptor, string>` in memory.
+const PREOPEN: i32 = 12;
 
 /// [`canon_body`]'s source: its one function is copied into the module.
 const CANON: &str = include_str!("canon.wat");

@@ -3,8 +3,10 @@
 //! `wasi:sockets/*`) and functions (`IFACE#FUNC`), resolved against the
 //! target's imports.
 
+use crate::allow_fs::FsGuard;
 use crate::presets::Wasi;
 use crate::{Error, wasi_io};
+use weld_wit::access::PathGrant;
 use weld_wit::display::code_list;
 use weld_wit::names::names_interface;
 use weld_wit::wit_parser::{
@@ -38,6 +40,16 @@ pub enum Action {
     /// `wasi:http/outgoing-handler#handle`: a request that no grant allows
     /// gets `HTTP-request-denied` without reaching the host.
     CheckHttp(Vec<weld_wit::http::HttpGrant>),
+    /// `get-directories`: the host's preopened directories under one of
+    /// the grants' prefixes (`--allow-fs`); the others are dropped.
+    FilterDirs(Vec<PathGrant>),
+    /// The functions of `wasi:filesystem/types` behind `--allow-fs`: no
+    /// path may be absolute or climb out of its directory, and, when
+    /// `read_only` (some grant is), a read-only directory and what is
+    /// opened from it refuse every change.
+    GuardFs {
+        read_only: bool,
+    },
 }
 
 /// Which of the host's environment variables pass (`--allow-env`), and
@@ -101,6 +113,10 @@ pub(crate) enum Resolved {
     FilterEnv(EnvFilter),
     /// The host's function, for requests a grant allows.
     CheckHttp(Vec<weld_wit::http::HttpGrant>),
+    /// The host's directories under the grants' prefixes.
+    FilterDirs(Vec<PathGrant>),
+    /// The host's function, for the paths and descriptors it may reach.
+    GuardFs(FsGuard),
     /// Calls the host's own function.
     Forward,
     /// Calls the function of the same name in this other imported
@@ -114,7 +130,11 @@ impl Resolved {
     pub(crate) fn calls_host(&self) -> bool {
         matches!(
             self,
-            Resolved::Forward | Resolved::FilterEnv(_) | Resolved::CheckHttp(_)
+            Resolved::Forward
+                | Resolved::FilterEnv(_)
+                | Resolved::CheckHttp(_)
+                | Resolved::FilterDirs(_)
+                | Resolved::GuardFs(_)
         )
     }
 
@@ -123,6 +143,8 @@ impl Resolved {
         match self {
             Resolved::CheckHttp(grants) => grants.iter().map(ToString::to_string).collect(),
             Resolved::FilterEnv(filter) => filter.globs.clone(),
+            Resolved::FilterDirs(grants) => grants.iter().map(ToString::to_string).collect(),
+            Resolved::GuardFs(guard) => guard.rules(),
             _ => Vec::new(),
         }
     }
@@ -607,6 +629,15 @@ fn resolve_action(
         Action::CheckHttp(grants) => {
             decision(Resolved::CheckHttp(grants.clone()), FunctionAction::Check)
         }
+        Action::FilterDirs(grants) => {
+            decision(Resolved::FilterDirs(grants.clone()), FunctionAction::Filter)
+        }
+        // What the function does that a grant may refuse; nothing, and it
+        // is the host's as it is.
+        Action::GuardFs { read_only } => match FsGuard::of(func, *read_only) {
+            Some(guard) => decision(Resolved::GuardFs(guard), FunctionAction::Check),
+            None => forward(interface, func),
+        },
         Action::Deny { case } => match denial(resolve, func, case.as_deref()) {
             Some(Ok(case)) => decision(Resolved::Err(case), FunctionAction::Deny),
             Some(Err(cases)) => {

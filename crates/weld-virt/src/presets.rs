@@ -23,6 +23,9 @@ pub struct Wasi {
     pub allow_http: Vec<weld_wit::http::HttpGrant>,
     /// No outgoing HTTP at all (`--deny-http`).
     pub deny_http: bool,
+    /// The host's preopened directories under these guest paths pass,
+    /// checked inside the component (`--allow-fs`); empty, all of them.
+    pub allow_fs: Vec<weld_wit::access::PathGrant>,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// A frozen wall clock, as seconds and nanoseconds since the epoch; the
@@ -248,6 +251,27 @@ impl Wasi {
                 "wasi:filesystem/preopens#get-directories",
                 Action::Mounts,
             ));
+        }
+        // After `--deny-fs` and `--deny-all`: grants refine them.
+        if !self.allow_fs.is_empty() {
+            if imported("wasi:filesystem/preopens") {
+                // The longest prefix first: the grant that matches first is
+                // the most specific.
+                let mut grants = self.allow_fs.clone();
+                grants.sort_by_key(|grant| std::cmp::Reverse(grant.prefix.len()));
+                rules.push(rule(
+                    "wasi:filesystem/preopens#get-directories",
+                    Action::FilterDirs(grants),
+                ));
+            }
+            if imported("wasi:filesystem/types") {
+                rules.push(rule(
+                    "wasi:filesystem/types",
+                    Action::GuardFs {
+                        read_only: self.allow_fs.iter().any(|grant| grant.read_only),
+                    },
+                ));
+            }
         }
         // `wasi:http/client` is 0.3's outgoing-handler.
         let http = [

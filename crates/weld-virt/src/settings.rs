@@ -10,6 +10,7 @@ use crate::policy::{Action, Object, Policy, Rule};
 use crate::presets::{Wasi, parse_rfc3339};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use weld_wit::access::guest_path;
 
 /// Every setting of a policy, as written: `IFACE#FUNC=VALUE` and the like
 /// are split and checked by [`Settings::policy`].
@@ -32,6 +33,8 @@ pub struct Settings {
     /// `SCHEME://HOST[:PORT]` grants of outgoing HTTP requests.
     pub allow_http: Vec<String>,
     pub deny_http: bool,
+    /// `GUEST-PATH-PREFIX[:ro|:rw]`.
+    pub allow_fs: Vec<String>,
     pub args: Vec<String>,
     pub cwd: Option<String>,
     /// RFC 3339.
@@ -138,6 +141,7 @@ impl Settings {
             allow_env: section.allow_env.clone(),
             allow_http: section.allow_http.clone(),
             deny_http: section.deny_http,
+            allow_fs: section.allow_fs.clone(),
             args: section.args.clone(),
             cwd: section.cwd.clone(),
             clock_fixed: section.clock_fixed.clone(),
@@ -192,6 +196,11 @@ impl Settings {
                 })
                 .collect::<Result<_, _>>()?,
             deny_http: self.deny_http,
+            allow_fs: self
+                .allow_fs
+                .iter()
+                .map(|grant| grant.parse().map_err(|e: String| invalid("--allow-fs", e)))
+                .collect::<Result<_, _>>()?,
             args: self.args.clone(),
             cwd: self
                 .cwd
@@ -221,6 +230,21 @@ impl Settings {
             stdout: self.stdout.and_then(OutputChoice::object),
             stderr: self.stderr.and_then(OutputChoice::object),
         };
+        // Each says what the guest's directories are: they cannot be
+        // combined.
+        if !wasi.allow_fs.is_empty() {
+            let other = match (wasi.deny_fs, wasi.mounts.is_empty()) {
+                (true, _) => Some("--deny-fs, which denies every directory"),
+                (false, false) => Some("--mount, whose trees are then the only directories"),
+                (false, true) => None,
+            };
+            if let Some(other) = other {
+                return Err(invalid(
+                    "--allow-fs",
+                    format!("it passes on the host's directories, which contradicts {other}"),
+                ));
+            }
+        }
         let mut rules = Vec::new();
         for target in &self.deny {
             rules.push(rule(target, Action::Deny { case: None }));
@@ -298,31 +322,6 @@ fn env_name_error(name: &str) -> String {
     )
 }
 
-/// A guest path made absolute and normal: `.` and empty parts dropped,
-/// `..` taken back a part. A relative path, or one whose `..` would leave
-/// the root, is an error: the guest would see something else than asked.
-pub fn guest_path(path: &str) -> Result<String, String> {
-    if !path.starts_with('/') {
-        return Err(format!("`{path}` is not an absolute guest path"));
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Err(format!("`{path}` goes above `/`"));
-                }
-            }
-            part if part.contains('\0') => {
-                return Err(format!("`{}` holds a NUL", path.escape_debug()));
-            }
-            part => parts.push(part),
-        }
-    }
-    Ok(format!("/{}", parts.join("/")))
-}
-
 fn rule(target: &str, action: Action) -> Rule {
     Rule {
         target: target.to_owned(),
@@ -349,14 +348,6 @@ fn split_value<'a>(arg: &'a str, flag: &str, form: &str) -> Result<(&'a str, &'a
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guest_paths_are_absolute_and_normal() {
-        assert_eq!(guest_path("/a/../b/./c/").unwrap(), "/b/c");
-        assert_eq!(guest_path("/").unwrap(), "/");
-        assert!(guest_path("images").is_err());
-        assert!(guest_path("/a/../..").is_err());
-    }
 
     #[test]
     fn environment_names_are_checked() {

@@ -5,6 +5,7 @@
 //! Nothing here prints or exits: every function returns a typed [`Error`]
 //! that names the input at fault, and the CLI decides how to show it.
 
+pub mod access;
 pub mod check;
 pub mod componentize;
 pub mod display;

@@ -214,6 +214,7 @@ fn wasi(u: &mut Unstructured, mounts: &Path) -> Result<Wasi> {
             false => Vec::new(),
         },
         deny_http: u.arbitrary()?,
+        allow_fs: Vec::new(),
         args: u.arbitrary()?,
         cwd: u.arbitrary()?,
         clock_fixed: clock,
@@ -232,6 +233,15 @@ fn wasi(u: &mut Unstructured, mounts: &Path) -> Result<Wasi> {
         };
         wasi.mounts
             .push((guest, tree(u, &mounts.join(format!("m{i}")))?));
+    }
+    // Grants of the host's directories, which settings refuse beside
+    // mounts and --deny-fs.
+    if wasi.mounts.is_empty() && !wasi.deny_fs {
+        for _ in 0..u.int_in_range(0..=2)? {
+            let grant = *u.choose(&["/", "/data", "/data:ro", "/data/out", "/tmp:ro"])?;
+            wasi.allow_fs
+                .push(grant.parse().expect("the fuzzer's grants are valid"));
+        }
     }
     Ok(wasi)
 }
