@@ -205,8 +205,16 @@ pub(crate) fn build(
                             None => error(&layout, data, func, case),
                         }
                     };
-                    let outside = denied(&mut data, "access");
-                    let read_only = denied(&mut data, "read-only");
+                    // Each refusal only where it can happen: a function may
+                    // refuse only once what it owns.
+                    let outside = match guard.paths {
+                        true => denied(&mut data, "access"),
+                        false => Body::Trap,
+                    };
+                    let read_only = match guard.changes {
+                        true => denied(&mut data, "read-only"),
+                        false => Body::Trap,
+                    };
                     guard_fs(
                         &layout,
                         resolve,
