@@ -187,14 +187,26 @@ pub(crate) fn build(
                         denied: Box::new(denied),
                     }
                 }
-                Some(Resolved::FilterDirs(grants)) => filter_dirs(
-                    &layout,
-                    &mut data,
-                    func,
-                    unwrapped(to_host()?),
-                    grants,
-                    &resource_index,
-                )?,
+                Some(Resolved::FilterDirs(grants)) => {
+                    let body = filter_dirs(
+                        &layout,
+                        &mut data,
+                        func,
+                        unwrapped(to_host()?),
+                        grants,
+                        &resource_index,
+                    )?;
+                    // The directories it leaves out are dropped: the
+                    // host's descriptors must be imported.
+                    match body {
+                        Body::FilterDirs { resource, .. } if resources[resource].drop.is_none() => {
+                            return Err(Error::Build(
+                                "`--allow-fs` drops the host's descriptors it does not pass on, but wasi:filesystem/types is not the host's here".into(),
+                            ));
+                        }
+                        body => body,
+                    }
+                }
                 Some(Resolved::GuardFs(guard)) => {
                     let denied = |data: &mut Data, case: &str| {
                         let case = policy::denial(resolve, func, Some(case))
