@@ -8,7 +8,12 @@
 //! func`, a stream) is called inside `Store::run_concurrent`. A
 //! `stream<u8>` argument is written in WAVE as a list of bytes (or
 //! `@PATH`) and fed to the guest by the host; a `stream<u8>` result is
-//! read to its end before the call returns, and shown as a list.
+//! read to its end before the call returns, and shown as a list. A
+//! `future<T>` result is awaited, and shown as its value (a `future` with
+//! no payload as `()`). wasmtime 48 reads a future only into a host type
+//! known when weld is built, not into a dynamic `Val`, so weld awaits
+//! futures of what [`await_future`] lists (booleans, numbers, `char`,
+//! `string`, `list<u8>`) and says so for any other.
 
 use crate::runtime::{Prepared, Runtime};
 use crate::{Error, host::Host};
@@ -20,8 +25,8 @@ use std::str::CharIndices;
 use std::task::{Context, Poll};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{
-    Accessor, Instance, ResourceAny, Source, StreamAny, StreamConsumer, StreamReader, StreamResult,
-    Type, Val, wasm_wave,
+    Accessor, FutureAny, FutureConsumer, Instance, ResourceAny, Source, StreamAny, StreamConsumer,
+    StreamReader, StreamResult, Type, Val, wasm_wave,
 };
 use wasmtime::{Store, StoreContextMut};
 
@@ -58,7 +63,9 @@ impl Called {
     /// values of the result's type, so spacing and field order do not matter.
     pub fn matches(&self, expected: &str) -> Result<bool, String> {
         match (self.values.as_slice(), self.types.as_slice()) {
-            ([value], [ty]) if !beyond_wave(value) => {
+            // A future without a payload, awaited, is `()`, which no
+            // type reads: it is compared as text.
+            ([value], [ty]) if !beyond_wave(value) && !matches!(ty, Type::Future(_)) => {
                 let unreadable =
                     |e: String| format!("cannot read the expected result `{expected}`: {e}");
                 let parsed = wasm_wave::untyped::UntypedValue::parse(expected)
@@ -220,7 +227,19 @@ impl<'r> Session<'r> {
                     "^".repeat(width)
                 ))
             })?;
-        let types: Vec<Type> = ty.results().collect();
+        let mut types: Vec<Type> = ty.results().collect();
+        // Refused before the call, which may have effects.
+        for result in &types {
+            if let Type::Future(future) = result
+                && let Some(payload) = future.ty()
+                && !awaitable(&payload)
+            {
+                return Err(Error::Unawaitable {
+                    function: name.to_owned(),
+                    payload: wit_name(&payload),
+                });
+            }
+        }
         let mut values = vec![Val::Bool(false); types.len()];
         let outcome = match self.concurrent {
             false => func
@@ -230,12 +249,20 @@ impl<'r> Session<'r> {
                 async |accessor| -> wasmtime::Result<Vec<Option<Vec<u8>>>> {
                     func.call_concurrent(accessor, &parsed, &mut values).await?;
                     let mut streams = Vec::new();
-                    for (value, ty) in values.iter().zip(&types) {
-                        streams.push(match (value, ty) {
+                    for (value, ty) in values.iter_mut().zip(&mut types) {
+                        streams.push(match (&*value, &*ty) {
                             (Val::Stream(stream), Type::Stream(of))
                                 if of.ty() == Some(Type::U8) =>
                             {
                                 Some(read_stream(accessor, stream.clone()).await?)
+                            }
+                            (Val::Future(future), Type::Future(of)) => {
+                                let payload = of.ty();
+                                *value = await_future(accessor, future.clone(), &payload).await?;
+                                if let Some(payload) = payload {
+                                    *ty = payload;
+                                }
+                                None
                             }
                             _ => None,
                         });
@@ -491,6 +518,123 @@ const HANDLE_PREFIX: &str = "handle-";
 /// The most bytes a `stream<u8>` result may carry: it is held in memory
 /// until the call ends.
 const MAX_STREAM: usize = 1 << 30;
+
+/// Awaits a future the guest returned, whose payload is `payload`: its
+/// value, or `()` (an empty tuple) for a future without one.
+async fn await_future(
+    accessor: &Accessor<Host>,
+    future: FutureAny,
+    payload: &Option<Type>,
+) -> wasmtime::Result<Val> {
+    let Some(payload) = payload else {
+        read_future::<()>(accessor, future).await?;
+        return Ok(Val::Tuple(Vec::new()));
+    };
+    Ok(match payload {
+        Type::Bool => Val::Bool(read_future(accessor, future).await?),
+        Type::S8 => Val::S8(read_future(accessor, future).await?),
+        Type::U8 => Val::U8(read_future(accessor, future).await?),
+        Type::S16 => Val::S16(read_future(accessor, future).await?),
+        Type::U16 => Val::U16(read_future(accessor, future).await?),
+        Type::S32 => Val::S32(read_future(accessor, future).await?),
+        Type::U32 => Val::U32(read_future(accessor, future).await?),
+        Type::S64 => Val::S64(read_future(accessor, future).await?),
+        Type::U64 => Val::U64(read_future(accessor, future).await?),
+        Type::Float32 => Val::Float32(read_future(accessor, future).await?),
+        Type::Float64 => Val::Float64(read_future(accessor, future).await?),
+        Type::Char => Val::Char(read_future(accessor, future).await?),
+        Type::String => Val::String(read_future(accessor, future).await?),
+        Type::List(list) if list.ty() == Type::U8 => {
+            let bytes: Vec<u8> = read_future(accessor, future).await?;
+            Val::List(bytes.into_iter().map(Val::U8).collect())
+        }
+        other => wasmtime::bail!("weld cannot await a future of {}", wit_name(other)),
+    })
+}
+
+/// Whether [`await_future`] reads a future of `payload`.
+fn awaitable(payload: &Type) -> bool {
+    match payload {
+        Type::List(list) => list.ty() == Type::U8,
+        ty => matches!(
+            ty,
+            Type::Bool
+                | Type::S8
+                | Type::U8
+                | Type::S16
+                | Type::U16
+                | Type::S32
+                | Type::U32
+                | Type::S64
+                | Type::U64
+                | Type::Float32
+                | Type::Float64
+                | Type::Char
+                | Type::String
+        ),
+    }
+}
+
+/// A type as WIT writes it, for messages: a record, variant, enum, flags
+/// or resource by its kind.
+fn wit_name(ty: &Type) -> String {
+    let join = |types: &mut dyn Iterator<Item = Type>| {
+        types.map(|t| wit_name(&t)).collect::<Vec<_>>().join(", ")
+    };
+    match ty {
+        Type::List(list) => format!("list<{}>", wit_name(&list.ty())),
+        Type::Tuple(tuple) => format!("tuple<{}>", join(&mut tuple.types())),
+        Type::Option(option) => format!("option<{}>", wit_name(&option.ty())),
+        Type::Result(result) => {
+            let part = |t: Option<Type>| t.map_or("_".to_owned(), |t| wit_name(&t));
+            format!("result<{}, {}>", part(result.ok()), part(result.err()))
+        }
+        Type::Record(_) => "a record".to_owned(),
+        Type::Variant(_) => "a variant".to_owned(),
+        Type::Enum(_) => "an enum".to_owned(),
+        Type::Flags(_) => "flags".to_owned(),
+        Type::Own(_) | Type::Borrow(_) => "a resource handle".to_owned(),
+        Type::Future(_) => "a future".to_owned(),
+        Type::Stream(_) => "a stream".to_owned(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// Reads the value of a future of `T`.
+async fn read_future<T>(accessor: &Accessor<Host>, future: FutureAny) -> wasmtime::Result<T>
+where
+    T: wasmtime::component::ComponentType + wasmtime::component::Lift + Send + Sync + 'static,
+{
+    let reader = future.try_into_future_reader::<T>()?;
+    let (done, read) = tokio::sync::oneshot::channel();
+    accessor.with(|store| reader.pipe(store, Awaiter { done: Some(done) }))?;
+    read.await
+        .map_err(|_| wasmtime::format_err!("the future was dropped before it had a value"))
+}
+
+/// Takes a future's value when the guest writes it.
+struct Awaiter<T> {
+    done: Option<tokio::sync::oneshot::Sender<T>>,
+}
+
+impl<D, T: wasmtime::component::Lift + Send + Sync + 'static> FutureConsumer<D> for Awaiter<T> {
+    type Item = T;
+
+    fn poll_consume(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        store: StoreContextMut<D>,
+        mut source: Source<'_, T>,
+        _: bool,
+    ) -> Poll<wasmtime::Result<()>> {
+        let mut value = None;
+        source.read(store, &mut value)?;
+        if let (Some(value), Some(done)) = (value, self.get_mut().done.take()) {
+            let _ = done.send(value);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
 
 /// Reads a byte stream the guest returned to its end.
 async fn read_stream(accessor: &Accessor<Host>, stream: StreamAny) -> wasmtime::Result<Vec<u8>> {

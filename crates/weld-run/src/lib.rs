@@ -125,6 +125,12 @@ pub enum Error {
     },
     #[error("cannot read the arguments: {message}")]
     Call { message: String },
+    /// wasmtime 48 reads a future only into a host type fixed at build
+    /// time, so weld awaits futures of a few payload types only.
+    #[error(
+        "`{function}` returns a future of {payload}, which weld cannot await: wasmtime 48 reads a future only into a type known when weld is built (a boolean, a number, a char, a string or a list<u8>)"
+    )]
+    Unawaitable { function: String, payload: String },
     #[error("{}", trap_message(message, backtrace))]
     Trap {
         message: String,
