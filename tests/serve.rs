@@ -481,6 +481,67 @@ fn an_allow_list_inside_the_handler_holds_under_either_server() {
     }
 }
 
+/// Mock upstreams inside the 0.3 handler (`weld virt --http-response`):
+/// a request a mock matches gets its status from generated code and never
+/// reaches the network, the first match winning; one no mock matches
+/// follows `--allow-http` (the real upstream, or `HTTP-request-denied`).
+/// The same under `weld serve` and `wasmtime serve`.
+#[test]
+fn mock_upstreams_answer_inside_the_handler_under_either_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = Upstream::start(200, "real");
+    let port = upstream.addr.port();
+    let fetch = |url: &str| format!("/fetch?url={}", percent(url));
+    let composed = compose("p3-c", "c", dir.path());
+    let mocked = dir.path().join("mocked.wasm");
+    let mocked = mocked.to_str().unwrap();
+    let real = format!("http://127.0.0.1:{port}");
+    weld_ok(&[
+        "virt",
+        &composed,
+        "--http-response",
+        &format!("GET http://127.0.0.1:{port}/mocked/*=503"),
+        "--http-response",
+        "https://*.example.com=201",
+        "--http-response",
+        "https://api.example.com=404",
+        "--allow-http",
+        &real,
+        "-o",
+        mocked,
+    ]);
+    let check = |get: &dyn Fn(&str) -> common::http::Response, server: &str| {
+        let before = upstream.hits();
+        for (url, answer) in [
+            (format!("{real}/mocked/x?y=1"), "upstream 503: "),
+            ("https://a.example.com/".to_owned(), "upstream 201: "),
+            // The first match wins.
+            ("https://api.example.com/".to_owned(), "upstream 201: "),
+            (format!("{real}/real"), "upstream 200: real"),
+        ] {
+            let response = get(&fetch(&url));
+            assert_eq!(response.status, 200, "{server}, {url}: {}", response.text());
+            assert_eq!(response.text(), answer, "{server}, {url}");
+        }
+        assert_eq!(
+            upstream.hits(),
+            before + 1,
+            "{server}: a mocked request went out"
+        );
+        let response = get(&fetch("http://127.0.0.2:1/"));
+        assert_eq!(response.status, 502, "{server}: {}", response.text());
+        assert!(response.text().contains("HTTP-request-denied"), "{server}");
+    };
+    let weld = Server::start(&["--quiet", "--allow-http", "*", mocked]);
+    check(&|path| weld.get(path), "weld serve");
+    if let Some(peer) = Peer::start(&["-Sp3,cli", "-Wcomponent-model-async", mocked]) {
+        check(
+            &|path| request(peer.addr, "GET", path, &[], b""),
+            "wasmtime serve",
+        );
+    }
+}
+
 /// A URL as a query value: everything but unreserved characters escaped.
 fn percent(url: &str) -> String {
     url.bytes()

@@ -75,6 +75,12 @@ pub struct PolicyFlags {
     /// Deny all outgoing HTTP: requests get HTTP-request-denied.
     #[arg(long)]
     deny_http: bool,
+    /// Answer outgoing requests that PATTERN matches (as --allow-http
+    /// patterns) with STATUS, from generated code, without reaching the
+    /// host; the first match wins, and others follow --allow-http and
+    /// --deny-http. WASI 0.3 (`wasi:http/client`) only, with an empty body.
+    #[arg(long = "http-response", value_name = "PATTERN=STATUS[:FILE]")]
+    http_responses: Vec<String>,
     /// Pass on only the host's preopened directories whose guest paths are
     /// PREFIX or under it, checked inside the component; `:ro` makes them
     /// and all opened from them refuse every change. Paths that are
@@ -161,6 +167,7 @@ impl PolicyFlags {
             allow_env: self.allow_env.clone(),
             allow_http: self.allow_http.clone(),
             deny_http: self.deny_http,
+            http_responses: self.http_responses.clone(),
             allow_fs: self.allow_fs.clone(),
             args: self.args.clone(),
             cwd: self.cwd.clone(),

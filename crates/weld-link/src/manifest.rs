@@ -76,6 +76,9 @@ pub struct Virtualize {
     pub allow_http: Vec<String>,
     #[serde(default)]
     pub deny_http: bool,
+    /// Mock upstreams, `PATTERN=STATUS[:FILE]`.
+    #[serde(default)]
+    pub http_response: Vec<String>,
     /// Guest path prefixes of the host's directories that pass, `:ro` for
     /// read-only, checked inside the component.
     #[serde(default)]

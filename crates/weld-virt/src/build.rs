@@ -102,6 +102,27 @@ pub(crate) fn build(
             let refuse = |data: &mut Data, outcome| {
                 refusal(&layout, data, resolve, world, key, func, outcome)
             };
+            // `err` with the error case named `case`: refused, for a
+            // function that owns what it is given, or returned.
+            let denied = |data: &mut Data, case: &str| {
+                let case = policy::denial(resolve, func, Some(case))
+                    .and_then(Result::ok)
+                    .flatten();
+                match refuse(data, Outcome::Err(case)) {
+                    Some(refusal) => Body::Refuse(refusal),
+                    None => error(&layout, data, func, case),
+                }
+            };
+            // The request checked against `grants`: the host's function, or
+            // `HTTP-request-denied`.
+            let checked = |data: &mut Data, grants: &[weld_wit::http::HttpGrant]| {
+                let denied = denied(data, "HTTP-request-denied");
+                Ok::<_, Error>(Body::CheckHttp {
+                    check: Box::new(http_check(&layout, data, resolve, func, grants)?),
+                    allowed: Box::new(to_host()?),
+                    denied: Box::new(denied),
+                })
+            };
             let body = match decision.map(|d| &d.action) {
                 Some(Resolved::Const(value)) => {
                     constant(&layout, &mut data, resolve, &interface, func, value)?
@@ -172,20 +193,28 @@ pub(crate) fn build(
                     }
                 }
                 Some(Resolved::FilterEnv(filter)) => filter_env(&mut data, to_host()?, filter),
-                Some(Resolved::CheckHttp(grants)) => {
-                    let case = policy::denial(resolve, func, Some("HTTP-request-denied"))
-                        .and_then(Result::ok)
-                        .flatten();
-                    let denied = match refuse(&mut data, Outcome::Err(case)) {
-                        Some(refusal) => Body::Refuse(refusal),
-                        None => error(&layout, &mut data, func, case),
+                Some(Resolved::CheckHttp(grants)) => checked(&mut data, grants)?,
+                Some(Resolved::MockHttp(mock)) => {
+                    let mut body = match &mock.otherwise {
+                        policy::Unmocked::Forward => to_host()?,
+                        policy::Unmocked::Check(grants) => checked(&mut data, grants)?,
+                        policy::Unmocked::Deny => denied(&mut data, "HTTP-request-denied"),
                     };
-                    let check = http_check(&layout, &mut data, resolve, func, grants)?;
-                    Body::CheckHttp {
-                        check: Box::new(check),
-                        allowed: Box::new(to_host()?),
-                        denied: Box::new(denied),
+                    // The first match wins: the checks nest, the first
+                    // outermost.
+                    for one in mock.mocks.iter().rev() {
+                        let pattern = std::slice::from_ref(&one.pattern);
+                        body = Body::CheckHttp {
+                            check: Box::new(http_check(
+                                &layout, &mut data, resolve, func, pattern,
+                            )?),
+                            allowed: Box::new(mock_response(
+                                &layout, &mut data, resolve, func, one.status,
+                            )?),
+                            denied: Box::new(body),
+                        };
                     }
+                    body
                 }
                 Some(Resolved::FilterDirs(grants)) => {
                     let body = filter_dirs(
@@ -208,15 +237,6 @@ pub(crate) fn build(
                     }
                 }
                 Some(Resolved::GuardFs(guard)) => {
-                    let denied = |data: &mut Data, case: &str| {
-                        let case = policy::denial(resolve, func, Some(case))
-                            .and_then(Result::ok)
-                            .flatten();
-                        match refuse(data, Outcome::Err(case)) {
-                            Some(refusal) => Body::Refuse(refusal),
-                            None => error(&layout, data, func, case),
-                        }
-                    };
                     // Each refusal only where it can happen: a function may
                     // refuse only once what it owns.
                     let outside = match guard.paths {
@@ -701,15 +721,8 @@ fn refusal(
     if transmitted.is_empty() && !(owns && matches!(outcome, Outcome::Err(_))) {
         return None;
     }
-    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
-    let import = |import: WasmImport<'_>, params: Vec<WasmType>, results: Vec<WasmType>| {
-        let (module, name) = resolve.wasm_import_name(mangling, import);
-        module::Import {
-            module,
-            name,
-            params,
-            results,
-        }
+    let import = |import: WasmImport<'_>, params, results| {
+        intrinsic_import(resolve, import, params, results)
     };
     let future = |ty, intrinsic, async_| WasmImport::FutureIntrinsic {
         interface: Some(key),
@@ -802,26 +815,23 @@ fn refusal(
     let mut parts = Vec::new();
     for ty in &results {
         let part = match kind(ty)? {
-            (id, true, Some(payload)) => module::Refused::Future {
-                new: import(
-                    future(id, FutureIntrinsic::New, false),
-                    vec![],
-                    vec![WasmType::I64],
-                ),
-                write: import(
-                    future(id, FutureIntrinsic::Write, true),
-                    vec![WasmType::I32; 2],
-                    vec![WasmType::I32],
-                ),
-                value: match outcome {
-                    Outcome::Err(case) => layout.place_err(data, &payload, case),
-                    // `ok` is all zeros.
-                    Outcome::Ok => {
-                        let (size, align) = layout.size_align(&payload);
-                        data.alloc(size, align)
-                    }
-                },
-            },
+            (id, true, Some(payload)) => {
+                let (new, write) = future_new_and_write(resolve, &|intrinsic, async_| {
+                    future(id, intrinsic, async_)
+                });
+                module::Refused::Future {
+                    new,
+                    write,
+                    value: match outcome {
+                        Outcome::Err(case) => layout.place_err(data, &payload, case),
+                        // `ok` is all zeros.
+                        Outcome::Ok => {
+                            let (size, align) = layout.size_align(&payload);
+                            data.alloc(size, align)
+                        }
+                    },
+                }
+            }
             (_, true, None) => return None,
             (id, false, _) => module::Refused::Stream {
                 new: import(
@@ -947,6 +957,179 @@ fn filter_env(data: &mut Data, host: module::Body, filter: &policy::EnvFilter) -
         globs,
         names: pairs.into_iter().map(|(name, _)| name).collect(),
         entries,
+    }
+}
+
+/// [`Body::MockResponse`] for `send` (WASI 0.3's `wasi:http/client`): a
+/// response of `status` with no headers and no body, made through the
+/// host's own `wasi:http/types`, which the component must import
+/// `[constructor]fields`, `[static]response.new` and
+/// `[method]response.set-status-code` of (a handler does, to answer).
+fn mock_response(
+    layout: &Layout<'_>,
+    data: &mut Data,
+    resolve: &Resolve,
+    func: &Function,
+    status: u16,
+) -> Result<Body, Error> {
+    use wit_parser::{FutureIntrinsic, ResourceIntrinsic, Type, TypeDefKind};
+    let cannot = |why: String| Error::Build(format!("cannot mock `{}`: {why}", func.name).into());
+    let (request, types) =
+        sent_request(resolve, func).ok_or_else(|| cannot("it sends no request".into()))?;
+    let key = wit_parser::WorldKey::Interface(types);
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let function = |name: &str| {
+        resolve.interfaces[types].functions.get(name).ok_or_else(|| {
+            cannot(format!(
+                "the component's wasi:http/types has no `{name}` (it makes no responses of its own) for the mock's response"
+            ))
+        })
+    };
+    let call = |func: &Function| {
+        let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+        let (module, name) = resolve.wasm_import_name(
+            mangling,
+            WasmImport::Func {
+                interface: Some(&key),
+                func,
+            },
+        );
+        module::Import {
+            module,
+            name,
+            params: signature.params,
+            results: signature.results,
+        }
+    };
+    let intrinsic = |import, params, results| intrinsic_import(resolve, import, params, results);
+    let (fields, new, set_status) = (
+        function("[constructor]fields")?,
+        function("[static]response.new")?,
+        function("[method]response.set-status-code")?,
+    );
+    // `new`'s futures: the trailers it is given, and the one it returns
+    // (of the response's transmission, which the mock does not await).
+    let future_of = |ty: Option<Type>| match ty {
+        Some(Type::Id(id)) => match resolve.types[definition(resolve, id)].kind {
+            TypeDefKind::Future(payload) => Some((definition(resolve, id), payload)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let trailers = new.params.iter().find(|p| p.name == "trailers");
+    let (trailers, payload) = future_of(trailers.map(|p| p.ty))
+        .ok_or_else(|| cannot("`response.new` takes no trailers future".into()))?;
+    let transmitted = match new
+        .result
+        .and_then(|ty| definition_of(resolve, ty))
+        .map(|id| &resolve.types[id].kind)
+    {
+        Some(TypeDefKind::Tuple(tuple)) => tuple.types.get(1).and_then(|ty| future_of(Some(*ty))),
+        _ => None,
+    }
+    .ok_or_else(|| cannot("`response.new` returns no future".into()))?;
+    let future = |ty, intrinsic, async_| WasmImport::FutureIntrinsic {
+        interface: Some(&key),
+        func: new,
+        ty: Some(ty),
+        intrinsic,
+        exported: false,
+        async_,
+    };
+    let (trailers_new, trailers_write) = future_new_and_write(resolve, &|intrinsic, async_| {
+        future(trailers, intrinsic, async_)
+    });
+    let response = call(new);
+    if response.params.len() != 5 {
+        return Err(cannot("`response.new` has an unexpected signature".into()));
+    }
+    // `ok(none)`, all zeros, for the trailers.
+    let value = match payload {
+        Some(payload) => {
+            let (size, align) = layout.size_align(&payload);
+            data.alloc(size, align)
+        }
+        None => return Err(cannot("the trailers future holds nothing".into())),
+    };
+    // Where `send`'s `ok` holds the response: after the discriminant, at
+    // the alignment of either case.
+    let result = func
+        .result
+        .ok_or_else(|| cannot("it returns nothing".into()))?;
+    let (size, align) = layout.size_align(&result);
+    Ok(Body::MockResponse(Box::new(module::MockResponse {
+        drop_request: intrinsic(
+            WasmImport::ResourceIntrinsic {
+                interface: Some(&key),
+                resource: request,
+                intrinsic: ResourceIntrinsic::ImportedDrop,
+            },
+            vec![WasmType::I32],
+            vec![],
+        ),
+        trailers_new,
+        trailers_write,
+        fields: call(fields),
+        response,
+        drop_transmitted: intrinsic(
+            future(transmitted.0, FutureIntrinsic::DropReadable, false),
+            vec![WasmType::I32],
+            vec![],
+        ),
+        set_status: call(set_status),
+        trailers: value,
+        status,
+        result: (size as u32, align as u32),
+        ok_offset: align.max(4) as u32,
+    })))
+}
+
+/// A canonical built-in (or a resource's drop) imported under its
+/// wit-component name, with its core signature.
+fn intrinsic_import(
+    resolve: &Resolve,
+    import: WasmImport<'_>,
+    params: Vec<WasmType>,
+    results: Vec<WasmType>,
+) -> module::Import {
+    let (module, name) =
+        resolve.wasm_import_name(ManglingAndAbi::Legacy(LiftLowerAbi::Sync), import);
+    module::Import {
+        module,
+        name,
+        params,
+        results,
+    }
+}
+
+/// The `future.new` and async `future.write` of a future type, whose
+/// intrinsic imports `future` names.
+fn future_new_and_write<'a>(
+    resolve: &Resolve,
+    future: &dyn Fn(wit_parser::FutureIntrinsic, bool) -> WasmImport<'a>,
+) -> (module::Import, module::Import) {
+    let import = |import: WasmImport<'_>, params, results| {
+        intrinsic_import(resolve, import, params, results)
+    };
+    (
+        import(
+            future(wit_parser::FutureIntrinsic::New, false),
+            vec![],
+            vec![WasmType::I64],
+        ),
+        import(
+            future(wit_parser::FutureIntrinsic::Write, true),
+            vec![WasmType::I32; 2],
+            vec![WasmType::I32],
+        ),
+    )
+}
+
+/// The definition of a type named by id, through aliases.
+fn definition_of(resolve: &Resolve, ty: wit_parser::Type) -> Option<wit_parser::TypeId> {
+    match ty {
+        wit_parser::Type::Id(id) => Some(definition(resolve, id)),
+        _ => None,
     }
 }
 

@@ -21,7 +21,9 @@ mod wasi_io;
 
 pub use bridge::plug;
 pub use manifest::{Composition, check_manifest, compose_manifest};
-pub use policy::{Action, EnvFilter, FunctionAction, Object, Policy, Rule};
+pub use policy::{
+    Action, EnvFilter, FunctionAction, HttpMock, MockHttp, Object, Policy, Rule, Unmocked,
+};
 
 use policy::{Decision, Resolved};
 use serde::Serialize;
@@ -154,6 +156,8 @@ pub enum ImportAction {
     /// The host's, for what rules checked inside the component allow
     /// (`--allow-http`).
     Checked,
+    /// Mocked responses for what patterns match (`--http-response`).
+    Mocked,
     /// Its functions do different things.
     Mixed,
 }
@@ -171,6 +175,7 @@ impl From<FunctionAction> for ImportAction {
             FunctionAction::Mount => ImportAction::Mounted,
             FunctionAction::Filter => ImportAction::Filtered,
             FunctionAction::Check => ImportAction::Checked,
+            FunctionAction::Mock => ImportAction::Mocked,
         }
     }
 }
@@ -290,7 +295,7 @@ pub fn virtualize(
     }
     for check in decisions
         .iter()
-        .filter(|d| matches!(d.action, Resolved::CheckHttp(_)))
+        .filter(|d| matches!(d.action, Resolved::CheckHttp(_) | Resolved::MockHttp(_)))
     {
         add_request_getters(&mut resolve, &imports, &check.interface, &check.function)?;
     }

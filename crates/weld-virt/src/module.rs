@@ -232,6 +232,8 @@ pub enum Body {
     },
     /// A function of `wasi:filesystem/types` behind `--allow-fs`.
     GuardFs(Box<GuardFs>),
+    /// `wasi:http/client#send` answered by a mock (`--http-response`).
+    MockResponse(Box<MockResponse>),
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
@@ -266,6 +268,44 @@ pub struct GuardFs {
     /// memory, the handle the host's) is marked as its directory is, then
     /// wrapped as resource number `.0`.
     pub inherit: Option<usize>,
+}
+
+/// What [`Body::MockResponse`] calls, in order, and makes: the request
+/// (the first parameter) is dropped; a trailers future is made and its
+/// value (`ok(none)`) written, which the reader finds; the response is
+/// made with empty fields, no contents and those trailers, the future of
+/// its transmission dropped, its status set; `send` returns `ok` of it.
+#[derive(Debug, Clone)]
+pub struct MockResponse {
+    pub drop_request: Import,
+    pub trailers_new: Import,
+    pub trailers_write: Import,
+    pub fields: Import,
+    pub response: Import,
+    pub drop_transmitted: Import,
+    pub set_status: Import,
+    /// The trailers' value in static data.
+    pub trailers: u32,
+    pub status: u16,
+    /// The size and alignment of `send`'s result, and where its `ok` holds
+    /// the response.
+    pub result: (u32, u32),
+    pub ok_offset: u32,
+}
+
+impl MockResponse {
+    /// What it calls, in the order `Context::mock_response` calls them.
+    fn imports(&self) -> [&Import; 7] {
+        [
+            &self.drop_request,
+            &self.trailers_new,
+            &self.trailers_write,
+            &self.fields,
+            &self.response,
+            &self.drop_transmitted,
+            &self.set_status,
+        ]
+    }
 }
 
 /// When a function of [`GuardFs`] changes things.
@@ -431,6 +471,14 @@ impl Body {
         }
     }
 
+    /// The first mock response it makes, if any.
+    fn mock(&self) -> Option<&MockResponse> {
+        match self {
+            Body::MockResponse(mock) => Some(mock),
+            _ => self.parts().into_iter().find_map(Body::mock),
+        }
+    }
+
     /// The HTTP check it makes, if any.
     fn check(&self) -> Option<&HttpCheck> {
         match self {
@@ -476,6 +524,7 @@ impl Body {
                 allowed, denied, ..
             } => CHECK_LOCALS + allowed.locals().max(denied.locals()),
             Body::Mount(_) => crate::mount::Op::LOCALS,
+            Body::MockResponse(_) => MOCK_LOCALS,
             _ => self
                 .parts()
                 .into_iter()
@@ -557,29 +606,41 @@ pub fn encode(
             forwarded.push(import(i, &mut types));
         }
     }
+    // For each export, the indices of what `of` says its body calls.
+    let mut per_export = |of: &dyn Fn(&Body) -> Vec<&Import>, types: &mut Types| -> Vec<Vec<u32>> {
+        exports
+            .iter()
+            .map(|export| {
+                of(&export.body)
+                    .into_iter()
+                    .map(|i| import(i, types))
+                    .collect()
+            })
+            .collect()
+    };
     // The intrinsics of each refused function.
-    let intrinsics: Vec<Vec<u32>> = exports
-        .iter()
-        .map(|export| match export.body.refusal() {
-            Some(refusal) => refusal
-                .imports()
-                .into_iter()
-                .map(|i| import(i, &mut types))
-                .collect(),
-            None => Vec::new(),
-        })
-        .collect();
+    let intrinsics = per_export(
+        &|body| body.refusal().map(Refusal::imports).unwrap_or_default(),
+        &mut types,
+    );
     // The host functions each HTTP check calls: its four getters.
-    let checks: Vec<Vec<u32>> = exports
-        .iter()
-        .map(|export| match export.body.check() {
-            Some(check) => [&check.scheme, &check.authority, &check.method, &check.path]
-                .into_iter()
-                .map(|getter| import(getter, &mut types))
-                .collect(),
-            None => Vec::new(),
-        })
-        .collect();
+    let checks = per_export(
+        &|body| {
+            body.check()
+                .map(|c| vec![&c.scheme, &c.authority, &c.method, &c.path])
+                .unwrap_or_default()
+        },
+        &mut types,
+    );
+    // What each export's mocks call: the same for every mock of it.
+    let mocks = per_export(
+        &|body| {
+            body.mock()
+                .map(|m| m.imports().to_vec())
+                .unwrap_or_default()
+        },
+        &mut types,
+    );
     let news: Vec<u32> = resources
         .iter()
         .map(|r| import(&r.new, &mut types))
@@ -642,7 +703,9 @@ pub fn encode(
     let drops: Vec<Option<u32>> = dtors.iter().map(|d| d.map(|(drop, _)| drop)).collect();
 
     let mut forwarded = forwarded.into_iter();
-    for ((export, intrinsics), checks) in exports.iter().zip(&intrinsics).zip(&checks) {
+    for (((export, intrinsics), checks), mocks) in
+        exports.iter().zip(&intrinsics).zip(&checks).zip(&mocks)
+    {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
         let callee = export.body.forward().map(|_| {
@@ -669,6 +732,7 @@ pub fn encode(
             glob,
             canon,
             checks,
+            mocks,
             news: &news,
             drops: &drops,
             escapes,
@@ -795,6 +859,8 @@ struct Context<'a> {
     canon: u32,
     /// The getters an HTTP check calls.
     checks: &'a [u32],
+    /// What a mock response calls (see [`MockResponse::imports`]).
+    mocks: &'a [u32],
     mount: Option<MountTables>,
 }
 
@@ -835,6 +901,7 @@ impl Context<'_> {
                 mark,
             } => self.filter_dirs(sink, host, grants, *resource, *mark, local),
             Body::GuardFs(guard) => self.guard_fs(sink, guard, local),
+            Body::MockResponse(mock) => self.mock_response(sink, mock, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -1107,6 +1174,68 @@ impl Context<'_> {
             .i32_const(fixed)
             .memory_copy(0, 0);
         copy.finish(sink, fixed);
+    }
+
+    /// [`Body::MockResponse`].
+    fn mock_response(&self, sink: &mut InstructionSink<'_>, mock: &MockResponse, local: u32) {
+        let [
+            drop_request,
+            trailers_new,
+            trailers_write,
+            fields,
+            response,
+            drop_transmitted,
+            set_status,
+        ] = self.mocks[..]
+        else {
+            unreachable!("a mock imports what it calls");
+        };
+        let (headers, pair, area) = (local, local + 1, local + 2);
+        let word = |offset| mem_arg(offset, 2);
+        sink.local_get(0).call(drop_request);
+        // Both ends of the trailers: the readable one in the low half.
+        sink.call(trailers_new).local_set(self.wide);
+        sink.local_get(self.wide)
+            .i64_const(32)
+            .i64_shr_u()
+            .i32_wrap_i64()
+            .i32_const(mock.trailers as i32)
+            .call(trailers_write)
+            .drop();
+        sink.call(fields).local_set(headers);
+        self.alloc(sink, 4, &|sink| {
+            sink.i32_const(8);
+        });
+        sink.local_set(pair);
+        // `new(headers, none, trailers)`, the response and its
+        // transmission's future at `pair`.
+        sink.local_get(headers)
+            .i32_const(0)
+            .i32_const(0)
+            .local_get(self.wide)
+            .i32_wrap_i64()
+            .local_get(pair)
+            .call(response);
+        sink.local_get(pair)
+            .i32_load(word(4))
+            .call(drop_transmitted);
+        sink.local_get(pair)
+            .i32_load(word(0))
+            .i32_const(i32::from(mock.status))
+            .call(set_status)
+            .drop();
+        let (size, align) = mock.result;
+        self.alloc(sink, align as i32, &|sink| {
+            sink.i32_const(size as i32);
+        });
+        sink.local_tee(area)
+            .i32_const(0)
+            .i32_store8(mem_arg(0, 0))
+            .local_get(area)
+            .local_get(pair)
+            .i32_load(word(0))
+            .i32_store(word(mock.ok_offset))
+            .local_get(area);
     }
 
     /// Leaves whether the descriptor whose host handle is in local
@@ -1778,6 +1907,9 @@ const CHECK_LOCALS: u32 = 12;
 const GUARD_LOCALS: u32 = 2;
 /// The locals of [`Body::FilterDirs`] before its host call's.
 const DIRS_LOCALS: u32 = ListCopy::LOCALS + 2;
+/// The locals of [`Body::MockResponse`]: the headers, the address of
+/// `response.new`'s result and that of `send`'s.
+const MOCK_LOCALS: u32 = 3;
 /// The size of a `tuple<descriptor, string>` in memory.
 const PREOPEN: i32 = 12;
 

@@ -40,6 +40,10 @@ pub enum Action {
     /// `wasi:http/outgoing-handler#handle`: a request that no grant allows
     /// gets `HTTP-request-denied` without reaching the host.
     CheckHttp(Vec<weld_wit::http::HttpGrant>),
+    /// `wasi:http/client#send` behind `--http-response`: a request a mock's
+    /// pattern matches gets its response, made by generated code; others
+    /// go on as `otherwise` says.
+    MockHttp(MockHttp),
     /// `get-directories`: the host's preopened directories under one of
     /// the grants' prefixes (`--allow-fs`); the others are dropped.
     FilterDirs(Vec<PathGrant>),
@@ -50,6 +54,36 @@ pub enum Action {
     GuardFs {
         read_only: bool,
     },
+}
+
+/// The mock upstreams of `--http-response`, first match first, and what
+/// becomes of the requests none matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockHttp {
+    pub mocks: Vec<HttpMock>,
+    pub otherwise: Unmocked,
+}
+
+/// One `--http-response PATTERN=STATUS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpMock {
+    pub pattern: weld_wit::http::HttpGrant,
+    pub status: u16,
+}
+
+impl std::fmt::Display for HttpMock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.pattern, self.status)
+    }
+}
+
+/// What a request no mock matches gets: the host's `send`, the
+/// `--allow-http` check, or `HTTP-request-denied` (`--deny-http`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmocked {
+    Forward,
+    Check(Vec<weld_wit::http::HttpGrant>),
+    Deny,
 }
 
 /// Which of the host's environment variables pass (`--allow-env`), and
@@ -113,6 +147,8 @@ pub(crate) enum Resolved {
     FilterEnv(EnvFilter),
     /// The host's function, for requests a grant allows.
     CheckHttp(Vec<weld_wit::http::HttpGrant>),
+    /// Mocked responses, else the host's function, checked or denied.
+    MockHttp(MockHttp),
     /// The host's directories under the grants' prefixes.
     FilterDirs(Vec<PathGrant>),
     /// The host's function, for the paths and descriptors it may reach.
@@ -135,6 +171,7 @@ impl Resolved {
                 | Resolved::CheckHttp(_)
                 | Resolved::FilterDirs(_)
                 | Resolved::GuardFs(_)
+                | Resolved::MockHttp(_)
         )
     }
 
@@ -145,6 +182,21 @@ impl Resolved {
             Resolved::FilterEnv(filter) => filter.globs.clone(),
             Resolved::FilterDirs(grants) => grants.iter().map(ToString::to_string).collect(),
             Resolved::GuardFs(guard) => guard.rules(),
+            Resolved::MockHttp(mock) => {
+                let otherwise = match &mock.otherwise {
+                    Unmocked::Forward => vec!["otherwise the host's".to_owned()],
+                    Unmocked::Check(grants) => grants
+                        .iter()
+                        .map(|grant| format!("otherwise allowed: {grant}"))
+                        .collect(),
+                    Unmocked::Deny => vec!["otherwise denied".to_owned()],
+                };
+                mock.mocks
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(otherwise)
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -181,6 +233,8 @@ pub enum FunctionAction {
     /// The host's function, for what rules checked inside the component
     /// allow.
     Check,
+    /// Mocked responses for what patterns match (`--http-response`).
+    Mock,
 }
 
 use weld_wit::names::matches;
@@ -629,6 +683,17 @@ fn resolve_action(
         Action::CheckHttp(grants) => {
             decision(Resolved::CheckHttp(grants.clone()), FunctionAction::Check)
         }
+        // WASI 0.2's `handle` returns host resources (a
+        // `future-incoming-response`) that no generated code can make.
+        Action::MockHttp(_) if !func.kind.is_async() && func.name == "handle" => {
+            return Err(Error::Setting {
+                setting: "--http-response".to_owned(),
+                message: format!(
+                    "`{interface}#handle` is WASI 0.2's, whose responses are the host's resources, which weld cannot make; mocks work on WASI 0.3's `wasi:http/client#send`"
+                ),
+            });
+        }
+        Action::MockHttp(mock) => decision(Resolved::MockHttp(mock.clone()), FunctionAction::Mock),
         Action::FilterDirs(grants) => {
             decision(Resolved::FilterDirs(grants.clone()), FunctionAction::Filter)
         }

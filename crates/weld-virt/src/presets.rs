@@ -23,6 +23,8 @@ pub struct Wasi {
     pub allow_http: Vec<weld_wit::http::HttpGrant>,
     /// No outgoing HTTP at all (`--deny-http`).
     pub deny_http: bool,
+    /// Mock upstreams (`--http-response`): answered inside the component.
+    pub http_responses: Vec<crate::HttpMock>,
     /// The host's preopened directories under these guest paths pass,
     /// checked inside the component (`--allow-fs`); empty, all of them.
     pub allow_fs: Vec<weld_wit::access::PathGrant>,
@@ -307,6 +309,21 @@ impl Wasi {
                 rules.push(rule(
                     &format!("{interface}#{send}"),
                     Action::CheckHttp(self.allow_http.clone()),
+                ));
+            }
+            // Mocks first, then the rules above for the rest.
+            if !self.http_responses.is_empty() && imported(interface) {
+                let otherwise = match (self.allow_http.is_empty(), net || self.deny_http) {
+                    (false, _) => crate::Unmocked::Check(self.allow_http.clone()),
+                    (true, true) => crate::Unmocked::Deny,
+                    (true, false) => crate::Unmocked::Forward,
+                };
+                rules.push(rule(
+                    &format!("{interface}#{send}"),
+                    Action::MockHttp(crate::MockHttp {
+                        mocks: self.http_responses.clone(),
+                        otherwise,
+                    }),
                 ));
             }
         }

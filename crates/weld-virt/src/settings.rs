@@ -33,6 +33,8 @@ pub struct Settings {
     /// `SCHEME://HOST[:PORT]` grants of outgoing HTTP requests.
     pub allow_http: Vec<String>,
     pub deny_http: bool,
+    /// `PATTERN=STATUS[:FILE]` mock upstreams.
+    pub http_responses: Vec<String>,
     /// `GUEST-PATH-PREFIX[:ro|:rw]`.
     pub allow_fs: Vec<String>,
     pub args: Vec<String>,
@@ -141,6 +143,7 @@ impl Settings {
             allow_env: section.allow_env.clone(),
             allow_http: section.allow_http.clone(),
             deny_http: section.deny_http,
+            http_responses: section.http_response.clone(),
             allow_fs: section.allow_fs.clone(),
             args: section.args.clone(),
             cwd: section.cwd.clone(),
@@ -196,6 +199,13 @@ impl Settings {
                 })
                 .collect::<Result<_, _>>()?,
             deny_http: self.deny_http,
+            http_responses: self
+                .http_responses
+                .iter()
+                .map(|mock| {
+                    parse_mock(mock).map_err(|e| invalid(&format!("--http-response `{mock}`"), e))
+                })
+                .collect::<Result<_, _>>()?,
             allow_fs: self
                 .allow_fs
                 .iter()
@@ -320,6 +330,37 @@ fn env_name_error(name: &str) -> String {
         "`{}` is not an environment variable's name: a name is not empty and holds no `=` or NUL",
         name.escape_debug()
     )
+}
+
+/// `PATTERN=STATUS[:FILE]`: split at the first `=` that a status of
+/// three digits follows, since a pattern's path may hold `=`.
+fn parse_mock(text: &str) -> Result<crate::HttpMock, String> {
+    let usage = "expected PATTERN=STATUS[:FILE], such as `https://api.example.com/v1/*=503`";
+    let (pattern, response) = text
+        .match_indices('=')
+        .map(|(at, _)| (&text[..at], &text[at + 1..]))
+        .find(|(_, response)| {
+            let digits = response.bytes().take_while(u8::is_ascii_digit).count();
+            digits == 3 && matches!(response.as_bytes().get(3), None | Some(b':'))
+        })
+        .ok_or(usage)?;
+    let (status, file) = match response.split_once(':') {
+        Some((status, file)) => (status, Some(file)),
+        None => (response, None),
+    };
+    let status: u16 = status.parse().map_err(|_| usage)?;
+    if !(100..=599).contains(&status) {
+        return Err(format!("{status} is not an HTTP status (100 to 599)"));
+    }
+    if let Some(file) = file {
+        return Err(format!(
+            "a body from a file (`{file}`) is not supported yet: weld's generated functions are lifted sync, and writing a body stream after `send` returns needs one lifted async with a callback, which weld does not generate yet; a mock answers with its status and an empty body"
+        ));
+    }
+    Ok(crate::HttpMock {
+        pattern: pattern.parse()?,
+        status,
+    })
 }
 
 fn rule(target: &str, action: Action) -> Rule {

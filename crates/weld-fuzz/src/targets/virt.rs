@@ -214,6 +214,13 @@ fn wasi(u: &mut Unstructured, mounts: &Path) -> Result<Wasi> {
             false => Vec::new(),
         },
         deny_http: u.arbitrary()?,
+        http_responses: match u.arbitrary()? {
+            true => vec![weld_virt::HttpMock {
+                pattern: weld_wit::http::HttpGrant::ANY,
+                status: 503,
+            }],
+            false => Vec::new(),
+        },
         allow_fs: Vec::new(),
         args: u.arbitrary()?,
         cwd: u.arbitrary()?,
