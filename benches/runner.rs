@@ -157,6 +157,60 @@ fn add_ns(runtime: &Runtime, wasm: &[u8], how: Call) -> f64 {
     time.as_secs_f64() * 1e9
 }
 
+/// Nanoseconds per cross-component call of `bench:cross/callee#id`: the
+/// caller's `run(n)` (`benches/cross/caller-CALLER.wat`, which calls `id`
+/// n times) composed by `weld plug` with `benches/cross/callee-CALLEE.wat`,
+/// timed for n calls less the time of a `run(0)`. A `run` that is an
+/// `async func` is called as `weld invoke` calls it, in a
+/// `run_concurrent` of its own; n stays small, since wasmtime 48 keeps a
+/// record of each subtask a task makes until the task ends.
+fn cross_ns(runtime: &Runtime, caller: &str, callee: &str) -> f64 {
+    const N: u32 = 2_000;
+    const RUNS: u32 = 100;
+    let read = |name: &str| -> weld_link::Shared {
+        let path = format!("benches/cross/{name}.wat");
+        std::sync::Arc::new(wat::parse_file(&path).unwrap().into())
+    };
+    let plug = weld_link::Plug {
+        path: format!("callee-{callee}").into(),
+        bytes: read(&format!("callee-{callee}")),
+        only: Vec::new(),
+    };
+    let caller_path = std::path::PathBuf::from(format!("caller-{caller}"));
+    let composed = weld_link::plug(
+        &caller_path,
+        &read(&format!("caller-{caller}")),
+        &[plug],
+        &weld_wit::validated::Validated::default(),
+    )
+    .unwrap()
+    .component
+    .into_bytes()
+    .unwrap();
+    let p = runtime.prepare(&caller_path, &composed, || ()).unwrap();
+    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let instance = match p.concurrent {
+        true => wasmtime_wasi::runtime::in_tokio(p.pre.instantiate_async(&mut store)).unwrap(),
+        false => p.pre.instantiate(&mut store).unwrap(),
+    };
+    let run = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "run")
+        .unwrap();
+    let mut time = |n: u32| {
+        mean(RUNS, || match p.concurrent {
+            true => {
+                let call = store.run_concurrent(async |a| run.call_concurrent(a, (n,)).await);
+                std::hint::black_box(wasmtime_wasi::runtime::in_tokio(call).unwrap().unwrap());
+            }
+            false => {
+                std::hint::black_box(run.call(&mut store, (n,)).unwrap());
+            }
+        })
+    };
+    let (calls, none) = (time(N), time(0));
+    calls.saturating_sub(none).as_secs_f64() * 1e9 / f64::from(N)
+}
+
 #[derive(Clone, Copy)]
 enum Call {
     Sync,
@@ -240,5 +294,26 @@ fn main() {
     ] {
         let ns = add_ns(&runtime, wasm, how);
         println!("| host → guest call, {what} | {ns:.0} ns |");
+    }
+    for (what, caller, callee) in [
+        ("sync → sync", "sync-sync", "sync"),
+        (
+            "sync → async (a sync-lowered call of an `async func` lifted async with a callback)",
+            "sync-async",
+            "async",
+        ),
+        (
+            "async → sync (from a caller lifted async)",
+            "async-sync",
+            "sync",
+        ),
+        (
+            "async → async (an async-lowered call, a subtask that returns at once)",
+            "async-async",
+            "async",
+        ),
+    ] {
+        let ns = cross_ns(&runtime, caller, callee);
+        println!("| cross-component call, {what} | {ns:.0} ns |");
     }
 }

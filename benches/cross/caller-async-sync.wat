@@ -1,0 +1,29 @@
+;; An async caller (lifted async with a callback) of a sync function.
+;; `run(n)` calls `bench:cross/callee#id` n times, lowered sync, and
+;; returns the sum of what it returned.
+(component
+  (import "bench:cross/callee" (instance $callee
+    (export "id" (func (param "x" u32) (result u32)))))
+  (core func $id (canon lower (func $callee "id")))
+  (core module $m
+    (import "" "id" (func $id (param i32) (result i32)))
+    (import "" "task.return" (func $task-return (param i32)))
+    (func $loop (param $n i32) (result i32)
+      (local $sum i32)
+      (block $done
+        (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $sum (i32.add (local.get $sum) (call $id (local.get $n))))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+      (local.get $sum))
+    (func (export "run") (param $n i32) (result i32)
+      (call $task-return (call $loop (local.get $n)))
+      (i32.const 0))
+    (func (export "callback") (param i32 i32 i32) (result i32) (unreachable)))
+  (core func $task-return (canon task.return (result u32)))
+  (core instance $i (instantiate $m
+    (with "" (instance (export "id" (func $id)) (export "task.return" (func $task-return))))))
+  (type $run (func async (param "n" u32) (result u32)))
+  (func $run (type $run) (canon lift (core func $i "run") async (callback (func $i "callback"))))
+  (export "run" (func $run)))
