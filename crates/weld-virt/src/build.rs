@@ -721,6 +721,13 @@ fn refusal(
     if transmitted.is_empty() && !(owns && matches!(outcome, Outcome::Err(_))) {
         return None;
     }
+    // What it is given is dropped by core parameter index: flat ones only.
+    if resolve
+        .wasm_signature(AbiVariant::GuestExport, func)
+        .indirect_params
+    {
+        return None;
+    }
     let import = |import: WasmImport<'_>, params, results| {
         intrinsic_import(resolve, import, params, results)
     };
@@ -793,7 +800,8 @@ fn refusal(
             }
             None => {}
         }
-        param += layout.flat_count(&p.ty) as u32;
+        // Parameters that go through memory: nothing to reach.
+        param += layout.flat_count(&p.ty)? as u32;
     }
     if transmitted.is_empty() {
         let Outcome::Err(case) = outcome else {
@@ -864,7 +872,7 @@ fn error(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usi
 /// The core result of `err(case)`.
 fn error_value(layout: &Layout<'_>, data: &mut Data, func: &Function, case: Option<usize>) -> Flat {
     match func.result {
-        Some(ty) if layout.flat_count(&ty) > 1 => {
+        Some(ty) if layout.flat_count(&ty).is_none_or(|n| n > 1) => {
             Flat::I32(layout.place_err(data, &ty, case) as i32)
         }
         // `result` without payloads: one i32, 1 for `err`.
@@ -1201,6 +1209,13 @@ fn guard_fs(
     use wit_parser::{Handle, Type, TypeDefKind};
     let unexpected =
         |what: &str| Error::Build(format!("cannot guard `{}`: {what}", func.name).into());
+    // Parameters by their core index: flat ones only.
+    if resolve
+        .wasm_signature(AbiVariant::GuestExport, func)
+        .indirect_params
+    {
+        return Err(unexpected("its parameters go through memory"));
+    }
     let mut paths = Vec::new();
     let mut descriptors = Vec::new();
     let mut flags = Vec::new();
@@ -1224,7 +1239,9 @@ fn guard_fs(
             },
             _ => {}
         }
-        index += layout.flat_count(&param.ty) as u32;
+        index += layout
+            .flat_count(&param.ty)
+            .ok_or_else(|| unexpected("its parameters go through memory"))? as u32;
     }
     // The bits of the flags that ask to change things.
     let mask = |name: &str, asking: &[&str]| {

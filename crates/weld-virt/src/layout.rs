@@ -46,6 +46,10 @@ pub enum Flat {
     F64(f64),
 }
 
+/// The most core values a flat parameter list holds (the canonical ABI's
+/// `MAX_FLAT_PARAMS`).
+const MAX_FLAT: usize = 16;
+
 pub struct Layout<'a> {
     resolve: &'a Resolve,
     sizes: SizeAlign,
@@ -291,15 +295,14 @@ impl<'a> Layout<'a> {
         }
     }
 
-    /// How many core values the flat form of `ty` has.
-    pub fn flat_count(&self, ty: &Type) -> usize {
-        let mut storage = [WasmType::I32; 2];
+    /// How many core values the flat form of `ty` has; None for more than
+    /// the 16 a flat parameter list may hold (it then goes through memory).
+    pub fn flat_count(&self, ty: &Type) -> Option<usize> {
+        let mut storage = [WasmType::I32; MAX_FLAT];
         let mut flat = FlatTypes::new(&mut storage);
-        if self.resolve.push_flat(ty, &mut flat) {
-            flat.to_vec().len()
-        } else {
-            usize::MAX
-        }
+        self.resolve
+            .push_flat(ty, &mut flat)
+            .then(|| flat.to_vec().len())
     }
 
     /// `err` of a `result` type in fresh static data, with the error case
