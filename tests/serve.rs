@@ -540,6 +540,31 @@ fn mock_upstreams_answer_inside_the_handler_under_either_server() {
             "wasmtime serve",
         );
     }
+    // Under --deny-http, what no mock matches is denied inside the
+    // component, though the server grants everything.
+    let hermetic = dir.path().join("hermetic.wasm");
+    let hermetic = hermetic.to_str().unwrap();
+    weld_ok(&[
+        "virt",
+        &composed,
+        "--http-response",
+        "https://*.example.com=201",
+        "--deny-http",
+        "-o",
+        hermetic,
+    ]);
+    let weld = Server::start(&["--quiet", "--allow-http", "*", hermetic]);
+    let mocked = weld.get(&fetch("https://a.example.com/"));
+    assert_eq!(mocked.text(), "upstream 201: ");
+    let before = upstream.hits();
+    let denied = weld.get(&fetch(&format!("{real}/real")));
+    assert_eq!(denied.status, 502, "{}", denied.text());
+    assert!(
+        denied.text().contains("HTTP-request-denied"),
+        "{}",
+        denied.text()
+    );
+    assert_eq!(upstream.hits(), before, "a denied request went out");
 }
 
 /// A URL as a query value: everything but unreserved characters escaped.
