@@ -44,10 +44,10 @@ const CHANGES: [&str; 12] = [
 ];
 
 /// The method that opens a descriptor from a directory.
-pub(crate) const OPEN_AT: &str = "open-at";
+const OPEN_AT: &str = "open-at";
 
 /// The names of the parameters that are paths.
-const PATHS: [&str; 3] = ["path", "old-path", "new-path"];
+pub(crate) const PATHS: [&str; 3] = ["path", "old-path", "new-path"];
 
 /// How many host handles the read-only map holds, one byte each: a
 /// handle beyond it is taken as read-only (refusing what it cannot tell).

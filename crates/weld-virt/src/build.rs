@@ -1223,8 +1223,7 @@ fn guard_fs(
     for param in &func.params {
         match param.ty {
             Type::String
-                if guard.paths
-                    && ["path", "old-path", "new-path"].contains(&param.name.as_str()) =>
+                if guard.paths && crate::allow_fs::PATHS.contains(&param.name.as_str()) =>
             {
                 paths.push((index, crate::allow_fs::is_link_target(func, &param.name)));
             }
