@@ -41,6 +41,51 @@ fn a_03_command_copies_a_file_to_stdout_through_streams() {
     assert!(stderr.contains("/data/in.bin"), "{stderr}");
 }
 
+/// A sandboxed 0.3 command: under `--deny-all --stdout allow --allow-fs
+/// /data:ro` (and `wasi:cli/environment` allowed, for its arguments) the
+/// cat prints exactly what it prints unsandboxed, and another directory
+/// the host grants is not there.
+#[test]
+fn a_sandboxed_03_command_prints_what_it_prints_unsandboxed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    std::fs::write(dir.path().join("in.bin"), &bytes).unwrap();
+    let data = format!("{}::/data", dir.path().display());
+    let other = format!("{}::/other", dir.path().display());
+    let cat = "fixtures/components/p3-c-cat.wasm";
+    let sandboxed = dir.path().join("sandboxed.wasm");
+    let sandboxed = sandboxed.to_str().unwrap();
+    weld_ok(&[
+        "virt",
+        cat,
+        "--deny-all",
+        "--allow",
+        "wasi:cli/environment",
+        "--stdout",
+        "allow",
+        "--stderr",
+        "allow",
+        "--allow-fs",
+        "/data:ro",
+        "-o",
+        sandboxed,
+    ]);
+    let plain = weld_ok(&["run", "--dir", &data, cat, "/data/in.bin"]);
+    let inside = weld_ok(&["run", "--dir", &data, sandboxed, "/data/in.bin"]);
+    assert!(plain.stdout == bytes && inside.stdout == plain.stdout);
+    let hidden = weld(&[
+        "run",
+        "--dir",
+        &data,
+        "--dir",
+        &other,
+        sandboxed,
+        "/other/in.bin",
+    ]);
+    assert_eq!(hidden.status.code(), Some(1));
+    assert!(hidden.stdout.is_empty());
+}
+
 #[test]
 fn the_03_processors_agree_with_the_02_one() {
     let dir = tempfile::tempdir().unwrap();
