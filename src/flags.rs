@@ -3,7 +3,7 @@
 //! `--fuel`, ...) and the compile cache; and the output flags of `plug`
 //! and `compose`.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use weld_run::limits::{parse_duration, parse_size};
 use weld_run::runtime::Linking;
@@ -127,13 +127,146 @@ pub fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared> {
 /// [`prepare`] for the linker `linking` says.
 pub fn prepare_linking(runtime: &Runtime, path: &Path, linking: Linking) -> Result<Prepared> {
     let wasm = crate::io::read_wasm(path)?;
+    prepare_bytes(runtime, path, &wasm, linking)
+}
+
+/// Prepares the component `wasm`, read from `path`.
+fn prepare_bytes(
+    runtime: &Runtime,
+    path: &Path,
+    wasm: &[u8],
+    linking: Linking,
+) -> Result<Prepared> {
     let name: PathBuf = crate::io::input_name(path);
     Ok(runtime.prepare_linking(
         &name,
-        &wasm,
+        wasm,
         || crate::progress::Spinner::start(&name),
         linking,
     )?)
+}
+
+/// `--trace` and what goes with it, shared by `run`, `invoke`, `test`
+/// and `serve`. Any of the others implies `--trace`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TraceFlags {
+    /// Trace every call that crosses a component boundary: between the
+    /// instances inside a composition, and to the host's imports. The
+    /// component is instrumented in memory; its file is not touched.
+    #[arg(long)]
+    pub trace: bool,
+    /// How calls are written: `text` (an indented tree), `json` (one
+    /// object per call) or `chrome` (Trace Event Format, for Perfetto).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub trace_format: weld_run::trace::Format,
+    /// Write the trace to FILE rather than to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub trace_output: Option<PathBuf>,
+    /// Trace only the calls a glob matches, by `interface#function` or by
+    /// the caller's or callee's instance name (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub trace_filter: Vec<String>,
+    /// How much of each value to show: `none`, `short` (long lists and
+    /// strings cut to a prefix and their length) or `full`.
+    #[arg(long, value_name = "DETAIL", default_value = "short")]
+    pub trace_values: weld_run::Detail,
+}
+
+/// A trace being written, and the file it goes to.
+pub struct Tracing {
+    trace: std::sync::Arc<weld_run::trace::Trace>,
+    output: Option<crate::io::Staged>,
+}
+
+impl TraceFlags {
+    fn enabled(&self) -> bool {
+        self.trace || self.trace_output.is_some() || !self.trace_filter.is_empty()
+    }
+
+    /// Reads and prepares a component as [`prepare_linking`] does,
+    /// instrumented when tracing is asked for. A component instrumented
+    /// before (by `weld trace`) is traced whatever the flags.
+    pub fn prepare(
+        &self,
+        runtime: &Runtime,
+        path: &Path,
+        linking: Linking,
+    ) -> Result<(Prepared, Option<Tracing>)> {
+        let wasm: weld_link::Shared = std::sync::Arc::new(crate::io::read_wasm(path)?);
+        let name = crate::io::input_name(path);
+        let stem = instance_name(path);
+        let filter = weld_virt::trace::Filter::new(self.trace_filter.clone())
+            .map_err(|e| anyhow::anyhow!("invalid --trace-filter: {e}"))?;
+        let (bytes, table) = match weld_run::trace::Trace::table_of(&wasm)
+            .with_context(|| format!("cannot trace `{}`", name.display()))?
+        {
+            Some(table) => (None, table),
+            None if self.enabled() => {
+                let traced = weld_virt::trace::instrument(
+                    &name,
+                    &wasm,
+                    &Validated::default(),
+                    &stem,
+                    &filter,
+                )
+                .with_context(|| format!("cannot trace `{}`", name.display()))?;
+                (Some(traced.bytes), traced.table)
+            }
+            None => return Ok((prepare_bytes(runtime, path, &wasm, linking)?, None)),
+        };
+        let prepared = match &bytes {
+            Some(bytes) => prepare_bytes(runtime, path, bytes, linking)?,
+            None => prepare_bytes(runtime, path, &wasm, linking)?,
+        };
+        let output = match &self.trace_output {
+            Some(path) if path.as_os_str() != "-" => Some(crate::io::Staged::create(path)?),
+            _ => None,
+        };
+        let out: Box<dyn std::io::Write + Send> = match &output {
+            Some(staged) => Box::new(std::io::BufWriter::new(staged.writer()?)),
+            None if self.trace_output.is_some() => Box::new(std::io::stdout()),
+            None => Box::new(std::io::stderr()),
+        };
+        let settings = weld_run::trace::Settings {
+            format: self.trace_format,
+            detail: self.trace_values,
+            root: stem,
+            filter,
+        };
+        let trace = weld_run::trace::Trace::new(table, settings, out)
+            .with_context(|| format!("cannot trace `{}`", name.display()))?;
+        Ok((
+            prepared,
+            Some(Tracing {
+                trace: std::sync::Arc::new(trace),
+                output,
+            }),
+        ))
+    }
+}
+
+impl Tracing {
+    /// Traces the calls in `store`.
+    pub fn attach(&self, store: &mut weld_run::Store) {
+        store.data_mut().trace(self.trace.calls());
+    }
+
+    /// Ends the trace and writes its file.
+    pub fn finish(self) -> Result<()> {
+        self.trace.finish().context("cannot write the trace")?;
+        match self.output {
+            Some(output) => output.commit(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a component is called as an instance: its file's stem.
+pub fn instance_name(path: &Path) -> String {
+    path.file_stem().map_or_else(
+        || "component".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    )
 }
 
 /// Where `plug` and `compose` write the result, or `--dry-run`.

@@ -224,7 +224,7 @@ static TEMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64
 
 impl Staged {
     /// An empty temporary file beside `path` (or what it links to).
-    fn create(path: &Path) -> Result<Staged> {
+    pub fn create(path: &Path) -> Result<Staged> {
         let path = resolve_links(path)?;
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -279,6 +279,14 @@ impl Staged {
 
     fn context(&self) -> String {
         format!("cannot write `{}`", self.path.display())
+    }
+
+    /// A handle to write the temporary file through while it is staged.
+    pub fn writer(&self) -> Result<std::fs::File> {
+        self.file
+            .as_file()
+            .try_clone()
+            .with_context(|| self.context())
     }
 
     fn sync(&self) -> Result<()> {

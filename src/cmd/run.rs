@@ -1,4 +1,4 @@
-use crate::flags::{self, CapabilityFlags, RuntimeFlags};
+use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -17,6 +17,8 @@ pub struct Args {
     caps: CapabilityFlags,
     #[command(flatten)]
     runtime: RuntimeFlags,
+    #[command(flatten)]
+    trace: TraceFlags,
     /// The component to run.
     component: PathBuf,
     /// Arguments for the guest; its `argv[0]` is the component's path.
@@ -27,14 +29,24 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = self.runtime.runtime(false, false)?;
-        let prepared = flags::prepare(&runtime, &self.component)?;
+        let (prepared, tracing) =
+            self.trace
+                .prepare(&runtime, &self.component, weld_run::runtime::Linking::Auto)?;
         let mut argv = vec![self.component.display().to_string()];
         argv.extend(self.args);
         let caps = self.caps.capabilities(argv);
         self.runtime.start_watchdog();
-        let store = runtime.store(&caps)?;
+        let mut store = runtime.store(&caps)?;
+        if let Some(tracing) = &tracing {
+            tracing.attach(&mut store);
+        }
         let status = weld_run::command::run(&runtime, &prepared, store)
-            .with_context(|| format!("failed to run `{}`", self.component.display()))?;
-        Ok(u8::try_from(status).unwrap_or(weld_run::status::FAILURE))
+            .with_context(|| format!("failed to run `{}`", self.component.display()));
+        // The trace is written whatever the guest did: a trap's chain of
+        // calls is what it is for.
+        if let Some(tracing) = tracing {
+            tracing.finish()?;
+        }
+        Ok(u8::try_from(status?).unwrap_or(weld_run::status::FAILURE))
     }
 }

@@ -7,6 +7,7 @@
 
 mod difference;
 mod encode;
+pub mod interpose;
 mod manifest;
 mod named_types;
 mod picture;

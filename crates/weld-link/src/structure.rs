@@ -271,6 +271,18 @@ impl Structure {
         }
     }
 
+    /// Which of the components the top level defines its component
+    /// `index` is, if it is one of them.
+    pub(crate) fn definition_of(&self, index: u32) -> Option<usize> {
+        match self
+            .space(ComponentExternalKind::Component)
+            .get(index as usize)
+        {
+            Some(Origin::Defined(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
     fn space(&self, kind: ComponentExternalKind) -> &Vec<Origin> {
         &self.spaces[Counts::slot(kind)]
     }

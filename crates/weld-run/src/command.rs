@@ -17,6 +17,10 @@ type RunResult = (Result<(), ()>,);
 /// `store` carries the guest's capabilities and limits ([`Runtime::store`]).
 pub fn run(runtime: &Runtime, prepared: &Prepared, mut store: Store<Host>) -> Result<i32, Error> {
     let run_interface = command_export(runtime, prepared)?;
+    let traced = store
+        .data_mut()
+        .calls()
+        .map(|calls| calls.enter_export(&format!("{run_interface}#run"), String::new()));
     let result = match prepared.concurrent {
         false => (|| {
             let instance = prepared.pre.instantiate(&mut store)?;
@@ -31,6 +35,15 @@ pub fn run(runtime: &Runtime, prepared: &Prepared, mut store: Store<Host>) -> Re
                 .await?
         }),
     };
+    if let (Some(call), Ok((outcome,))) = (traced, &result)
+        && let Some(calls) = store.data_mut().calls()
+    {
+        let shown = match outcome {
+            Ok(()) => "ok",
+            Err(()) => "err",
+        };
+        calls.exit_export(call, Some(shown.to_owned()));
+    }
     match result {
         Ok((Ok(()),)) => Ok(0),
         Ok((Err(()),)) => Ok(1),

@@ -167,6 +167,20 @@ pub struct Host {
     pub(crate) memory: MemoryLimiter,
     /// The limits this store was made with, to name the one that is hit.
     pub(crate) limits: crate::Limits,
+    /// The calls in progress, when the component is traced.
+    pub(crate) calls: Option<crate::trace::Calls>,
+}
+
+impl Host {
+    /// Reports the calls of a traced component in this store to `calls`.
+    pub fn trace(&mut self, calls: crate::trace::Calls) {
+        self.calls = Some(calls);
+    }
+
+    /// The calls in progress, if traced.
+    pub fn calls(&mut self) -> Option<&mut crate::trace::Calls> {
+        self.calls.as_mut()
+    }
 }
 
 impl WasiView for Host {

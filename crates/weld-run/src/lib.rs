@@ -12,19 +12,25 @@ pub mod handler;
 pub mod host;
 pub mod http;
 pub mod invoke;
+mod lift;
 pub mod limits;
 pub mod runtime;
 pub mod serve;
 pub mod suite;
+pub mod trace;
 
 pub use cache::{Cache, CacheStatus};
 pub use host::{Capabilities, DirGrant, Stdio};
 pub use http::HttpGrant;
+pub use lift::Detail;
 pub use limits::{Limit, Limits};
 pub use runtime::{Options, Prepared, Runtime};
 
 use std::fmt;
 use std::path::PathBuf;
+
+/// A store of the runner's: a guest's capabilities, limits and calls.
+pub type Store = wasmtime::Store<host::Host>;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

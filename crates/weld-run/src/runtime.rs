@@ -53,6 +53,37 @@ pub struct Runtime {
     _ticker: Option<Ticker>,
 }
 
+/// What a tap passes: a site or call, the core values, and the memory
+/// they lie in, from its address.
+type Tapped = (u32, Vec<u64>, u32, Vec<u8>);
+
+/// `weld:trace/tap`, which traced components import: the calls go to the
+/// store's [`crate::trace::Calls`], or nowhere when it has none.
+fn add_tap(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
+    let mut tap = linker.instance(weld_virt::trace::TAP)?;
+    tap.func_wrap(
+        "enter",
+        |mut store, (site, flat, base, memory): Tapped| -> wasmtime::Result<(u32,)> {
+            let host: &mut Host = store.data_mut();
+            Ok((host
+                .calls
+                .as_mut()
+                .map_or(0, |calls| calls.enter(site, &flat, base, &memory)),))
+        },
+    )?;
+    tap.func_wrap(
+        "exit",
+        |mut store, (call, flat, base, memory): Tapped| -> wasmtime::Result<()> {
+            let host: &mut Host = store.data_mut();
+            if let Some(calls) = host.calls.as_mut() {
+                calls.exit(call, &flat, base, &memory);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
 /// Which linker a component is prepared for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Linking {
@@ -102,6 +133,9 @@ impl Runtime {
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut concurrent)
             .map_err(engine_error)?;
         wasmtime_wasi_http::p3::add_to_linker(&mut concurrent).map_err(engine_error)?;
+        for linker in [&mut linker, &mut concurrent] {
+            add_tap(linker).map_err(engine_error)?;
+        }
         let ticker = epochs.then(|| Ticker::start(engine.clone()));
         Ok(Runtime {
             engine,
@@ -270,6 +304,7 @@ impl Runtime {
             table: ResourceTable::new(),
             memory: MemoryLimiter::new(limits.max_memory, limits.trap_on_grow_failure),
             limits,
+            calls: None,
         };
         let mut store = Store::new(&self.engine, host);
         store.limiter(|host| &mut host.memory);

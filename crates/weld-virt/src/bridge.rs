@@ -14,7 +14,7 @@
 //! the linker wires the rest as usual.
 
 use crate::policy::{Decision, FunctionAction, Resolved};
-use crate::{Error, build};
+use crate::{Error, build, failed};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use weld_link::{Composed, Plug, Shared};
@@ -213,11 +213,6 @@ fn alike(a: &Resolve, a_id: InterfaceId, b: &Resolve, b_id: InterfaceId) -> bool
         })
 }
 
-/// wit-parser's errors, with their chains.
-fn failed(e: impl std::fmt::Display) -> Error {
-    Error::Build(format!("{e:#}").into())
-}
-
 /// The bridge component: imports `export` as `exporter` has it, exports
 /// `import` as `importer` wants it.
 fn bridge(importer: &Side, import: &str, exporter: &Side, export: &str) -> Result<Vec<u8>, Error> {
@@ -262,5 +257,5 @@ fn bridge(importer: &Side, import: &str, exporter: &Side, export: &str) -> Resul
             kind: FunctionAction::Forward,
         })
         .collect();
-    build::build(&resolve, world, &decisions, None)
+    build::build(&resolve, world, &decisions, None, &build::Taps::default())
 }

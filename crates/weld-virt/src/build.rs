@@ -6,19 +6,64 @@ use crate::layout::{Data, Flat, Layout};
 use crate::module::{self, Body};
 use crate::policy::{self, Decision, Resolved};
 use crate::{Error, mount, wasi_io};
+use std::collections::HashMap;
 use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
 use weld_wit::wit_parser::{
     self, Function, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic, WasmExport,
     WasmExportKind, WasmImport, WorldItem,
 };
 
-/// The virtual component for `world`, with one function per decision.
+/// The functions a virtual component reports to `weld:trace/tap`, each
+/// with its site: (interface, function) → site.
+#[derive(Debug, Default)]
+pub(crate) struct Taps(pub HashMap<(String, String), u32>);
+
+impl Taps {
+    /// `enter` and `exit` of `weld:trace/tap`, which `resolve` must hold
+    /// when any function is tapped.
+    fn imports(&self, resolve: &Resolve) -> Result<Option<[module::Import; 2]>, Error> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let (id, interface) = resolve
+            .interfaces
+            .iter()
+            .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(crate::trace::TAP))
+            .ok_or_else(|| {
+                Error::Build(format!("no `{}` to report to", crate::trace::TAP).into())
+            })?;
+        let key = wit_parser::WorldKey::Interface(id);
+        let import = |name: &str| {
+            let func = &interface.functions[name];
+            let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+            let (module, name) = resolve.wasm_import_name(
+                ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
+                WasmImport::Func {
+                    interface: Some(&key),
+                    func,
+                },
+            );
+            module::Import {
+                module,
+                name,
+                params: signature.params,
+                results: signature.results,
+            }
+        };
+        Ok(Some([import("enter"), import("exit")]))
+    }
+}
+
+/// The virtual component for `world`, with one function per decision,
+/// and those `taps` names reported.
 pub(crate) fn build(
     resolve: &Resolve,
     world_id: wit_parser::WorldId,
     decisions: &[Decision],
     tree: Option<&mount::Tree>,
+    taps: &Taps,
 ) -> Result<Vec<u8>, Error> {
+    let tap_imports = taps.imports(resolve)?;
     let layout = Layout::new(resolve);
     let mut data = Data::default();
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
@@ -298,6 +343,18 @@ pub(crate) fn build(
             } else {
                 body
             };
+            let signature = resolve.wasm_signature(AbiVariant::GuestExport, func);
+            let site = taps.0.get(&(interface.clone(), func.name.clone()));
+            let body = match (site, &tap_imports) {
+                (Some(site), Some([enter, exit])) => Body::Tap(Box::new(module::Tap {
+                    site: *site,
+                    inner: body,
+                    params: signature.params.clone(),
+                    enter: enter.clone(),
+                    exit: exit.clone(),
+                })),
+                _ => body,
+            };
             exports.push(module::Export {
                 name: resolve.wasm_export_name(
                     mangling,
@@ -307,7 +364,7 @@ pub(crate) fn build(
                         kind: WasmExportKind::Normal,
                     },
                 ),
-                signature: resolve.wasm_signature(AbiVariant::GuestExport, func),
+                signature,
                 body,
             });
         }

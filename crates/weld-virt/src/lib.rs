@@ -17,6 +17,7 @@ mod mount;
 mod policy;
 pub mod presets;
 pub mod settings;
+pub mod trace;
 mod wasi_io;
 
 pub use bridge::plug;
@@ -206,34 +207,14 @@ pub fn virtualize(
     policy: &Policy,
     validated: &Validated,
 ) -> Result<Virtualized, Error> {
-    let wit = weld_wit::load_bytes(path, imports_only(bytes).unwrap_or_else(|| bytes.to_vec()))?;
-    let world_id = wit.world.ok_or_else(|| Error::NoWorld {
-        path: path.to_owned(),
-        source: "it is a WIT package, not a component".into(),
-    })?;
+    let Target {
+        wit,
+        world_id,
+        imports,
+        pinned,
+    } = Target::read(path, bytes)?;
     let mut resolve = wit.resolve;
     let world = &resolve.worlds[world_id];
-    let imports: Vec<(String, wit_parser::InterfaceId)> = world
-        .imports
-        .iter()
-        .filter_map(|(key, item)| match item {
-            WorldItem::Interface { id, .. } => Some((resolve.name_world_key(key), *id)),
-            _ => None,
-        })
-        .collect();
-    // The exports are read from the whole component, when its WIT can be,
-    // or else from it with each item exported once: WIT cannot place the
-    // types of an instance exported under two names, which use the same
-    // imports either way.
-    let full = weld_wit::load_bytes(path, bytes.to_vec())
-        .or_else(|e| exported_once(bytes).map_or(Err(e), |once| weld_wit::load_bytes(path, once)));
-    let used_by_exports: Vec<wit_parser::InterfaceId> = full
-        .map(|full| policy::used_by_exports(&full))
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|name| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id))
-        .collect();
-    let pinned = policy::pinned(&resolve, world, used_by_exports);
     let (replaced, decisions) = policy.decide(&resolve, &imports, &pinned)?;
 
     // The world the virtual component implements: every interface with a
@@ -264,22 +245,7 @@ pub fn virtualize(
         let composed = weld_link::plug(path, bytes, &[], validated)?;
         return finish(composed, report);
     }
-    let text = format!(
-        "package weld:virtual;\nworld virtual {{\n{}}}\n",
-        replaced
-            .iter()
-            .map(|name| match forwarding(name) {
-                true => format!("  import {name};\n  export {name};\n"),
-                false => format!("  export {name};\n"),
-            })
-            .collect::<String>()
-    );
-    let package = resolve
-        .push_str("weld-virtual.wit", &text)
-        .map_err(|e| Error::Build(format!("{e:#}").into()))?;
-    let virtual_world = resolve
-        .select_world(&[package], Some("virtual"))
-        .map_err(|e| Error::Build(format!("{e:#}").into()))?;
+    let virtual_world = virtual_world(&mut resolve, &replaced, &forwarding, "")?;
 
     let tree = match decisions.iter().any(|d| d.action == Resolved::Mounts) {
         true => Some(
@@ -299,7 +265,13 @@ pub fn virtualize(
     {
         add_request_getters(&mut resolve, &imports, &check.interface, &check.function)?;
     }
-    let component = build::build(&resolve, virtual_world, &decisions, tree.as_ref())?;
+    let component = build::build(
+        &resolve,
+        virtual_world,
+        &decisions,
+        tree.as_ref(),
+        &build::Taps::default(),
+    )?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),
         bytes: Arc::new(component.into()),
@@ -307,6 +279,90 @@ pub fn virtualize(
     };
     let composed = weld_link::plug(path, bytes, &[plug], validated)?;
     finish(composed, report)
+}
+
+/// A component's imports, as the virtual component may replace them.
+struct Target {
+    /// The component's WIT, read from its imports alone where it can be.
+    wit: weld_wit::Wit,
+    world_id: wit_parser::WorldId,
+    /// Its imported interfaces, by name.
+    imports: Vec<(String, wit_parser::InterfaceId)>,
+    /// Those that must stay the host's (see [`policy::pinned`]).
+    pinned: Vec<wit_parser::InterfaceId>,
+}
+
+impl Target {
+    fn read(path: &Path, bytes: &Shared) -> Result<Target, Error> {
+        let wit =
+            weld_wit::load_bytes(path, imports_only(bytes).unwrap_or_else(|| bytes.to_vec()))?;
+        let world_id = wit.world.ok_or_else(|| Error::NoWorld {
+            path: path.to_owned(),
+            source: "it is a WIT package, not a component".into(),
+        })?;
+        let resolve = &wit.resolve;
+        let world = &resolve.worlds[world_id];
+        let imports: Vec<(String, wit_parser::InterfaceId)> = world
+            .imports
+            .iter()
+            .filter_map(|(key, item)| match item {
+                WorldItem::Interface { id, .. } => Some((resolve.name_world_key(key), *id)),
+                _ => None,
+            })
+            .collect();
+        // The exports are read from the whole component, when its WIT can
+        // be, or else from it with each item exported once: WIT cannot
+        // place the types of an instance exported under two names, which
+        // use the same imports either way.
+        let full = weld_wit::load_bytes(path, bytes.to_vec()).or_else(|e| {
+            exported_once(bytes).map_or(Err(e), |once| weld_wit::load_bytes(path, once))
+        });
+        let used_by_exports: Vec<wit_parser::InterfaceId> = full
+            .map(|full| policy::used_by_exports(&full))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|name| imports.iter().find(|(n, _)| n == name).map(|(_, id)| *id))
+            .collect();
+        let pinned = policy::pinned(resolve, world, used_by_exports);
+        Ok(Target {
+            wit,
+            world_id,
+            imports,
+            pinned,
+        })
+    }
+}
+
+/// The world a virtual component implements: each of `replaced`
+/// exported, and imported too if it passes calls on, with `more` (WIT
+/// lines) beside them.
+fn virtual_world(
+    resolve: &mut wit_parser::Resolve,
+    replaced: &[String],
+    forwarding: &dyn Fn(&str) -> bool,
+    more: &str,
+) -> Result<wit_parser::WorldId, Error> {
+    let text = format!(
+        "package weld:virtual;\nworld virtual {{\n{more}{}}}\n",
+        replaced
+            .iter()
+            .map(|name| match forwarding(name) {
+                true => format!("  import {name};\n  export {name};\n"),
+                false => format!("  export {name};\n"),
+            })
+            .collect::<String>()
+    );
+    let package = resolve
+        .push_str("weld-virtual.wit", &text)
+        .map_err(failed)?;
+    resolve
+        .select_world(&[package], Some("virtual"))
+        .map_err(failed)
+}
+
+/// wit-parser's errors, with their chains.
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::Build(format!("{e:#}").into())
 }
 
 fn finish(composed: Composed, mut report: Report) -> Result<Virtualized, Error> {

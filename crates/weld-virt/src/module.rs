@@ -234,12 +234,34 @@ pub enum Body {
     GuardFs(Box<GuardFs>),
     /// `wasi:http/client#send` answered by a mock (`--http-response`).
     MockResponse(Box<MockResponse>),
+    /// A call reported to `weld:trace/tap` around `inner` (`weld trace`).
+    Tap(Box<Tap>),
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
     /// comes), and what it returns is ready at once.
     Refuse(Refusal),
 }
+
+/// What [`Body::Tap`] reports: `enter(site, flat, base, memory)` with the
+/// parameters' core values, `inner`, then `exit(call, flat, base, memory)`
+/// with its result's. `memory` is the heap, where the canonical ABI put
+/// the arguments and the callee the result: so the host reads every value
+/// as it lies, and the tap copies nothing.
+#[derive(Debug, Clone)]
+pub struct Tap {
+    pub site: u32,
+    pub inner: Body,
+    /// The core types of the function's parameters.
+    pub params: Vec<WasmType>,
+    pub enter: Import,
+    pub exit: Import,
+}
+
+/// The locals of [`Body::Tap`] before its inner body's: the address of the
+/// core values written for the host, the call's id, and an `i32` result
+/// kept while `exit` is called (an `i64` one is kept in the wide local).
+const TAP_LOCALS: u32 = 3;
 
 /// One `--allow-fs` grant, as [`Body::FilterDirs`] matches preopens'
 /// guest paths: exactly `exact`, or by the glob `under` (`PREFIX/*`).
@@ -432,6 +454,7 @@ impl Body {
                 vec![host]
             }
             Body::GuardFs(guard) => vec![&guard.outside, &guard.read_only, &guard.allowed],
+            Body::Tap(tap) => vec![&tap.inner],
             Body::CheckHttp {
                 allowed, denied, ..
             } => vec![allowed, denied],
@@ -476,6 +499,14 @@ impl Body {
         match self {
             Body::MockResponse(mock) => Some(mock),
             _ => self.parts().into_iter().find_map(Body::mock),
+        }
+    }
+
+    /// The tap it reports through, if any.
+    fn tap(&self) -> Option<&Tap> {
+        match self {
+            Body::Tap(tap) => Some(tap),
+            _ => self.parts().into_iter().find_map(Body::tap),
         }
     }
 
@@ -525,6 +556,7 @@ impl Body {
             } => CHECK_LOCALS + allowed.locals().max(denied.locals()),
             Body::Mount(_) => crate::mount::Op::LOCALS,
             Body::MockResponse(_) => MOCK_LOCALS,
+            Body::Tap(tap) => TAP_LOCALS + tap.inner.locals(),
             _ => self
                 .parts()
                 .into_iter()
@@ -632,6 +664,15 @@ pub fn encode(
         },
         &mut types,
     );
+    // What each export's tap calls: `enter` and `exit`.
+    let taps = per_export(
+        &|body| {
+            body.tap()
+                .map(|t| vec![&t.enter, &t.exit])
+                .unwrap_or_default()
+        },
+        &mut types,
+    );
     // What each export's mocks call: the same for every mock of it.
     let mocks = per_export(
         &|body| {
@@ -703,8 +744,12 @@ pub fn encode(
     let drops: Vec<Option<u32>> = dtors.iter().map(|d| d.map(|(drop, _)| drop)).collect();
 
     let mut forwarded = forwarded.into_iter();
-    for (((export, intrinsics), checks), mocks) in
-        exports.iter().zip(&intrinsics).zip(&checks).zip(&mocks)
+    for ((((export, intrinsics), checks), mocks), taps) in exports
+        .iter()
+        .zip(&intrinsics)
+        .zip(&checks)
+        .zip(&mocks)
+        .zip(&taps)
     {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
@@ -733,6 +778,8 @@ pub fn encode(
             canon,
             checks,
             mocks,
+            taps,
+            heap_start,
             news: &news,
             drops: &drops,
             escapes,
@@ -861,6 +908,10 @@ struct Context<'a> {
     checks: &'a [u32],
     /// What a mock response calls (see [`MockResponse::imports`]).
     mocks: &'a [u32],
+    /// A tap's `enter` and `exit`.
+    taps: &'a [u32],
+    /// Where the heap starts, which a tap reports from.
+    heap_start: u32,
     mount: Option<MountTables>,
 }
 
@@ -902,6 +953,7 @@ impl Context<'_> {
             } => self.filter_dirs(sink, host, grants, *resource, *mark, local),
             Body::GuardFs(guard) => self.guard_fs(sink, guard, local),
             Body::MockResponse(mock) => self.mock_response(sink, mock, local),
+            Body::Tap(tap) => self.tap(sink, tap, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -1556,6 +1608,83 @@ impl Context<'_> {
         sink.call(self.realloc);
     }
 
+    /// [`Body::Tap`]: the parameters widened to `i64`s on the heap for
+    /// `enter`, the inner body, its result likewise for `exit`, and the
+    /// result left as the inner body left it.
+    fn tap(&self, sink: &mut InstructionSink<'_>, tap: &Tap, local: u32) {
+        let (area, call, kept) = (local, local + 1, local + 2);
+        let [enter, exit] = self.taps else {
+            unreachable!("a tap imports enter and exit");
+        };
+        let wide = |at: u32| MemArg {
+            offset: u64::from(at) * 8,
+            align: 3,
+            memory_index: 0,
+        };
+        let slots = tap.params.len().max(1) as i32;
+        self.alloc(sink, 8, &|sink| {
+            sink.i32_const(slots * 8);
+        });
+        sink.local_set(area);
+        for (i, ty) in tap.params.iter().enumerate() {
+            sink.local_get(area).local_get(i as u32);
+            widen(sink, val_type(*ty));
+            sink.i64_store(wide(i as u32));
+        }
+        // `base`, then `memory`: the heap so far, from its start.
+        let heap = |sink: &mut InstructionSink<'_>| {
+            sink.i32_const(self.heap_start as i32)
+                .i32_const(self.heap_start as i32)
+                .global_get(Global::Heap.index())
+                .i32_const(self.heap_start as i32)
+                .i32_sub();
+        };
+        sink.i32_const(tap.site as i32)
+            .local_get(area)
+            .i32_const(tap.params.len() as i32);
+        heap(sink);
+        sink.call(*enter).local_set(call);
+        self.emit(sink, &tap.inner, local + TAP_LOCALS);
+        // The result, kept in `kept` (or the wide local) as its bits.
+        let bits = self.result.map(|ty| match ty {
+            ValType::F32 => {
+                sink.i32_reinterpret_f32();
+                ValType::I32
+            }
+            ValType::F64 => {
+                sink.i64_reinterpret_f64();
+                ValType::I64
+            }
+            ty => ty,
+        });
+        let keep = match bits {
+            Some(ValType::I64) => self.wide,
+            _ => kept,
+        };
+        if let Some(bits) = bits {
+            sink.local_set(keep).local_get(area).local_get(keep);
+            widen(sink, bits);
+            sink.i64_store(wide(0));
+        }
+        sink.local_get(call)
+            .local_get(area)
+            .i32_const(i32::from(bits.is_some()));
+        heap(sink);
+        sink.call(*exit);
+        if bits.is_some() {
+            sink.local_get(keep);
+            match self.result {
+                Some(ValType::F32) => {
+                    sink.f32_reinterpret_i32();
+                }
+                Some(ValType::F64) => {
+                    sink.f64_reinterpret_i64();
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// A list result returned through memory: its pointer and length (in
     /// locals `list` and `len`) stored on the heap, whose address (kept in
     /// local `area`) it leaves.
@@ -1743,6 +1872,23 @@ pub(crate) fn close_loop(sink: &mut InstructionSink<'_>, i: u32, step: i32) {
         .br(0)
         .end()
         .end();
+}
+
+/// A core value on the stack as the `i64` of its bits: `i32`s zero-
+/// extended, floats reinterpreted.
+fn widen(sink: &mut InstructionSink<'_>, ty: ValType) {
+    match ty {
+        ValType::I32 => {
+            sink.i64_extend_i32_u();
+        }
+        ValType::F32 => {
+            sink.i32_reinterpret_f32().i64_extend_i32_u();
+        }
+        ValType::F64 => {
+            sink.i64_reinterpret_f64();
+        }
+        _ => {}
+    }
 }
 
 fn val_type(ty: WasmType) -> ValType {

@@ -118,6 +118,11 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the glob `pattern` (`*`, `?`, `{a,b}`) matches all of `text`.
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    alternatives(pattern).iter().any(|p| glob(p, text))
+}
+
 /// A pattern with its one level of `{a,b}` groups spelt out.
 fn alternatives(pattern: &str) -> Vec<String> {
     let Some(open) = pattern.find('{') else {
