@@ -119,18 +119,8 @@ impl RuntimeFlags {
     }
 }
 
-/// Reads and prepares a component, showing progress while it compiles.
-pub fn prepare(runtime: &Runtime, path: &Path) -> Result<Prepared> {
-    prepare_linking(runtime, path, Linking::Auto)
-}
-
-/// [`prepare`] for the linker `linking` says.
-pub fn prepare_linking(runtime: &Runtime, path: &Path, linking: Linking) -> Result<Prepared> {
-    let wasm = crate::io::read_wasm(path)?;
-    prepare_bytes(runtime, path, &wasm, linking)
-}
-
-/// Prepares the component `wasm`, read from `path`.
+/// Prepares the component `wasm`, read from `path`, for the linker
+/// `linking` says, showing progress while it compiles.
 fn prepare_bytes(
     runtime: &Runtime,
     path: &Path,
@@ -183,14 +173,16 @@ impl TraceFlags {
         self.trace || self.trace_output.is_some() || !self.trace_filter.is_empty()
     }
 
-    /// Reads and prepares a component as [`prepare_linking`] does,
+    /// Reads and prepares a component as [`prepare_bytes`] does,
     /// instrumented when tracing is asked for. A component instrumented
-    /// before (by `weld trace`) is traced whatever the flags.
+    /// before (by `weld trace`) is traced whatever the flags. `grouped`
+    /// numbers each store's calls (`weld serve`'s requests).
     pub fn prepare(
         &self,
         runtime: &Runtime,
         path: &Path,
         linking: Linking,
+        grouped: bool,
     ) -> Result<(Prepared, Option<Tracing>)> {
         let wasm: weld_link::Shared = std::sync::Arc::new(crate::io::read_wasm(path)?);
         let name = crate::io::input_name(path);
@@ -232,6 +224,7 @@ impl TraceFlags {
             detail: self.trace_values,
             root: stem,
             filter,
+            grouped,
         };
         let trace = weld_run::trace::Trace::new(table, settings, out)
             .with_context(|| format!("cannot trace `{}`", name.display()))?;
@@ -246,6 +239,11 @@ impl TraceFlags {
 }
 
 impl Tracing {
+    /// The trace, for stores made elsewhere (`weld serve`'s).
+    pub fn trace(&self) -> std::sync::Arc<weld_run::trace::Trace> {
+        self.trace.clone()
+    }
+
     /// Traces the calls in `store`.
     pub fn attach(&self, store: &mut weld_run::Store) {
         store.data_mut().trace(self.trace.calls());

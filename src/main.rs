@@ -27,6 +27,7 @@ enum Cli {
     Invoke(cmd::invoke::Args),
     Test(cmd::test::Args),
     Check(cmd::check::Args),
+    Trace(cmd::trace::Args),
 }
 
 /// `RUST_BACKTRACE=1`, which developers often leave set, makes every
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Cli::Invoke(args) => args.run(),
         Cli::Test(args) => args.run(),
         Cli::Check(args) => args.run(),
+        Cli::Trace(args) => args.run().map(|()| 0),
     };
     match result {
         Ok(status) => ExitCode::from(status),

@@ -1,4 +1,4 @@
-use crate::flags::{self, CapabilityFlags, RuntimeFlags};
+use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags};
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,8 @@ pub struct Args {
     caps: CapabilityFlags,
     #[command(flatten)]
     runtime: RuntimeFlags,
+    #[command(flatten)]
+    trace: TraceFlags,
     /// The component whose exports to call.
     component: PathBuf,
     /// Write the bytes of the `stream<u8>` a call returns to FILE rather
@@ -36,13 +38,31 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = self.runtime.runtime(false, false)?;
-        let prepared = flags::prepare(&runtime, &self.component)?;
+        let (prepared, tracing) = self.trace.prepare(
+            &runtime,
+            &self.component,
+            weld_run::runtime::Linking::Auto,
+            false,
+        )?;
         let caps = self
             .caps
             .capabilities(vec![self.component.display().to_string()]);
         self.runtime.start_watchdog();
-        let store = runtime.store(&caps)?;
-        let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
+        let mut store = runtime.store(&caps)?;
+        if let Some(tracing) = &tracing {
+            tracing.attach(&mut store);
+        }
+        let session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
+        let status = self.calls(session);
+        // The trace is written whatever the calls did: the session, and
+        // with it any call a trap left unfinished, is gone by now.
+        if let Some(tracing) = tracing {
+            tracing.finish()?;
+        }
+        status
+    }
+
+    fn calls(&self, mut session: weld_run::invoke::Session) -> Result<u8> {
         let mut stream: Option<(String, Vec<u8>)> = None;
         for call in &self.calls {
             let result = session

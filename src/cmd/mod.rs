@@ -8,5 +8,6 @@ pub mod plug;
 pub mod run;
 pub mod serve;
 pub mod test;
+pub mod trace;
 pub mod virt;
 pub mod wit;

@@ -29,9 +29,12 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = self.runtime.runtime(false, false)?;
-        let (prepared, tracing) =
-            self.trace
-                .prepare(&runtime, &self.component, weld_run::runtime::Linking::Auto)?;
+        let (prepared, tracing) = self.trace.prepare(
+            &runtime,
+            &self.component,
+            weld_run::runtime::Linking::Auto,
+            false,
+        )?;
         let mut argv = vec![self.component.display().to_string()];
         argv.extend(self.args);
         let caps = self.caps.capabilities(argv);

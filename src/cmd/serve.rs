@@ -1,4 +1,4 @@
-use crate::flags::{self, CapabilityFlags, RuntimeFlags};
+use crate::flags::{self, CapabilityFlags, RuntimeFlags, TraceFlags};
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +25,8 @@ pub struct Args {
     caps: CapabilityFlags,
     #[command(flatten)]
     runtime: RuntimeFlags,
+    #[command(flatten)]
+    trace: TraceFlags,
     /// Where to listen; port 0 picks a free port.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
@@ -49,7 +51,9 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = Arc::new(self.runtime.runtime(true, false)?);
-        let prepared = flags::prepare_linking(&runtime, &self.component, Linking::Concurrent)?;
+        let (prepared, tracing) =
+            self.trace
+                .prepare(&runtime, &self.component, Linking::Concurrent, true)?;
         let name = prepared.path.clone();
         let caps = self.caps.capabilities(vec![name.display().to_string()]);
         let interface = weld_run::handler::interface(&runtime, &prepared)?;
@@ -62,7 +66,14 @@ impl Args {
             );
         }
         let reuse = self.reuse.map_or_else(Reuse::default, Reuse);
-        let service = Service::new(runtime.clone(), &prepared, caps, runtime.limits(), reuse)?;
+        let service = Service::new(
+            runtime.clone(),
+            &prepared,
+            caps,
+            runtime.limits(),
+            reuse,
+            tracing.as_ref().map(flags::Tracing::trace),
+        )?;
         let options = Options {
             addr: self.addr,
             max_concurrency: self
@@ -75,9 +86,12 @@ impl Args {
         // file that weld's own handlers would need to remove.
         crate::signals::leave_to_server();
         let quiet = self.quiet;
-        weld_run::serve::serve(service, &options, &move |event| log(quiet, &event))
-            .with_context(|| format!("failed to serve `{}`", name.display()))?;
-        Ok(0)
+        let served = weld_run::serve::serve(service, &options, &move |event| log(quiet, &event))
+            .with_context(|| format!("failed to serve `{}`", name.display()));
+        if let Some(tracing) = tracing {
+            tracing.finish()?;
+        }
+        served.map(|()| 0)
     }
 }
 

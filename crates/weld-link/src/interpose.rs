@@ -1,8 +1,14 @@
 //! Putting something between the instances of a composition, made by any
 //! tool, without composing it again: each component the top level
-//! defines can be swapped for another with the same imports and exports
+//! defines can be swapped for others with the same imports and exports
 //! plus one more, an instance the top level then imports first and
-//! passes to it. `weld trace` swaps each for itself behind a tap layer.
+//! passes to it: one for each instance of it, so that instances of one
+//! component can differ. `weld trace` swaps each for itself behind a
+//! tap layer that names it.
+//!
+//! The copies for a component's later instances are defined just after
+//! it, which moves every later component of the top level up; the
+//! re-encoder renumbers those references too.
 //!
 //! The import comes first so that it is there for every instantiation;
 //! every later type and instance of the top level moves up by one, and
@@ -73,8 +79,16 @@ pub fn members(bytes: &[u8]) -> Result<Option<Vec<Member>>, BoxError> {
 pub struct Swap {
     /// Which one, in the order they are defined.
     pub defined: usize,
-    /// The component in its place, which imports `import` as well.
+    /// A component for each of its instances, in order; the first takes
+    /// its place.
+    pub copies: Vec<Copy>,
+}
+
+/// The component one instance is made of.
+pub struct Copy {
     pub bytes: Vec<u8>,
+    /// Whether it imports the instance [`swap`] adds, and so is given it.
+    pub takes_import: bool,
 }
 
 /// `bytes` with `import`, an instance of type `ty`, imported first, each
@@ -100,6 +114,7 @@ pub fn swap(
         swaps,
         depth: 0,
         defined: 0,
+        instantiated: Vec::new(),
     };
     component_utils::parse_component(
         &mut swapper,
@@ -120,14 +135,28 @@ struct Swapper<'a> {
     depth: u32,
     /// How many components the top level has defined so far.
     defined: usize,
+    /// The swaps' instances so far: how many of each.
+    instantiated: Vec<usize>,
 }
 
 impl Swapper<'_> {
-    /// Whether the top level's component `index` is swapped.
-    fn swapped(&self, index: u32) -> bool {
-        self.structure
-            .definition_of(index)
-            .is_some_and(|defined| self.swaps.iter().any(|swap| swap.defined == defined))
+    /// The swap of the top level's component `index`, if it is swapped.
+    fn swap_of(&self, index: u32) -> Option<usize> {
+        let defined = self.structure.definition_of(index)?;
+        self.swaps.iter().position(|swap| swap.defined == defined)
+    }
+
+    /// The copies defined before the top level's component `index`.
+    fn copies_before(&self, index: u32) -> u32 {
+        self.swaps
+            .iter()
+            .filter(|swap| {
+                self.structure
+                    .defined_component(swap.defined)
+                    .is_some_and(|at| at < index)
+            })
+            .map(|swap| swap.copies.len().saturating_sub(1) as u32)
+            .sum()
     }
 }
 
@@ -165,6 +194,20 @@ impl ReencodeComponent for Swapper<'_> {
         }
     }
 
+    fn component_index(&mut self, component: u32) -> u32 {
+        match self.depth {
+            0 => component + self.copies_before(component),
+            _ => component,
+        }
+    }
+
+    fn outer_component_index(&mut self, count: u32, component: u32) -> u32 {
+        match self.depth == count {
+            true => component + self.copies_before(component),
+            false => component,
+        }
+    }
+
     fn parse_component_subcomponent(
         &mut self,
         component: &mut Component,
@@ -185,10 +228,12 @@ impl ReencodeComponent for Swapper<'_> {
         self.defined += 1;
         match self.swaps.iter().position(|swap| swap.defined == defined) {
             Some(at) => {
-                component.section(&RawSection {
-                    id: wasm_encoder::ComponentSectionId::Component as u8,
-                    data: &self.swaps[at].bytes,
-                });
+                for copy in &self.swaps[at].copies {
+                    component.section(&RawSection {
+                        id: wasm_encoder::ComponentSectionId::Component as u8,
+                        data: &copy.bytes,
+                    });
+                }
                 Ok(())
             }
             None => component_utils::parse_component_subcomponent(
@@ -210,7 +255,9 @@ impl ReencodeComponent for Swapper<'_> {
             wasmparser::ComponentInstance::Instantiate {
                 component_index,
                 args,
-            } if self.depth == 0 && self.swapped(component_index) => {
+            } if self.depth == 0
+                && let Some(swap) = self.swap_of(component_index) =>
+            {
                 let mut given: Vec<(&str, wasm_encoder::ComponentExportKind, u32)> = args
                     .iter()
                     .map(|arg| {
@@ -221,8 +268,18 @@ impl ReencodeComponent for Swapper<'_> {
                         )
                     })
                     .collect();
-                given.push((self.import, wasm_encoder::ComponentExportKind::Instance, 0));
-                instances.instantiate(self.component_index(component_index), given);
+                if self.instantiated.len() < self.swaps.len() {
+                    self.instantiated.resize(self.swaps.len(), 0);
+                }
+                // The n-th instance is of the n-th copy (the last, should
+                // there be more instances than copies).
+                let nth = self.instantiated[swap].min(self.swaps[swap].copies.len() - 1);
+                self.instantiated[swap] += 1;
+                if self.swaps[swap].copies[nth].takes_import {
+                    given.push((self.import, wasm_encoder::ComponentExportKind::Instance, 0));
+                }
+                let index = self.component_index(component_index) + nth as u32;
+                instances.instantiate(index, given);
                 Ok(())
             }
             instance => component_utils::parse_component_instance(self, instances, instance),

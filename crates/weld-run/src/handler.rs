@@ -177,6 +177,7 @@ impl Service {
         caps: Capabilities,
         limits: Limits,
         reuse: Reuse,
+        trace: Option<Arc<crate::trace::Trace>>,
     ) -> Result<Service, Error> {
         let interface = interface(&runtime, prepared)?;
         let mismatch = |e: wasmtime::Error| Error::Instantiate {
@@ -213,6 +214,7 @@ impl Service {
                 limits,
                 accept,
                 pool: Arc::new(Pool::default()),
+                trace,
             }),
             interface,
         })
@@ -273,6 +275,9 @@ struct State {
     limits: Limits,
     accept: Accept,
     pool: Arc<Pool>,
+    /// Where each instance's calls are traced, a group of its own (one
+    /// per request, unless instances are reused).
+    trace: Option<Arc<crate::trace::Trace>>,
 }
 
 /// The service's share of the pooling allocator. Its limits (1000 core
@@ -306,6 +311,9 @@ impl State {
             .runtime
             .store_with(&self.caps, self.limits)
             .map_err(wasmtime::Error::new)?;
+        if let Some(trace) = &self.trace {
+            store.data_mut().trace(trace.calls());
+        }
         self.pool.live.fetch_add(1, Ordering::SeqCst);
         let proxy = match self.pre.instantiate_async(&mut store).await {
             Ok(proxy) => proxy,

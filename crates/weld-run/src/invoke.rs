@@ -241,6 +241,17 @@ impl<'r> Session<'r> {
             }
         }
         let mut values = vec![Val::Bool(false); types.len()];
+        // Traced, the call is shown as written (an `@PATH` as such).
+        let written = args
+            .trim()
+            .strip_prefix('(')
+            .and_then(|a| a.strip_suffix(')'));
+        let traced = self.store.data_mut().calls().map(|calls| {
+            calls.enter_export(
+                &export.to_string(),
+                written.unwrap_or(args).trim().to_owned(),
+            )
+        });
         let outcome = match self.concurrent {
             false => func
                 .call(&mut self.store, &parsed, &mut values)
@@ -283,7 +294,11 @@ impl<'r> Session<'r> {
                 Some(bytes) => byte_list(bytes),
                 None => self.show(value),
             })
-            .collect();
+            .collect::<Vec<String>>();
+        if let (Some(call), Some(calls)) = (traced, self.store.data_mut().calls()) {
+            let result = (!shown.is_empty()).then(|| shown.join(", "));
+            calls.exit_export(call, result);
+        }
         Ok(Called {
             values,
             types,

@@ -65,7 +65,7 @@ impl Reader<'_> {
     /// The parameters, from `flat`: in order, or from the address of their
     /// tuple when they flatten to more than 16 core values.
     pub fn params(&self, types: &[Type], flat: &[u64]) -> String {
-        if self.detail == Detail::None {
+        if self.detail == Detail::None && !types.is_empty() {
             return "…".to_owned();
         }
         let mut out = String::new();

@@ -622,7 +622,7 @@ fn http_case(
     expect: &HttpExpect,
 ) -> Result<(), String> {
     use http_body_util::BodyExt;
-    let service = Service::new(runtime.clone(), prepared, caps, limits, Reuse(0))
+    let service = Service::new(runtime.clone(), prepared, caps, limits, Reuse(0), None)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
     let mut outgoing = http::Request::new(
         http_body_util::Full::new(bytes::Bytes::from(request.body.clone()))

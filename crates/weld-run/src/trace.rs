@@ -102,6 +102,9 @@ pub struct Settings {
     /// Which of the host's calls into exports are traced (the taps' own
     /// were chosen when the component was instrumented).
     pub filter: weld_virt::trace::Filter,
+    /// Whether each store's calls are numbered as a group of their own
+    /// (`weld serve`'s requests): `[3]` before each line of text.
+    pub grouped: bool,
 }
 
 /// A trace being written.
@@ -112,6 +115,7 @@ pub struct Trace {
     detail: Detail,
     root: String,
     filter: weld_virt::trace::Filter,
+    grouped: bool,
     start: Instant,
     out: Mutex<Writer>,
     next_group: AtomicU64,
@@ -151,6 +155,7 @@ impl Trace {
             detail,
             root,
             filter,
+            grouped,
         } = settings;
         let mut layers = Vec::new();
         for (i, layer) in table.layers.iter().enumerate() {
@@ -190,8 +195,17 @@ impl Trace {
             failed: None,
             tracks: HashMap::new(),
         };
-        if format == Format::Chrome {
-            writer.write("[\n");
+        match format {
+            Format::Chrome => writer.write("[\n"),
+            Format::Text => {
+                for untapped in &table.untapped {
+                    writer.write(&format!(
+                        "note: calls from {} to `{}` are not traced: {}\n",
+                        untapped.caller, untapped.import, untapped.why
+                    ));
+                }
+            }
+            Format::Json => {}
         }
         Ok(Trace {
             layers,
@@ -200,6 +214,7 @@ impl Trace {
             detail,
             root,
             filter,
+            grouped,
             start: Instant::now(),
             out: Mutex::new(writer),
             next_group: AtomicU64::new(0),
@@ -210,7 +225,7 @@ impl Trace {
     pub fn calls(self: &Arc<Self>) -> Calls {
         Calls {
             trace: Arc::clone(self),
-            group: self.next_group.fetch_add(1, Ordering::Relaxed),
+            group: self.next_group.fetch_add(1, Ordering::Relaxed) + 1,
             open: Vec::new(),
             next: 1,
             pending: None,
@@ -352,7 +367,7 @@ impl Calls {
             function: function.to_owned(),
         };
         let args = match self.trace.detail {
-            Detail::None => "…".to_owned(),
+            Detail::None if !args.is_empty() => "…".to_owned(),
             _ => args,
         };
         self.start(label, args, None)
@@ -503,9 +518,9 @@ impl Calls {
     }
 
     fn indent(&self, depth: usize) -> String {
-        let group = match self.group {
-            0 => String::new(),
-            n => format!("[{n}] "),
+        let group = match self.trace.grouped {
+            true => format!("[{}] ", self.group),
+            false => String::new(),
         };
         format!("{group}{}", "  ".repeat(depth))
     }

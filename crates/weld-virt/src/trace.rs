@@ -42,6 +42,18 @@ pub struct Table {
     pub version: u32,
     pub layers: Vec<Layer>,
     pub sites: Vec<Site>,
+    /// Imports left without a tap, and why.
+    #[serde(default)]
+    pub untapped: Vec<Untapped>,
+}
+
+/// An import whose calls are not traced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Untapped {
+    /// The instance that imports it.
+    pub caller: String,
+    pub import: String,
+    pub why: String,
 }
 
 /// The types one tap layer's sites are read with.
@@ -119,8 +131,6 @@ pub struct Traced {
     /// section.
     pub bytes: Vec<u8>,
     pub table: Table,
-    /// Imports left without a tap, with why.
-    pub untapped: Vec<(String, &'static str)>,
 }
 
 /// Why an import has no tap.
@@ -151,18 +161,12 @@ pub fn instrument(
         })
     };
     let members = weld_link::interpose::members(bytes).map_err(unreadable)?;
-    let (mut bytes, untapped) = match members {
+    let mut bytes = match members {
         Some(members) => {
-            let mut swaps = Vec::new();
-            let mut untapped = Vec::new();
-            let mut done: Vec<usize> = Vec::new();
+            let mut swaps: Vec<weld_link::interpose::Swap> = Vec::new();
+            // Each instance is tapped as itself: instances of one
+            // component each get a copy of their own.
             for member in &members {
-                // A component instantiated more than once is tapped once,
-                // named by its first instance.
-                if done.contains(&member.defined) {
-                    continue;
-                }
-                done.push(member.defined);
                 let inner: Shared = Arc::new(bytes[member.bytes.clone()].to_vec().into());
                 let inner_path = PathBuf::from(format!("{}#{}", path.display(), member.name));
                 let callee_of = |import: &str| {
@@ -174,35 +178,37 @@ pub fn instrument(
                         .unwrap_or_else(|| HOST.to_owned())
                 };
                 let caller = short_name(&member.name);
-                let (layer, left) =
-                    tap_layer(&inner_path, &inner, &caller, &callee_of, &keep, &mut table)?;
-                untapped.extend(
-                    left.into_iter()
-                        .map(|(import, why)| (format!("{}: {import}", member.name), why)),
-                );
-                if let Some(layer) = layer {
-                    let tapped = tap_plug(&inner_path, &inner, layer, validated)?;
-                    swaps.push(weld_link::interpose::Swap {
+                let layer = tap_layer(&inner_path, &inner, &caller, &callee_of, &keep, &mut table)?;
+                let copy = match layer {
+                    Some(layer) => weld_link::interpose::Copy {
+                        bytes: tap_plug(&inner_path, &inner, layer, validated)?,
+                        takes_import: true,
+                    },
+                    None => weld_link::interpose::Copy {
+                        bytes: inner.to_vec(),
+                        takes_import: false,
+                    },
+                };
+                match swaps.iter_mut().find(|swap| swap.defined == member.defined) {
+                    Some(swap) => swap.copies.push(copy),
+                    None => swaps.push(weld_link::interpose::Swap {
                         defined: member.defined,
-                        bytes: tapped,
-                    });
+                        copies: vec![copy],
+                    }),
                 }
             }
+            // A component none of whose instances is tapped stays as it is.
+            swaps.retain(|swap| swap.copies.iter().any(|copy| copy.takes_import));
             let bytes =
                 weld_link::interpose::swap(bytes, TAP, tap_type(), swaps).map_err(unreadable)?;
             weld_wit::wasm::validate(path, &bytes)
                 .map_err(|e| Error::Link(weld_link::Error::InvalidOutput(Box::new(e))))?;
-            (bytes, untapped)
+            bytes
         }
-        None => {
-            let (layer, untapped) =
-                tap_layer(path, bytes, name, &|_| HOST.to_owned(), &keep, &mut table)?;
-            let bytes = match layer {
-                Some(layer) => tap_plug(path, bytes, layer, validated)?,
-                None => bytes.to_vec(),
-            };
-            (bytes, untapped)
-        }
+        None => match tap_layer(path, bytes, name, &|_| HOST.to_owned(), &keep, &mut table)? {
+            Some(layer) => tap_plug(path, bytes, layer, validated)?,
+            None => bytes.to_vec(),
+        },
     };
     let json = serde_json::to_vec(&table).map_err(|e| Error::Build(e.into()))?;
     wasm_encoder::ComponentSection::append_to_component(
@@ -212,11 +218,7 @@ pub fn instrument(
         },
         &mut bytes,
     );
-    Ok(Traced {
-        bytes,
-        table,
-        untapped,
-    })
+    Ok(Traced { bytes, table })
 }
 
 /// An instance's name as a trace shows it: compositions name instances
@@ -224,7 +226,17 @@ pub fn instrument(
 /// stem (`c-app`) says enough.
 fn short_name(name: &str) -> String {
     let last = name.rsplit('/').next().unwrap_or(name);
-    last.strip_suffix(".wasm").unwrap_or(last).to_owned()
+    let (file, nth) = last
+        .split_once('#')
+        .map_or((last, ""), |(file, nth)| (file, nth));
+    let stem = [".wasm", ".wat"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))
+        .unwrap_or(file);
+    match nth {
+        "" => stem.to_owned(),
+        nth => format!("{stem}#{nth}"),
+    }
 }
 
 /// `path`'s component with `layer` plugged into its imports, validated.
@@ -280,9 +292,8 @@ fn tap_type() -> wasm_encoder::InstanceType {
 }
 
 /// The tap layer for the imports of `path`'s component, made as `caller`
-/// calling `callee_of(import)`, its sites and WIT added to `table`; None
-/// when no call is to be tapped.
-#[allow(clippy::type_complexity)]
+/// calling `callee_of(import)`, its sites, WIT and untapped imports added
+/// to `table`; None when no call is to be tapped.
 fn tap_layer(
     path: &Path,
     bytes: &Shared,
@@ -290,10 +301,16 @@ fn tap_layer(
     callee_of: &dyn Fn(&str) -> String,
     keep: &dyn Fn(&Site) -> bool,
     table: &mut Table,
-) -> Result<(Option<Vec<u8>>, Vec<(String, &'static str)>), Error> {
+) -> Result<Option<Vec<u8>>, Error> {
     let target = Target::read(path, bytes)?;
     let layer = table.layers.len();
-    let mut untapped = Vec::new();
+    let mut untapped = |import: &str, why: &str| {
+        table.untapped.push(Untapped {
+            caller: caller.to_owned(),
+            import: import.to_owned(),
+            why: why.to_owned(),
+        })
+    };
     let mut taps = HashMap::new();
     let mut replaced = Vec::new();
     let mut decisions = Vec::new();
@@ -303,11 +320,11 @@ fn tap_layer(
             continue;
         }
         if !name.contains(':') {
-            untapped.push((name.clone(), UNNAMED));
+            untapped(name, UNNAMED);
             continue;
         }
         if target.pinned.contains(id) {
-            untapped.push((name.clone(), PINNED));
+            untapped(name, PINNED);
             continue;
         }
         let functions = &resolve.interfaces[*id].functions;
@@ -338,7 +355,7 @@ fn tap_layer(
         }));
     }
     if taps.is_empty() {
-        return Ok((None, untapped));
+        return Ok(None);
     }
     // The sites in the order of their numbers.
     let mut sites: Vec<(&(String, String), &u32)> = taps.iter().collect();
@@ -366,5 +383,5 @@ fn tap_layer(
         &format!("  import {TAP};\n"),
     )?;
     let layer = build::build(&resolve, world, &decisions, None, &Taps(taps))?;
-    Ok((Some(layer), untapped))
+    Ok(Some(layer))
 }
