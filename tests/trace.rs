@@ -1,0 +1,215 @@
+//! `--trace` on the running example: the Python app plugged into the C
+//! processor, converting a real image. The tree shows the calls from the
+//! python-app instance to the c-processor instance with the image sizes,
+//! and the app's WASI calls to the host; the JSON lines have the fields
+//! weld documents; the Chrome file is JSON with the expected events; and
+//! the program's output is the same byte for byte.
+
+mod common;
+
+use common::{weld, weld_ok};
+use serde_json::Value;
+use std::path::Path;
+
+/// The image the app converts: 63x17, so 4284 bytes of RGBA.
+const IMAGE: &str = "/images/63x17.ppm";
+
+/// `weld run` of the composed app, with `extra` flags before the component.
+fn run(composed: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", "--dir", "fixtures/images::/images:ro"];
+    args.extend(extra);
+    let composed = composed.to_str().unwrap();
+    args.extend([composed, IMAGE]);
+    let output = weld(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn composed(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("python-c.wasm");
+    weld_ok(&[
+        "plug",
+        "fixtures/components/python-app.wasm",
+        "--plug",
+        "fixtures/components/c-processor.wasm",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    out
+}
+
+#[test]
+fn the_python_app_and_the_c_processor_traced() {
+    let dir = tempfile::tempdir().unwrap();
+    let composed = composed(dir.path());
+    let plain = run(&composed, &[]);
+
+    // Text: the tree, on stderr; stdout unchanged.
+    let text = run(&composed, &["--trace"]);
+    assert_eq!(text.stdout, plain.stdout, "tracing changed the output");
+    let tree = String::from_utf8(text.stderr).unwrap();
+    let lines: Vec<&str> = tree.lines().collect();
+    assert!(
+        lines[0].starts_with("host → python-c  wasi:cli/run@0.2."),
+        "{tree}"
+    );
+    let grayscale = lines
+        .iter()
+        .find(|l| l.contains("#grayscale("))
+        .unwrap_or_else(|| panic!("no grayscale in\n{tree}"));
+    assert!(
+        grayscale.starts_with(
+            "  python-app → c-processor  my:image-processor/process#grayscale({data: ["
+        ) && grayscale.contains(", …] (4284 bytes), width: 63, height: 17}) -> {data: [")
+            && grayscale.contains(" µs]"),
+        "{grayscale}"
+    );
+    let resize = lines
+        .iter()
+        .find(|l| l.contains("#resize("))
+        .unwrap_or_else(|| panic!("no resize in\n{tree}"));
+    assert!(
+        resize.contains("width: 63, height: 17}, 31, 8) -> {data: [")
+            && resize.contains("(992 bytes), width: 31, height: 8}"),
+        "{resize}"
+    );
+    for wasi in [
+        "wasi:cli/environment@",
+        "wasi:filesystem/types@",
+        "wasi:io/streams@",
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("  python-app → host  ") && l.contains(wasi)),
+            "no call to {wasi} in\n{tree}"
+        );
+    }
+    assert!(lines.last().unwrap().starts_with("run -> ok  ["), "{tree}");
+
+    // JSON: one object per call, with the documented fields.
+    let json = run(&composed, &["--trace-format", "json"]);
+    assert_eq!(json.stdout, plain.stdout);
+    let calls: Vec<Value> = String::from_utf8(json.stderr)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    for call in &calls {
+        let string = |field: &str| {
+            call[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("`{field}` is no string in {call}"))
+        };
+        let number = |field: &str| {
+            call[field]
+                .as_u64()
+                .unwrap_or_else(|| panic!("`{field}` is no number in {call}"))
+        };
+        for field in ["caller", "callee", "interface", "function", "args"] {
+            string(field);
+        }
+        assert!(number("id") > 0 && number("group") > 0);
+        assert!(number("start_ns") <= number("end_ns"), "{call}");
+        assert!(
+            call["parent"].is_null() || call["parent"].is_u64(),
+            "{call}"
+        );
+        assert!(
+            call["result"].is_null() || call["result"].is_string(),
+            "{call}"
+        );
+        assert_eq!(call["returned"], Value::Bool(true), "{call}");
+    }
+    let root = calls.iter().find(|c| c["function"] == "run").unwrap();
+    let grayscale = calls.iter().find(|c| c["function"] == "grayscale").unwrap();
+    assert_eq!(grayscale["parent"], root["id"]);
+    assert_eq!(grayscale["caller"], "python-app");
+    assert_eq!(grayscale["callee"], "c-processor");
+    assert!(
+        grayscale["args"]
+            .as_str()
+            .unwrap()
+            .ends_with("(4284 bytes), width: 63, height: 17}")
+    );
+
+    // Chrome: a JSON array of events, one track per callee instance.
+    let file = dir.path().join("trace.json");
+    let chrome = run(
+        &composed,
+        &[
+            "--trace-format",
+            "chrome",
+            "--trace-output",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(chrome.stdout, plain.stdout);
+    assert!(
+        chrome.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&chrome.stderr)
+    );
+    let events: Vec<Value> = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let track_of = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["ph"] == "M" && e["args"]["name"] == name)
+            .map(|e| e["tid"].clone())
+            .unwrap_or_else(|| panic!("no track named {name}"))
+    };
+    let processor = track_of("c-processor");
+    for function in ["grayscale", "resize"] {
+        let name = format!("my:image-processor/process#{function}");
+        let event = events
+            .iter()
+            .find(|e| e["ph"] == "X" && e["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("no {name} event"));
+        assert_eq!(event["tid"], processor);
+        assert_eq!(event["cat"], "python-app → c-processor");
+        assert!(event["dur"].as_f64().unwrap() > 0.0);
+    }
+    track_of("host");
+}
+
+/// What `wasm-tools compose` makes (a composition no weld code wrote) is
+/// traced as well: the calls from one instance to the other show.
+#[test]
+fn a_composition_made_by_wasm_tools_is_traced() {
+    let Some(wasm_tools) = common::wasm_tools_cli() else {
+        eprintln!("skipped: no wasm-tools");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::build_wat_fixture("app", dir.path());
+    let processor = common::build_wat_fixture("processor", dir.path());
+    let composed = dir.path().join("wt.wasm");
+    let status = std::process::Command::new(wasm_tools)
+        .arg("compose")
+        .arg(&app)
+        .arg("-d")
+        .arg(&processor)
+        .arg("-o")
+        .arg(&composed)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let traced = weld_ok(&["run", "--trace", composed.to_str().unwrap()]);
+    let tree = String::from_utf8(traced.stderr).unwrap();
+    for function in ["grayscale", "resize"] {
+        assert!(
+            tree.lines().any(|line| line.starts_with("  instance ")
+                && line.contains(&format!("my:image-processor/process#{function}({{data: ["))
+                && line.contains(" -> {data: [")),
+            "{tree}"
+        );
+    }
+}
