@@ -20,16 +20,93 @@ fn mean(n: u32, mut f: impl FnMut()) -> Duration {
     start.elapsed() / n
 }
 
-fn processor(runtime: &Runtime, name: &str, core: &Path, wit: bool) -> Prepared {
+/// The component `weld new CORE [--wit wit --world WORLD]` makes.
+fn new_component(core: &Path, world: Option<&str>) -> Vec<u8> {
     let bytes = weld_wit::wasm::map_file(core).unwrap();
     let bytes = weld_wit::wasm::to_binary(core, bytes).unwrap().into_vec();
-    let loaded = wit.then(|| weld_wit::load(Path::new("wit")).unwrap());
+    let loaded = world.map(|_| weld_wit::load(Path::new("wit")).unwrap());
     let options = NewOptions {
-        world: loaded.as_ref().map(|wit| (wit, Some("processor"))),
+        world: loaded.as_ref().map(|wit| (wit, world)),
         adapters: Vec::new(),
     };
-    let component = componentize::new_component(core, bytes, &options).unwrap();
+    componentize::new_component(core, bytes, &options).unwrap()
+}
+
+fn processor(runtime: &Runtime, name: &str, core: &Path, wit: bool) -> Prepared {
+    let component = new_component(core, wit.then_some("processor"));
     runtime.prepare(Path::new(name), &component, || ()).unwrap()
+}
+
+/// `bytes` prepared, traced by `trace` (text, to nowhere) when given, with
+/// a store whose calls it reports.
+fn prepare_traced(
+    runtime: &Runtime,
+    path: &Path,
+    bytes: Vec<u8>,
+    trace: Option<weld_run::Detail>,
+) -> (Prepared, weld_run::Store) {
+    let Some(detail) = trace else {
+        let p = runtime.prepare(path, &bytes, || ()).unwrap();
+        return (p, runtime.store(&Capabilities::default()).unwrap());
+    };
+    let traced = weld_virt::trace::instrument(
+        path,
+        &std::sync::Arc::new(bytes.into()),
+        &weld_wit::validated::Validated::default(),
+        "bench",
+        &weld_virt::trace::Filter::default(),
+    )
+    .unwrap();
+    let settings = weld_run::trace::Settings {
+        detail,
+        ..Default::default()
+    };
+    let trace =
+        weld_run::trace::Trace::new(traced.table, settings, Box::new(std::io::sink())).unwrap();
+    let p = runtime.prepare(path, &traced.bytes, || ()).unwrap();
+    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    store.data_mut().trace(std::sync::Arc::new(trace).calls());
+    (p, store)
+}
+
+/// One `run` of the WAT app plugged into the WAT processor (a 2x1
+/// `grayscale` and a `resize`), in µs.
+fn app_run_us(runtime: &Runtime, trace: Option<weld_run::Detail>) -> f64 {
+    let app = new_component(Path::new("fixtures/wat/app.wat"), Some("app"));
+    let processor = new_component(Path::new("fixtures/wat/processor.wat"), Some("processor"));
+    let path = Path::new("app");
+    let plug = weld_link::Plug {
+        path: "processor".into(),
+        bytes: std::sync::Arc::new(processor.into()),
+        only: Vec::new(),
+    };
+    let composed = weld_link::plug(
+        path,
+        &std::sync::Arc::new(app.into()),
+        &[plug],
+        &weld_wit::validated::Validated::default(),
+    )
+    .unwrap()
+    .component
+    .into_bytes()
+    .unwrap();
+    let (p, mut store) = prepare_traced(runtime, path, composed, trace);
+    let instance = p.pre.instantiate(&mut store).unwrap();
+    let interface = instance
+        .get_export_index(&mut store, None, "wasi:cli/run@0.2.12")
+        .unwrap();
+    let run = instance
+        .get_export_index(&mut store, Some(&interface), "run")
+        .unwrap();
+    let run = instance
+        .get_typed_func::<(), (Result<(), ()>,)>(&mut store, run)
+        .unwrap();
+    mean(10_000, || {
+        let (ran,) = run.call(&mut store, ()).unwrap();
+        assert_eq!(ran, Ok(()));
+    })
+    .as_secs_f64()
+        * 1e6
 }
 
 fn instantiate_us(pooling: bool) -> f64 {
@@ -164,7 +241,7 @@ fn add_ns(runtime: &Runtime, wasm: &[u8], how: Call) -> f64 {
 /// `async func` is called as `weld invoke` calls it, in a
 /// `run_concurrent` of its own; n stays small, since wasmtime 48 keeps a
 /// record of each subtask a task makes until the task ends.
-fn cross_ns(runtime: &Runtime, caller: &str, callee: &str) -> f64 {
+fn cross_ns(runtime: &Runtime, caller: &str, callee: &str, trace: Option<weld_run::Detail>) -> f64 {
     const N: u32 = 2_000;
     const RUNS: u32 = 100;
     let read = |name: &str| -> weld_link::Shared {
@@ -187,8 +264,7 @@ fn cross_ns(runtime: &Runtime, caller: &str, callee: &str) -> f64 {
     .component
     .into_bytes()
     .unwrap();
-    let p = runtime.prepare(&caller_path, &composed, || ()).unwrap();
-    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let (p, mut store) = prepare_traced(runtime, &caller_path, composed, trace);
     let instance = match p.concurrent {
         true => wasmtime_wasi::runtime::in_tokio(p.pre.instantiate_async(&mut store)).unwrap(),
         false => p.pre.instantiate(&mut store).unwrap(),
@@ -313,7 +389,26 @@ fn main() {
             "async",
         ),
     ] {
-        let ns = cross_ns(&runtime, caller, callee);
+        let ns = cross_ns(&runtime, caller, callee, None);
         println!("| cross-component call, {what} | {ns:.0} ns |");
+    }
+    // What `--trace` costs a call across a link (BENCHMARKS.md "Tracing").
+    for (what, trace) in [
+        ("untraced", None),
+        (
+            "traced, `--trace-values none`",
+            Some(weld_run::Detail::None),
+        ),
+        (
+            "traced, `--trace-values short`",
+            Some(weld_run::Detail::Short),
+        ),
+    ] {
+        let ns = cross_ns(&runtime, "sync-sync", "sync", trace);
+        println!("| tiny cross-component call (`id: func(x: u32) -> u32`), {what} | {ns:.0} ns |");
+        let us = app_run_us(&runtime, trace);
+        println!(
+            "| the WAT app's `run` (a 2×1 `grayscale` and a `resize` across the link), {what} | {us:.2} µs |"
+        );
     }
 }
