@@ -213,3 +213,54 @@ fn a_composition_made_by_wasm_tools_is_traced() {
         );
     }
 }
+
+/// `--trace-format svg` draws a timeline: a row per called instance, a
+/// bar per call with its whole line as a tooltip, written to the file
+/// when the run ends.
+#[test]
+fn a_timeline_is_drawn_as_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::build_wat_fixture("app", dir.path());
+    let processor = common::build_wat_fixture("processor", dir.path());
+    let composed = dir.path().join("c.wasm");
+    weld_ok(&[
+        "plug",
+        app.to_str().unwrap(),
+        "--plug",
+        processor.to_str().unwrap(),
+        "-o",
+        composed.to_str().unwrap(),
+    ]);
+    let svg = dir.path().join("trace.svg");
+    let out = weld_ok(&[
+        "run",
+        "--trace-format",
+        "svg",
+        "--trace-output",
+        svg.to_str().unwrap(),
+        composed.to_str().unwrap(),
+    ]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(svg).unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for row in ["c", "processor"] {
+        assert!(
+            svg.contains(&format!(">{row}</text>")),
+            "no row {row}:\n{svg}"
+        );
+    }
+    for function in ["grayscale", "resize"] {
+        let title =
+            format!("<title>app → processor  my:image-processor/process#{function}({{data: [");
+        assert!(svg.contains(&title), "no {function} bar:\n{svg}");
+    }
+    assert_eq!(svg.matches("<rect x=").count(), 3, "{svg}");
+}

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod runtime;
 pub mod serve;
 pub mod suite;
+mod timeline;
 pub mod trace;
 
 pub use cache::{Cache, CacheStatus};

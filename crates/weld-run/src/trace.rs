@@ -30,6 +30,9 @@ pub enum Format {
     /// Chrome's Trace Event Format (JSON array form), which Perfetto and
     /// `chrome://tracing` open: one track per callee instance.
     Chrome,
+    /// A timeline weld draws itself, written when the trace ends: a row
+    /// per callee instance, nested calls below their caller's.
+    Svg,
 }
 
 impl std::str::FromStr for Format {
@@ -40,7 +43,8 @@ impl std::str::FromStr for Format {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "chrome" => Ok(Format::Chrome),
-            _ => Err(format!("`{text}` is not text, json or chrome")),
+            "svg" => Ok(Format::Svg),
+            _ => Err(format!("`{text}` is not text, json, chrome or svg")),
         }
     }
 }
@@ -69,6 +73,8 @@ struct Layer {
 /// A site, with its function's types in its layer.
 struct Typed {
     site: Site,
+    /// Who calls what, made once for all its calls.
+    label: Arc<Label>,
     params: Vec<Type>,
     result: Option<Type>,
 }
@@ -79,6 +85,8 @@ struct Writer {
     failed: Option<std::io::Error>,
     /// Chrome's track of each (group, instance).
     tracks: HashMap<(u64, String), u64>,
+    /// The calls an SVG timeline draws, as they end.
+    spans: Vec<crate::timeline::Span>,
 }
 
 impl Writer {
@@ -187,6 +195,12 @@ impl Trace {
             sites.push(Typed {
                 params: func.params.iter().map(|p| p.ty).collect(),
                 result: func.result,
+                label: Arc::new(Label {
+                    caller: site.caller.clone(),
+                    callee: site.callee.clone(),
+                    interface: site.interface.clone(),
+                    function: site.function.clone(),
+                }),
                 site,
             });
         }
@@ -194,6 +208,7 @@ impl Trace {
             out,
             failed: None,
             tracks: HashMap::new(),
+            spans: Vec::new(),
         };
         match format {
             Format::Chrome => writer.write("[\n"),
@@ -205,7 +220,7 @@ impl Trace {
                     ));
                 }
             }
-            Format::Json => {}
+            Format::Json | Format::Svg => {}
         }
         Ok(Trace {
             layers,
@@ -236,10 +251,15 @@ impl Trace {
     /// failed, if one did.
     pub fn finish(&self) -> std::io::Result<()> {
         let mut writer = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        if self.format == Format::Chrome {
+        match self.format {
             // The array form may end without its `]`; a last empty object
             // lets every event end with a comma.
-            writer.write("{}]\n");
+            Format::Chrome => writer.write("{}]\n"),
+            Format::Svg => {
+                let svg = crate::timeline::svg(&writer.spans);
+                writer.write(&svg);
+            }
+            Format::Text | Format::Json => {}
         }
         if let Some(e) = writer.failed.take() {
             return Err(e);
@@ -298,7 +318,7 @@ impl Label {
 struct Open {
     id: u32,
     parent: Option<u32>,
-    label: Label,
+    label: Arc<Label>,
     args: String,
     start: Duration,
     /// Its site, whose result type reads what it returns; None for an
@@ -327,13 +347,7 @@ impl Calls {
         };
         let reader = self.reader(typed, base, memory);
         let args = reader.params(&typed.params, flat);
-        let label = Label {
-            caller: typed.site.caller.clone(),
-            callee: typed.site.callee.clone(),
-            interface: typed.site.interface.clone(),
-            function: typed.site.function.clone(),
-        };
-        self.start(label, args, Some(site as usize))
+        self.start(Arc::clone(&typed.label), args, Some(site as usize))
     }
 
     /// A tap's `exit`.
@@ -360,12 +374,12 @@ impl Calls {
         if !self.trace.filter.keeps(HOST, root, interface, function) {
             return 0;
         }
-        let label = Label {
+        let label = Arc::new(Label {
             caller: HOST.to_owned(),
             callee: root.clone(),
             interface: interface.to_owned(),
             function: function.to_owned(),
-        };
+        });
         let args = match self.trace.detail {
             Detail::None if !args.is_empty() => "…".to_owned(),
             _ => args,
@@ -393,7 +407,7 @@ impl Calls {
         }
     }
 
-    fn start(&mut self, label: Label, args: String, site: Option<usize>) -> u32 {
+    fn start(&mut self, label: Arc<Label>, args: String, site: Option<usize>) -> u32 {
         let id = self.next;
         self.next = self.next.wrapping_add(1).max(1);
         // A call to the host makes no traced call inside it, and may
@@ -493,6 +507,32 @@ impl Calls {
                     "end_ns": end.as_nanos() as u64,
                 });
                 self.trace.write(&format!("{object}\n"));
+            }
+            Format::Svg => {
+                let span = crate::timeline::Span {
+                    track: open.label.callee.clone(),
+                    caller: open.label.caller.clone(),
+                    function: open.label.function.clone(),
+                    detail: format!(
+                        "{} → {}  {}({}){}",
+                        open.label.caller,
+                        open.label.callee,
+                        open.label.function_name(),
+                        open.args,
+                        result
+                            .as_ref()
+                            .map_or(String::new(), |r| format!(" -> {r}"))
+                    ),
+                    depth: self.open.len(),
+                    start: open.start,
+                    end,
+                };
+                self.trace
+                    .out
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .spans
+                    .push(span);
             }
             Format::Chrome => {
                 let track = self.trace.track(self.group, &open.label.callee);
