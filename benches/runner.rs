@@ -61,11 +61,14 @@ fn prepare_traced(
         detail,
         ..Default::default()
     };
-    let trace =
-        weld_run::trace::Trace::new(traced.table, settings, Box::new(std::io::sink())).unwrap();
+    let trace = std::sync::Arc::new(weld_run::trace::Trace::new(
+        settings,
+        Box::new(std::io::sink()),
+    ));
+    let tracer = trace.tracer(&traced.table, "bench".into()).unwrap();
     let p = runtime.prepare(path, &traced.bytes, || ()).unwrap();
     let mut store = runtime.store(&Capabilities::default()).unwrap();
-    store.data_mut().trace(std::sync::Arc::new(trace).calls());
+    store.data_mut().trace(tracer.calls());
     (p, store)
 }
 

@@ -165,8 +165,8 @@ pub struct TraceFlags {
 
 /// A trace being written, and the file it goes to.
 pub struct Tracing {
-    trace: std::sync::Arc<weld_run::trace::Trace>,
-    output: Option<crate::io::Staged>,
+    tracer: weld_run::trace::Tracer,
+    output: TraceOutput,
 }
 
 impl TraceFlags {
@@ -176,6 +176,33 @@ impl TraceFlags {
             || self.trace_values.is_some()
             || self.trace_output.is_some()
             || !self.trace_filter.is_empty()
+    }
+
+    /// The trace the flags ask for, and the file it goes to; None when
+    /// not tracing (a component `weld trace` made is traced anyway).
+    pub fn start(&self, grouped: bool) -> Result<TraceOutput> {
+        let filter = weld_virt::trace::Filter::new(self.trace_filter.clone())
+            .map_err(|e| anyhow::anyhow!("invalid --trace-filter: {e}"))?;
+        let output = match &self.trace_output {
+            Some(path) if path.as_os_str() != "-" => Some(crate::io::Staged::create(path)?),
+            _ => None,
+        };
+        let out: Box<dyn std::io::Write + Send> = match &output {
+            Some(staged) => Box::new(std::io::BufWriter::new(staged.writer()?)),
+            None if self.trace_output.is_some() => Box::new(std::io::stdout()),
+            None => Box::new(std::io::stderr()),
+        };
+        let settings = weld_run::trace::Settings {
+            format: self.trace_format.unwrap_or_default(),
+            detail: self.trace_values.unwrap_or_default(),
+            filter,
+            grouped,
+        };
+        Ok(TraceOutput {
+            trace: std::sync::Arc::new(weld_run::trace::Trace::new(settings, out)),
+            output,
+            asked: self.enabled(),
+        })
     }
 
     /// Reads and prepares a component as [`prepare_bytes`] does,
@@ -189,71 +216,39 @@ impl TraceFlags {
         linking: Linking,
         grouped: bool,
     ) -> Result<(Prepared, Option<Tracing>)> {
-        let wasm: weld_link::Shared = std::sync::Arc::new(crate::io::read_wasm(path)?);
+        let wasm = std::sync::Arc::new(crate::io::read_wasm(path)?);
         let name = crate::io::input_name(path);
         let stem = instance_name(path);
-        let filter = weld_virt::trace::Filter::new(self.trace_filter.clone())
-            .map_err(|e| anyhow::anyhow!("invalid --trace-filter: {e}"))?;
-        let (bytes, table) = match weld_run::trace::Trace::table_of(&wasm)
-            .with_context(|| format!("cannot trace `{}`", name.display()))?
-        {
-            Some(table) => (None, table),
-            None if self.enabled() => {
-                let traced = weld_virt::trace::instrument(
-                    &name,
-                    &wasm,
-                    &Validated::default(),
-                    &stem,
-                    &filter,
-                )
+        let output = self.start(grouped)?;
+        let traced =
+            weld_run::trace::traced(&name, &wasm, &stem, output.trace.filter(), output.asked)
                 .with_context(|| format!("cannot trace `{}`", name.display()))?;
-                (Some(traced.bytes), traced.table)
-            }
-            None => return Ok((prepare_bytes(runtime, path, &wasm, linking)?, None)),
+        let Some(traced) = traced else {
+            return Ok((prepare_bytes(runtime, path, &wasm, linking)?, None));
         };
-        let prepared = match &bytes {
-            Some(bytes) => prepare_bytes(runtime, path, bytes, linking)?,
-            None => prepare_bytes(runtime, path, &wasm, linking)?,
-        };
-        let output = match &self.trace_output {
-            Some(path) if path.as_os_str() != "-" => Some(crate::io::Staged::create(path)?),
-            _ => None,
-        };
-        let out: Box<dyn std::io::Write + Send> = match &output {
-            Some(staged) => Box::new(std::io::BufWriter::new(staged.writer()?)),
-            None if self.trace_output.is_some() => Box::new(std::io::stdout()),
-            None => Box::new(std::io::stderr()),
-        };
-        let settings = weld_run::trace::Settings {
-            format: self.trace_format.unwrap_or_default(),
-            detail: self.trace_values.unwrap_or_default(),
-            root: stem,
-            filter,
-            grouped,
-        };
-        let trace = weld_run::trace::Trace::new(table, settings, out)
+        let prepared = prepare_bytes(
+            runtime,
+            path,
+            traced.bytes.as_deref().unwrap_or(&wasm),
+            linking,
+        )?;
+        let tracer = output
+            .trace
+            .tracer(&traced.table, stem)
             .with_context(|| format!("cannot trace `{}`", name.display()))?;
-        Ok((
-            prepared,
-            Some(Tracing {
-                trace: std::sync::Arc::new(trace),
-                output,
-            }),
-        ))
+        Ok((prepared, Some(Tracing { tracer, output })))
     }
 }
 
-impl Tracing {
-    /// The trace, for stores made elsewhere (`weld serve`'s).
-    pub fn trace(&self) -> std::sync::Arc<weld_run::trace::Trace> {
-        self.trace.clone()
-    }
+/// A trace, and the file it goes to.
+pub struct TraceOutput {
+    pub trace: std::sync::Arc<weld_run::trace::Trace>,
+    output: Option<crate::io::Staged>,
+    /// Whether the flags asked for tracing.
+    pub asked: bool,
+}
 
-    /// Traces the calls in `store`.
-    pub fn attach(&self, store: &mut weld_run::Store) {
-        store.data_mut().trace(self.trace.calls());
-    }
-
+impl TraceOutput {
     /// Ends the trace and writes its file.
     pub fn finish(self) -> Result<()> {
         self.trace.finish().context("cannot write the trace")?;
@@ -261,6 +256,23 @@ impl Tracing {
             Some(output) => output.commit(),
             None => Ok(()),
         }
+    }
+}
+
+impl Tracing {
+    /// The tracer, for stores made elsewhere (`weld serve`'s).
+    pub fn tracer(&self) -> weld_run::trace::Tracer {
+        self.tracer.clone()
+    }
+
+    /// Traces the calls in `store`.
+    pub fn attach(&self, store: &mut weld_run::Store) {
+        store.data_mut().trace(self.tracer.calls());
+    }
+
+    /// Ends the trace and writes its file.
+    pub fn finish(self) -> Result<()> {
+        self.output.finish()
     }
 }
 

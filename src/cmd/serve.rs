@@ -72,7 +72,7 @@ impl Args {
             caps,
             runtime.limits(),
             reuse,
-            tracing.as_ref().map(flags::Tracing::trace),
+            tracing.as_ref().map(flags::Tracing::tracer),
         )?;
         let options = Options {
             addr: self.addr,

@@ -1,4 +1,4 @@
-use crate::flags::RuntimeFlags;
+use crate::flags::{RuntimeFlags, TraceFlags};
 use crate::io;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -15,6 +15,8 @@ use weld_run::suite::{CaseResult, Suite};
 pub struct Args {
     #[command(flatten)]
     runtime: RuntimeFlags,
+    #[command(flatten)]
+    trace: TraceFlags,
     /// The test spec.
     spec: PathBuf,
     /// Also write the results as JUnit XML to FILE.
@@ -28,9 +30,17 @@ impl Args {
         // Many short-lived instances: pooling makes each one cheap, and
         // per-store limits let every case carry its own.
         let runtime = std::sync::Arc::new(self.runtime.runtime(true, true)?);
-        let results = suite.run(&runtime, crate::progress::Spinner::start, |result| {
-            let _ = io::write_text(None, &line(result));
-        });
+        // Each case's calls are a group of their own.
+        let trace = self.trace.start(true)?;
+        let results = suite.run(
+            &runtime,
+            crate::progress::Spinner::start,
+            |result| {
+                let _ = io::write_text(None, &line(result));
+            },
+            Some((&trace.trace, trace.asked)),
+        );
+        trace.finish()?;
         let failed = results.iter().filter(|r| r.failure.is_some()).count();
         let passed = results.len() - failed;
         io::write_text(None, &format!("{passed} passed, {failed} failed\n"))?;

@@ -177,7 +177,7 @@ impl Service {
         caps: Capabilities,
         limits: Limits,
         reuse: Reuse,
-        trace: Option<Arc<crate::trace::Trace>>,
+        trace: Option<crate::trace::Tracer>,
     ) -> Result<Service, Error> {
         let interface = interface(&runtime, prepared)?;
         let mismatch = |e: wasmtime::Error| Error::Instantiate {
@@ -277,7 +277,7 @@ struct State {
     pool: Arc<Pool>,
     /// Where each instance's calls are traced, a group of its own (one
     /// per request, unless instances are reused).
-    trace: Option<Arc<crate::trace::Trace>>,
+    trace: Option<crate::trace::Tracer>,
 }
 
 /// The service's share of the pooling allocator. Its limits (1000 core

@@ -241,13 +241,17 @@ impl Suite {
     /// Runs every case in order, reporting each as it finishes.
     /// `on_compile` is called as a component starts compiling and its
     /// result dropped when it is done, as in [`Runtime::prepare`].
+    ///
+    /// With `trace`, every case's calls are traced there: each component
+    /// as `weld trace` made it, or (with `instrument`) instrumented now.
     pub fn run<G>(
         &self,
         runtime: &Arc<Runtime>,
         on_compile: impl Fn(&Path) -> G,
         mut report: impl FnMut(&CaseResult),
+        trace: Option<(&Arc<crate::trace::Trace>, bool)>,
     ) -> Vec<CaseResult> {
-        let mut prepared: HashMap<(PathBuf, Linking), Result<Prepared, String>> = HashMap::new();
+        let mut prepared: HashMap<(PathBuf, Linking), Result<Component, String>> = HashMap::new();
         let mut results = Vec::new();
         for case in &self.cases {
             let start = Instant::now();
@@ -258,7 +262,7 @@ impl Suite {
             };
             let component = prepared
                 .entry((case.component.clone(), linking))
-                .or_insert_with(|| prepare(runtime, &case.component, linking, &on_compile));
+                .or_insert_with(|| prepare(runtime, &case.component, linking, &on_compile, trace));
             let failure = match component {
                 Ok(component) => run_case(runtime, component, case).err(),
                 Err(message) => Some(message.clone()),
@@ -275,18 +279,51 @@ impl Suite {
     }
 }
 
+/// A case's component, prepared, and what traces its calls.
+struct Component {
+    prepared: Prepared,
+    tracer: Option<crate::trace::Tracer>,
+}
+
 fn prepare<G>(
     runtime: &Runtime,
     path: &Path,
     linking: Linking,
     on_compile: impl Fn(&Path) -> G,
-) -> Result<Prepared, String> {
+    trace: Option<(&Arc<crate::trace::Trace>, bool)>,
+) -> Result<Component, String> {
     let wasm = weld_wit::wasm::map_file(path)
         .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
         .map_err(|e| weld_wit::display::error_chain(&e))?;
-    runtime
-        .prepare_linking(path, &wasm, || on_compile(path), linking)
-        .map_err(|e| weld_wit::display::error_chain(&e))
+    let wasm = Arc::new(wasm);
+    let cannot_trace = |e: crate::trace::TraceError| {
+        let chain = weld_wit::display::error_chain(&e);
+        format!("cannot trace `{}`: {chain}", path.display())
+    };
+    let root = path.file_stem().map_or_else(
+        || "component".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    let traced = match trace {
+        Some((trace, instrument)) => {
+            crate::trace::traced(path, &wasm, &root, trace.filter(), instrument)
+                .map_err(cannot_trace)?
+                .map(|traced| (trace, traced))
+        }
+        None => None,
+    };
+    let bytes = traced
+        .as_ref()
+        .and_then(|(_, traced)| traced.bytes.as_deref())
+        .unwrap_or(&wasm);
+    let prepared = runtime
+        .prepare_linking(path, bytes, || on_compile(path), linking)
+        .map_err(|e| weld_wit::display::error_chain(&e))?;
+    let tracer = match traced {
+        Some((trace, traced)) => Some(trace.tracer(&traced.table, root).map_err(cannot_trace)?),
+        None => None,
+    };
+    Ok(Component { prepared, tracer })
 }
 
 fn check_case(
@@ -502,7 +539,8 @@ fn http_request(
 }
 
 /// Runs one case; `Err` says why it failed.
-fn run_case(runtime: &Arc<Runtime>, prepared: &Prepared, case: &Case) -> Result<(), String> {
+fn run_case(runtime: &Arc<Runtime>, component: &Component, case: &Case) -> Result<(), String> {
+    let prepared = &component.prepared;
     // Each case gets fresh streams, so no output leaks between cases.
     let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
     let err = MemoryOutputPipe::new(CAPTURE_LIMIT);
@@ -524,11 +562,15 @@ fn run_case(runtime: &Arc<Runtime>, prepared: &Prepared, case: &Case) -> Result<
         max_stack: defaults.max_stack,
     };
     if let Action::Http { request, expect } = &case.action {
-        return http_case(runtime, prepared, caps, limits, request, expect);
+        let tracer = component.tracer.clone();
+        return http_case(runtime, prepared, caps, limits, request, expect, tracer);
     }
-    let store = runtime
+    let mut store = runtime
         .store_with(&caps, limits)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
+    if let Some(tracer) = &component.tracer {
+        store.data_mut().trace(tracer.calls());
+    }
     match &case.action {
         Action::Http { .. } => unreachable!("handled above"),
         Action::Invoke {
@@ -620,9 +662,10 @@ fn http_case(
     limits: Limits,
     request: &HttpRequest,
     expect: &HttpExpect,
+    tracer: Option<crate::trace::Tracer>,
 ) -> Result<(), String> {
     use http_body_util::BodyExt;
-    let service = Service::new(runtime.clone(), prepared, caps, limits, Reuse(0), None)
+    let service = Service::new(runtime.clone(), prepared, caps, limits, Reuse(0), tracer)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
     let mut outgoing = http::Request::new(
         http_body_util::Full::new(bytes::Bytes::from(request.body.clone()))

@@ -56,12 +56,46 @@ pub enum TraceError {
     Table(String),
     #[error("the WIT of tap layer {layer} does not resolve: {message}")]
     Wit { layer: usize, message: String },
+    #[error(transparent)]
+    Instrument(#[from] weld_virt::Error),
     #[error("site {site} names `{interface}#{function}`, which its layer's WIT does not declare")]
     Site {
         site: usize,
         interface: String,
         function: String,
     },
+}
+
+/// A component to run traced, and what its taps report from.
+pub struct Traced {
+    /// The instrumented component; None when the one given already was.
+    pub bytes: Option<Vec<u8>>,
+    pub table: Table,
+}
+
+/// `wasm`, from `path`, to run traced: as it is if `weld trace` made it,
+/// else instrumented now when `instrument` says so (its taps kept to what
+/// `filter` keeps, the component named `root` as a caller). None when it
+/// is to run untraced.
+pub fn traced(
+    path: &std::path::Path,
+    wasm: &Arc<weld_wit::wasm::Bytes>,
+    root: &str,
+    filter: &weld_virt::trace::Filter,
+    instrument: bool,
+) -> Result<Option<Traced>, TraceError> {
+    if let Some(table) = Trace::table_of(wasm)? {
+        return Ok(Some(Traced { bytes: None, table }));
+    }
+    if !instrument {
+        return Ok(None);
+    }
+    let validated = weld_wit::validated::Validated::default();
+    let traced = weld_virt::trace::instrument(path, wasm, &validated, root, filter)?;
+    Ok(Some(Traced {
+        bytes: Some(traced.bytes),
+        table: traced.table,
+    }))
 }
 
 /// The types one layer's values are read with.
@@ -104,9 +138,6 @@ impl Writer {
 pub struct Settings {
     pub format: Format,
     pub detail: Detail,
-    /// The traced component's name, as the callee of the host's calls
-    /// into its exports.
-    pub root: String,
     /// Which of the host's calls into exports are traced (the taps' own
     /// were chosen when the component was instrumented).
     pub filter: weld_virt::trace::Filter,
@@ -115,13 +146,91 @@ pub struct Settings {
     pub grouped: bool,
 }
 
-/// A trace being written.
-pub struct Trace {
+/// What one traced component's taps report from: its table, read.
+pub struct Sites {
     layers: Vec<Layer>,
     sites: Vec<Typed>,
+    /// The component's name, as the callee of the host's calls into its
+    /// exports.
+    root: String,
+}
+
+impl Sites {
+    fn read(table: &Table, root: String) -> Result<Sites, TraceError> {
+        let mut layers = Vec::new();
+        for (i, layer) in table.layers.iter().enumerate() {
+            let mut resolve = Resolve::default();
+            resolve
+                .push_str("weld-trace-layer.wit", &layer.wit)
+                .map_err(|e| TraceError::Wit {
+                    layer: i,
+                    message: format!("{e:#}"),
+                })?;
+            let mut sizes = SizeAlign::default();
+            sizes.fill(&resolve);
+            layers.push(Layer { resolve, sizes });
+        }
+        let mut sites = Vec::new();
+        for (i, site) in table.sites.iter().enumerate() {
+            let unknown = || TraceError::Site {
+                site: i,
+                interface: site.interface.clone(),
+                function: site.function.clone(),
+            };
+            let resolve = &layers.get(site.layer).ok_or_else(unknown)?.resolve;
+            let func = resolve
+                .interfaces
+                .iter()
+                .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(site.interface.as_str()))
+                .and_then(|(_, interface)| interface.functions.get(&site.function))
+                .ok_or_else(unknown)?;
+            sites.push(Typed {
+                params: func.params.iter().map(|p| p.ty).collect(),
+                result: func.result,
+                label: Arc::new(Label {
+                    caller: site.caller.clone(),
+                    callee: site.callee.clone(),
+                    interface: site.interface.clone(),
+                    function: site.function.clone(),
+                }),
+                site: site.clone(),
+            });
+        }
+        Ok(Sites {
+            layers,
+            sites,
+            root,
+        })
+    }
+}
+
+/// A traced component's calls, reported to a trace: each store gets its
+/// [`Calls`] from it.
+#[derive(Clone)]
+pub struct Tracer {
+    trace: Arc<Trace>,
+    sites: Arc<Sites>,
+}
+
+impl Tracer {
+    /// The calls of a new store: a group of their own.
+    pub fn calls(&self) -> Calls {
+        Calls {
+            trace: Arc::clone(&self.trace),
+            sites: Arc::clone(&self.sites),
+            group: self.trace.next_group.fetch_add(1, Ordering::Relaxed) + 1,
+            open: Vec::new(),
+            next: 1,
+            pending: None,
+        }
+    }
+}
+
+/// A trace being written, of the calls of one or more traced components
+/// (`weld test` traces each case's).
+pub struct Trace {
     format: Format,
     detail: Detail,
-    root: String,
     filter: weld_virt::trace::Filter,
     grouped: bool,
     start: Instant,
@@ -152,99 +261,54 @@ impl Trace {
         Ok(None)
     }
 
-    /// A trace of the calls `table` names, written to `out`.
-    pub fn new(
-        table: Table,
-        settings: Settings,
-        out: Box<dyn Write + Send>,
-    ) -> Result<Trace, TraceError> {
+    /// A trace written to `out`.
+    pub fn new(settings: Settings, out: Box<dyn Write + Send>) -> Trace {
         let Settings {
             format,
             detail,
-            root,
             filter,
             grouped,
         } = settings;
-        let mut layers = Vec::new();
-        for (i, layer) in table.layers.iter().enumerate() {
-            let mut resolve = Resolve::default();
-            resolve
-                .push_str("weld-trace-layer.wit", &layer.wit)
-                .map_err(|e| TraceError::Wit {
-                    layer: i,
-                    message: format!("{e:#}"),
-                })?;
-            let mut sizes = SizeAlign::default();
-            sizes.fill(&resolve);
-            layers.push(Layer { resolve, sizes });
-        }
-        let mut sites = Vec::new();
-        for (i, site) in table.sites.into_iter().enumerate() {
-            let unknown = || TraceError::Site {
-                site: i,
-                interface: site.interface.clone(),
-                function: site.function.clone(),
-            };
-            let resolve = &layers.get(site.layer).ok_or_else(unknown)?.resolve;
-            let func = resolve
-                .interfaces
-                .iter()
-                .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(site.interface.as_str()))
-                .and_then(|(_, interface)| interface.functions.get(&site.function))
-                .ok_or_else(unknown)?;
-            sites.push(Typed {
-                params: func.params.iter().map(|p| p.ty).collect(),
-                result: func.result,
-                label: Arc::new(Label {
-                    caller: site.caller.clone(),
-                    callee: site.callee.clone(),
-                    interface: site.interface.clone(),
-                    function: site.function.clone(),
-                }),
-                site,
-            });
-        }
         let mut writer = Writer {
             out,
             failed: None,
             tracks: HashMap::new(),
             spans: Vec::new(),
         };
-        match format {
-            Format::Chrome => writer.write("[\n"),
-            Format::Text => {
-                for untapped in &table.untapped {
-                    writer.write(&format!(
-                        "note: calls from {} to `{}` are not traced: {}\n",
-                        untapped.caller, untapped.import, untapped.why
-                    ));
-                }
-            }
-            Format::Json | Format::Svg => {}
+        if format == Format::Chrome {
+            writer.write("[\n");
         }
-        Ok(Trace {
-            layers,
-            sites,
+        Trace {
             format,
             detail,
-            root,
             filter,
             grouped,
             start: Instant::now(),
             out: Mutex::new(writer),
             next_group: AtomicU64::new(0),
-        })
+        }
     }
 
-    /// The calls of a new store: a group of their own.
-    pub fn calls(self: &Arc<Self>) -> Calls {
-        Calls {
-            trace: Arc::clone(self),
-            group: self.next_group.fetch_add(1, Ordering::Relaxed) + 1,
-            open: Vec::new(),
-            next: 1,
-            pending: None,
+    /// Which calls are kept.
+    pub fn filter(&self) -> &weld_virt::trace::Filter {
+        &self.filter
+    }
+
+    /// The tracer of a component traced with `table`, named `root`.
+    pub fn tracer(self: &Arc<Self>, table: &Table, root: String) -> Result<Tracer, TraceError> {
+        let sites = Sites::read(table, root)?;
+        if self.format == Format::Text {
+            for untapped in &table.untapped {
+                self.write(&format!(
+                    "note: calls from {} to `{}` are not traced: {}\n",
+                    untapped.caller, untapped.import, untapped.why
+                ));
+            }
         }
+        Ok(Tracer {
+            trace: Arc::clone(self),
+            sites: Arc::new(sites),
+        })
     }
 
     /// Ends the trace: the rest written out, and the first write that
@@ -331,6 +395,7 @@ struct Open {
 /// The calls in progress in one store.
 pub struct Calls {
     trace: Arc<Trace>,
+    sites: Arc<Sites>,
     group: u64,
     open: Vec<Open>,
     next: u32,
@@ -342,7 +407,7 @@ pub struct Calls {
 impl Calls {
     /// A tap's `enter`: the call's id.
     pub(crate) fn enter(&mut self, site: u32, flat: &[u64], base: u32, memory: &[u8]) -> u32 {
-        let Some(typed) = self.trace.sites.get(site as usize) else {
+        let Some(typed) = self.sites.sites.get(site as usize) else {
             return 0;
         };
         let reader = self.reader(typed, base, memory);
@@ -358,7 +423,7 @@ impl Calls {
         else {
             return;
         };
-        let typed = &self.trace.sites[*site];
+        let typed = &self.sites.sites[*site];
         let result = typed.result.map(|ty| {
             let reader = self.reader(typed, base, memory);
             reader.result(&ty, flat)
@@ -370,7 +435,7 @@ impl Calls {
     /// (`interface#name`): its id, or 0 when the filter leaves it out.
     pub fn enter_export(&mut self, function: &str, args: String) -> u32 {
         let (interface, function) = function.rsplit_once('#').unwrap_or(("", function));
-        let root = &self.trace.root;
+        let root = &self.sites.root;
         if !self.trace.filter.keeps(HOST, root, interface, function) {
             return 0;
         }
@@ -397,7 +462,7 @@ impl Calls {
     }
 
     fn reader<'a>(&'a self, typed: &Typed, base: u32, memory: &'a [u8]) -> Reader<'a> {
-        let layer = &self.trace.layers[typed.site.layer];
+        let layer = &self.sites.layers[typed.site.layer];
         Reader {
             resolve: &layer.resolve,
             sizes: &layer.sizes,
