@@ -264,3 +264,52 @@ fn a_timeline_is_drawn_as_svg() {
     }
     assert_eq!(svg.matches("<rect x=").count(), 3, "{svg}");
 }
+
+/// A `weld-trace` section weld did not write, or that lies, is an error
+/// naming it, never a panic, and nothing runs.
+#[test]
+fn a_bad_trace_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let processor = common::build_wat_fixture("processor", dir.path());
+    let bytes = std::fs::read(&processor).unwrap();
+    let table_site = r#"{"version":1,"layers":[{"wit":"package a:b; interface c { f: func(); }"}],"sites":[{"layer":0,"caller":"x","callee":"y","interface":"a:b/nope","function":"f"}]}"#;
+    for (data, message) in [
+        ("not json", "the `weld-trace` section is not a trace table"),
+        (
+            r#"{"version":1,"layers":[{"wit":"package ;"}],"sites":[]}"#,
+            "the WIT of tap layer 0 does not resolve",
+        ),
+        (
+            table_site,
+            "site 0 names `a:b/nope#f`, which its layer's WIT does not declare",
+        ),
+    ] {
+        // A custom section: id 0, its size, the name's size and the name.
+        let mut section = vec![10u8];
+        section.extend(b"weld-trace");
+        section.extend(data.as_bytes());
+        let mut with = bytes.clone();
+        with.push(0);
+        let mut size = section.len();
+        loop {
+            let byte = (size & 0x7f) as u8;
+            size >>= 7;
+            with.push(if size > 0 { byte | 0x80 } else { byte });
+            if size == 0 {
+                break;
+            }
+        }
+        with.extend(section);
+        let path = dir.path().join("bad.wasm");
+        std::fs::write(&path, with).unwrap();
+        let call = "grayscale({data: [1, 2, 3, 4], width: 1, height: 1})";
+        let out = weld(&["invoke", path.to_str().unwrap(), call]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("cannot trace") && stderr.contains(message),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -68,34 +68,43 @@ impl Reader<'_> {
         if self.detail == Detail::None && !types.is_empty() {
             return "…".to_owned();
         }
-        let mut out = String::new();
+        // Each parameter's text; the first that cannot be read ends them.
+        let mut shown: Vec<String> = Vec::new();
+        let mut show = |read: &mut dyn FnMut(&mut String) -> Read<()>| {
+            let mut text = String::new();
+            let ok = read(&mut text).is_ok();
+            shown.push(if ok { text } else { UNREADABLE.to_owned() });
+            ok
+        };
         let count: Option<usize> = types.iter().map(|ty| self.flat_count(ty)).sum();
-        let shown = match count {
+        match count {
             Some(count) if count <= MAX_FLAT => {
                 let mut at = 0;
-                types.iter().try_for_each(|ty| {
-                    separate(&mut out);
-                    at += self.flat(ty, flat.get(at..).ok_or(Unreadable)?, &mut out)?;
-                    Ok(())
-                })
+                for ty in types {
+                    let read = &mut |out: &mut String| {
+                        at += self.flat(ty, flat.get(at..).ok_or(Unreadable)?, out)?;
+                        Ok(())
+                    };
+                    if !show(read) {
+                        break;
+                    }
+                }
             }
             _ => {
                 let offsets = self.sizes.field_offsets(types.iter());
-                let address = flat.first().map(|a| *a as u32).ok_or(Unreadable);
-                address.and_then(|address| {
-                    offsets.into_iter().try_for_each(|(offset, ty)| {
-                        separate(&mut out);
-                        let at = address.checked_add(offset.size_wasm32() as u32);
-                        self.load(ty, at.ok_or(Unreadable)?, &mut out)
-                    })
-                })
+                let address = flat.first().map(|a| *a as u32);
+                for (offset, ty) in offsets {
+                    let read = &mut |out: &mut String| {
+                        let at = address.and_then(|a| a.checked_add(offset.size_wasm32() as u32));
+                        self.load(ty, at.ok_or(Unreadable)?, out)
+                    };
+                    if !show(read) {
+                        break;
+                    }
+                }
             }
-        };
-        if shown.is_err() {
-            separate(&mut out);
-            out.push_str(UNREADABLE);
         }
-        out
+        shown.join(", ")
     }
 
     /// The result, from `flat`: its one core value, or the address of it.
@@ -468,13 +477,6 @@ impl Reader<'_> {
     }
 }
 
-/// `, ` unless `out` is empty.
-fn separate(out: &mut String) {
-    if !out.is_empty() {
-        out.push_str(", ");
-    }
-}
-
 /// A pointer and a length at the start of `flat`.
 fn pair(flat: &[u64]) -> Read<(u32, u32)> {
     match flat {
@@ -555,5 +557,74 @@ fn int_size(int: wit_parser::Int) -> usize {
         wit_parser::Int::U16 => 2,
         wit_parser::Int::U32 => 4,
         wit_parser::Int::U64 => 8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tap's values come from a guest: none of them may panic the
+    /// host, whatever they claim.
+    #[test]
+    fn bad_values_are_unreadable_not_a_panic() {
+        let mut resolve = Resolve::default();
+        resolve
+            .push_str(
+                "t.wit",
+                "package t:t;
+                interface i {
+                    record image { data: list<u8>, width: u32, height: u32 }
+                    variant v { a(string), b(f64), c }
+                    flags f { x, y }
+                    f1: func(img: image) -> image;
+                    f2: func(v: v, c: char, o: option<list<string>>, r: result<f32, u64>, f: f);
+                }",
+            )
+            .unwrap();
+        let mut sizes = SizeAlign::default();
+        sizes.fill(&resolve);
+        let interface = resolve.interfaces.iter().next().unwrap().1;
+        let memory = [7u8; 64];
+        let reader = |detail| Reader {
+            resolve: &resolve,
+            sizes: &sizes,
+            memory: &memory,
+            base: 1000,
+            detail,
+        };
+        let params = |name: &str| -> Vec<Type> {
+            interface.functions[name]
+                .params
+                .iter()
+                .map(|p| p.ty)
+                .collect()
+        };
+        let hostile: [&[u64]; 6] = [
+            &[],
+            &[u64::MAX; 16],
+            &[1000, 1 << 31, 1, 1],
+            &[0, 999, 4, 0xD800, 1, 1, 5000, 1, 1, 3],
+            &[3, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[1, 0x7ff8_0000_0000_0000, 0, 0x11_0000, 2, 0, 0, 0, 0, 0],
+        ];
+        for flat in hostile {
+            for detail in [Detail::None, Detail::Short, Detail::Full] {
+                for name in ["f1", "f2"] {
+                    let _ = reader(detail).params(&params(name), flat);
+                }
+                let result = interface.functions["f1"].result.unwrap();
+                let _ = reader(detail).result(&result, flat);
+            }
+        }
+        // An image whose bytes lie outside the memory is unreadable...
+        let shown = reader(Detail::Short).params(&params("f1"), &[1000, 100, 1, 1]);
+        assert_eq!(shown, "<unreadable>");
+        // ...and one inside is read, cut when long.
+        let shown = reader(Detail::Short).params(&params("f1"), &[1000, 20, 5, 1]);
+        assert_eq!(
+            shown,
+            "{data: [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, …] (20 bytes), width: 5, height: 1}"
+        );
     }
 }
