@@ -258,6 +258,27 @@ pub struct Tap {
     pub exit: Import,
 }
 
+/// What a tap's `exit` needs: the import, its locals (see [`TAP_LOCALS`])
+/// and the code that pushes `base` and `memory`.
+struct TapExit<'a> {
+    exit: u32,
+    area: u32,
+    call: u32,
+    kept: u32,
+    heap: &'a dyn Fn(&mut InstructionSink<'_>),
+}
+
+impl TapExit<'_> {
+    /// Where the `n`-th core value goes in the area the host reads.
+    fn slot(n: u32) -> MemArg {
+        MemArg {
+            offset: u64::from(n) * 8,
+            align: 3,
+            memory_index: 0,
+        }
+    }
+}
+
 /// The locals of [`Body::Tap`] before its inner body's: the address of the
 /// core values written for the host, the call's id, and an `i32` result
 /// kept while `exit` is called (an `i64` one is kept in the wide local).
@@ -983,7 +1004,7 @@ impl Context<'_> {
                 wrap,
                 lowering,
                 ..
-            } => self.forward(sink, *result, wrap, *lowering, local),
+            } => self.forward(sink, *result, wrap, *lowering, local, None),
             Body::Dispatch {
                 objects,
                 other,
@@ -1616,11 +1637,7 @@ impl Context<'_> {
         let [enter, exit] = self.taps else {
             unreachable!("a tap imports enter and exit");
         };
-        let wide = |at: u32| MemArg {
-            offset: u64::from(at) * 8,
-            align: 3,
-            memory_index: 0,
-        };
+        let wide = TapExit::slot;
         let slots = tap.params.len().max(1) as i32;
         self.alloc(sink, 8, &|sink| {
             sink.i32_const(slots * 8);
@@ -1644,7 +1661,40 @@ impl Context<'_> {
             .i32_const(tap.params.len() as i32);
         heap(sink);
         sink.call(*enter).local_set(call);
-        self.emit(sink, &tap.inner, local + TAP_LOCALS);
+        let exit = TapExit {
+            exit: *exit,
+            area,
+            call,
+            kept,
+            heap: &heap,
+        };
+        let inner = local + TAP_LOCALS;
+        match &tap.inner {
+            // The host's handles in the result are reported before they
+            // are wrapped, so that a handle shows the same number going
+            // out as it does coming back (a borrow's is its
+            // representation: the host's).
+            Body::Forward {
+                result,
+                wrap: wrap @ (Wrap::Flat(_) | Wrap::Memory(_)),
+                lowering,
+                ..
+            } => {
+                let report = |sink: &mut InstructionSink<'_>| match wrap {
+                    Wrap::Memory(_) => self.tap_exit_from(sink, &exit, inner),
+                    _ => self.tap_exit(sink, &exit),
+                };
+                self.forward(sink, *result, wrap, *lowering, inner, Some(&report));
+            }
+            body => {
+                self.emit(sink, body, inner);
+                self.tap_exit(sink, &exit);
+            }
+        }
+    }
+
+    /// A tap's `exit` with the result on the stack, left there.
+    fn tap_exit(&self, sink: &mut InstructionSink<'_>, exit: &TapExit<'_>) {
         // The result, kept in `kept` (or the wide local) as its bits.
         let bits = self.result.map(|ty| match ty {
             ValType::F32 => {
@@ -1659,18 +1709,18 @@ impl Context<'_> {
         });
         let keep = match bits {
             Some(ValType::I64) => self.wide,
-            _ => kept,
+            _ => exit.kept,
         };
         if let Some(bits) = bits {
-            sink.local_set(keep).local_get(area).local_get(keep);
+            sink.local_set(keep).local_get(exit.area).local_get(keep);
             widen(sink, bits);
-            sink.i64_store(wide(0));
+            sink.i64_store(TapExit::slot(0));
         }
-        sink.local_get(call)
-            .local_get(area)
+        sink.local_get(exit.call)
+            .local_get(exit.area)
             .i32_const(i32::from(bits.is_some()));
-        heap(sink);
-        sink.call(*exit);
+        (exit.heap)(sink);
+        sink.call(exit.exit);
         if bits.is_some() {
             sink.local_get(keep);
             match self.result {
@@ -1683,6 +1733,16 @@ impl Context<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// A tap's `exit` with the result's address in local `address`.
+    fn tap_exit_from(&self, sink: &mut InstructionSink<'_>, exit: &TapExit<'_>, address: u32) {
+        sink.local_get(exit.area).local_get(address);
+        widen(sink, ValType::I32);
+        sink.i64_store(TapExit::slot(0));
+        sink.local_get(exit.call).local_get(exit.area).i32_const(1);
+        (exit.heap)(sink);
+        sink.call(exit.exit);
     }
 
     /// A list result returned through memory: its pointer and length (in
@@ -1737,7 +1797,8 @@ impl Context<'_> {
 
     /// Calls the host's function with the same arguments; borrowed handles
     /// are the host's already. The host's handles in the result are
-    /// wrapped.
+    /// wrapped, after `before_wrap` (a tap's report) if given, which finds
+    /// a flat result on the stack and must leave it there.
     fn forward(
         &self,
         sink: &mut InstructionSink<'_>,
@@ -1745,6 +1806,7 @@ impl Context<'_> {
         wrap: &Wrap,
         lowering: Lowering,
         local: u32,
+        before_wrap: Option<&dyn Fn(&mut InstructionSink<'_>)>,
     ) {
         let area = local;
         if let Some((size, align)) = result {
@@ -1766,6 +1828,9 @@ impl Context<'_> {
                 .if_(BlockType::Empty)
                 .unreachable()
                 .end();
+        }
+        if let Some(report) = before_wrap {
+            report(sink);
         }
         match wrap {
             Wrap::None => {}
