@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{
-    Component, InstancePre, Linker, LinkerInstance, ResourceTable, ResourceType,
+    Component, InstancePre, Linker, LinkerInstance, ResourceTable, ResourceType, WasmList,
 };
 use wasmtime::{Config, Engine, Store, Trap};
 
@@ -54,8 +54,30 @@ pub struct Runtime {
 }
 
 /// What a tap passes: a site or call, the core values, and the memory
-/// they lie in, from its address.
-type Tapped = (u32, Vec<u64>, u32, Vec<u8>);
+/// they lie in, from its address. The lists are read in place, and only
+/// when the values are shown.
+type Tapped = (u32, WasmList<u64>, u32, WasmList<u8>);
+
+/// The core values and memory of a tap's call, copied out of the guest
+/// when its values are shown (else empty).
+fn tapped_values(
+    store: &wasmtime::StoreContextMut<'_, Host>,
+    flat: &WasmList<u64>,
+    memory: &WasmList<u8>,
+) -> (Vec<u64>, Vec<u8>) {
+    match store
+        .data()
+        .calls
+        .as_ref()
+        .is_some_and(|c| c.shows_values())
+    {
+        true => (
+            flat.as_le_slice(store).to_vec(),
+            memory.as_le_slice(store).to_vec(),
+        ),
+        false => (Vec::new(), Vec::new()),
+    }
+}
 
 /// `weld:trace/tap`, which traced components import: the calls go to the
 /// store's [`crate::trace::Calls`], or nowhere when it has none.
@@ -64,6 +86,7 @@ fn add_tap(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
     tap.func_wrap(
         "enter",
         |mut store, (site, flat, base, memory): Tapped| -> wasmtime::Result<(u32,)> {
+            let (flat, memory) = tapped_values(&store, &flat, &memory);
             let host: &mut Host = store.data_mut();
             Ok((host
                 .calls
@@ -74,6 +97,7 @@ fn add_tap(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
     tap.func_wrap(
         "exit",
         |mut store, (call, flat, base, memory): Tapped| -> wasmtime::Result<()> {
+            let (flat, memory) = tapped_values(&store, &flat, &memory);
             let host: &mut Host = store.data_mut();
             if let Some(calls) = host.calls.as_mut() {
                 calls.exit(call, &flat, base, &memory);

@@ -405,6 +405,11 @@ pub struct Calls {
 }
 
 impl Calls {
+    /// Whether values are shown, and so read from the taps.
+    pub(crate) fn shows_values(&self) -> bool {
+        self.trace.detail != Detail::None
+    }
+
     /// A tap's `enter`: the call's id.
     pub(crate) fn enter(&mut self, site: u32, flat: &[u64], base: u32, memory: &[u8]) -> u32 {
         let Some(typed) = self.sites.sites.get(site as usize) else {
