@@ -160,6 +160,9 @@ pub fn instrument(
             source: e,
         })
     };
+    // What is written is the input, re-encoded or as it is: it must be
+    // valid first.
+    validated.validate(path, bytes)?;
     let members = weld_link::interpose::members(bytes).map_err(unreadable)?;
     let mut bytes = match members {
         Some(members) => {

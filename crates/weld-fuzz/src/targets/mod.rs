@@ -9,6 +9,7 @@ mod decode;
 mod manifest;
 mod plug;
 mod semver;
+mod trace;
 mod virt;
 mod wave;
 mod wit_text;
@@ -28,7 +29,7 @@ pub struct Gen<'a> {
     pub seeds: &'a Seeds,
 }
 
-pub static TARGETS: [Target; 8] = [
+pub static TARGETS: [Target; 9] = [
     Target {
         name: "decode",
         generate: decode::generate,
@@ -68,6 +69,11 @@ pub static TARGETS: [Target; 8] = [
         name: "semver",
         generate: semver::generate,
         run: semver::run,
+    },
+    Target {
+        name: "trace",
+        generate: trace::generate,
+        run: trace::run,
     },
 ];
 

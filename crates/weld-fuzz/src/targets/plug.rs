@@ -68,6 +68,16 @@ fn fixtures(g: &mut Gen) -> Vec<Vec<u8>> {
 }
 
 pub fn run(input: &[u8]) -> Result<(), String> {
+    let Some(composed) = compose(input) else {
+        return Ok(());
+    };
+    let _ = composed.plan.to_string();
+    super::draw(&Picture::of_plan(&composed.plan));
+    super::check_output(composed.component)
+}
+
+/// The socket and plugs of `input` plugged together, if they fit.
+pub(crate) fn compose(input: &[u8]) -> Option<weld_link::Composed> {
     let [socket, plugs @ ..] = split::<4>(input);
     let shared = |bytes: &[u8]| -> Shared { Arc::new(bytes.to_vec().into()) };
     let plugs: Vec<Plug> = plugs
@@ -80,16 +90,11 @@ pub fn run(input: &[u8]) -> Result<(), String> {
             only: Vec::new(),
         })
         .collect();
-    let composed = weld_link::plug(
+    weld_link::plug(
         Path::new("socket.wasm"),
         &shared(socket),
         &plugs,
         &Validated::default(),
-    );
-    let Ok(composed) = composed else {
-        return Ok(());
-    };
-    let _ = composed.plan.to_string();
-    super::draw(&Picture::of_plan(&composed.plan));
-    super::check_output(composed.component)
+    )
+    .ok()
 }
