@@ -99,6 +99,8 @@ impl RuntimeFlags {
             std::thread::sleep(timeout.saturating_add(std::time::Duration::from_secs(1)));
             let limit = weld_run::Limit::Timeout(timeout);
             eprintln!("error: {limit} while the guest was blocked in a host call");
+            // A `--trace-output` being written is not left behind.
+            crate::signals::remove_temporaries();
             std::process::exit(weld_run::status::TIMEOUT.into());
         });
     }

@@ -52,7 +52,10 @@ unsafe fn handle(signal: c_int, handler: usize) {
     }
 }
 
-fn remove_temporaries() {
+/// Removes every temporary file weld has made and not yet renamed: from
+/// the signal handlers, and before weld ends itself (a timeout's
+/// watchdog), since neither runs destructors.
+pub fn remove_temporaries() {
     // SAFETY: unlink is async-signal-safe, and each path is NUL-terminated.
     TEMPORARIES.each(|path| unsafe {
         libc::unlink(path);

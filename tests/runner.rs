@@ -113,41 +113,54 @@ fn no_cache_leaves_the_cache_alone() {
 }
 
 /// A guest blocked reading stdin is beyond epoch interruption; the
-/// watchdog ends it with the timeout's status all the same.
+/// watchdog ends it with the timeout's status all the same, and leaves no
+/// temporary file of a `--trace-output` behind.
 #[test]
 fn timeout_stops_a_guest_blocked_in_a_host_call() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     let probe = common::build_probe(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
-        .args(["run", "--timeout", "200ms", probe.to_str().unwrap(), "echo"])
-        .env("WELD_CACHE_DIR", common::cache_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // stdin stays open and empty, so the guest waits for input forever.
-    let _stdin = child.stdin.take();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let trace = out.join("trace.txt");
+    for traced in [false, true] {
+        let mut args = vec!["run", "--timeout", "200ms"];
+        if traced {
+            args.extend(["--trace-output", trace.to_str().unwrap()]);
         }
-        if start.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("weld run --timeout did not stop a blocked guest");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(124));
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert_eq!(
-        stderr,
-        "error: time limit of 200ms (--timeout) reached while the guest was blocked in a host call\n"
-    );
+        args.extend([probe.to_str().unwrap(), "echo"]);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weld"))
+            .args(&args)
+            .env("WELD_CACHE_DIR", common::cache_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // stdin stays open and empty, so the guest waits for input forever.
+        let _stdin = child.stdin.take();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("weld run --timeout did not stop a blocked guest");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(124));
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(
+            stderr,
+            "error: time limit of 200ms (--timeout) reached while the guest was blocked in a host call\n"
+        );
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
 }
 
 /// Whoever can write the cache could hand wasmtime native code to run; an

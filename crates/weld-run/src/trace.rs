@@ -1,12 +1,13 @@
 //! The host side of `weld:trace/tap`: each call a tap reports, with its
 //! values read by the traced component's `weld-trace` table, written as
-//! an indented tree (text), one JSON object per call, or Chrome's Trace
-//! Event Format.
+//! an indented tree (text), one JSON object per call, Chrome's Trace
+//! Event Format, or a timeline (SVG).
 //!
-//! A [`Trace`] is shared by every store of a run (`weld serve` has one per
-//! request); each store keeps its own [`Calls`], the calls in progress in
-//! it, so nesting is exact per request and requests get groups of their
-//! own. A call still in progress when its store goes away (a trap, a
+//! A [`Trace`] is where the calls go, and what is written as it ends; a
+//! [`Tracer`] is one traced component's (`weld test` traces several into
+//! one trace). Every store gets its own [`Calls`] from the tracer (`weld
+//! serve` makes one per request), the calls in progress in it, so
+//! nesting is exact per request and requests get groups of their own. A call still in progress when its store goes away (a trap, a
 //! limit, an exit) is written as unfinished: that is the chain a trap
 //! happened in, across components.
 
@@ -147,7 +148,7 @@ pub struct Settings {
 }
 
 /// What one traced component's taps report from: its table, read.
-pub struct Sites {
+struct Sites {
     layers: Vec<Layer>,
     sites: Vec<Typed>,
     /// The component's name, as the callee of the host's calls into its

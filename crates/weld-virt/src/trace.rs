@@ -76,13 +76,6 @@ pub struct Site {
     pub function: String,
 }
 
-impl Site {
-    /// `interface#function`, as `--trace-filter` matches it.
-    pub fn function_name(&self) -> String {
-        format!("{}#{}", self.interface, self.function)
-    }
-}
-
 /// Which calls are traced (`--trace-filter`): all when empty, else those
 /// that a glob matches by `interface#function` (the interface with or
 /// without its version), by interface, or by the caller's or callee's
@@ -314,6 +307,8 @@ fn tap_layer(
             why: why.to_owned(),
         })
     };
+    // The sites of this layer, numbered after those of the layers before.
+    let mut sites: Vec<Site> = Vec::new();
     let mut taps = HashMap::new();
     let mut replaced = Vec::new();
     let mut decisions = Vec::new();
@@ -342,7 +337,8 @@ fn tap_layer(
             };
             if keep(&site) {
                 let key = (name.clone(), function.clone());
-                taps.insert(key, (table.sites.len() + taps.len()) as u32);
+                taps.insert(key, (table.sites.len() + sites.len()) as u32);
+                sites.push(site);
                 tapped = true;
             }
         }
@@ -357,21 +353,10 @@ fn tap_layer(
             kind: FunctionAction::Forward,
         }));
     }
-    if taps.is_empty() {
+    if sites.is_empty() {
         return Ok(None);
     }
-    // The sites in the order of their numbers.
-    let mut sites: Vec<(&(String, String), &u32)> = taps.iter().collect();
-    sites.sort_by_key(|(_, site)| **site);
-    for ((interface, function), _) in sites {
-        table.sites.push(Site {
-            layer,
-            caller: caller.to_owned(),
-            callee: callee_of(interface),
-            interface: interface.clone(),
-            function: function.clone(),
-        });
-    }
+    table.sites.extend(sites);
     table.layers.push(Layer {
         wit: weld_wit::print::package(&target.wit)?,
     });
