@@ -258,6 +258,48 @@ fn every_service_with_every_processor_answers_the_expected_pgm() {
     }
 }
 
+/// `weld serve --trace`: each request is a group of its own, the host's
+/// call of the handler with the calls made while it ran inside it, and
+/// the answers are what they are untraced.
+#[test]
+fn serve_traces_each_request_as_a_group_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let composed = compose("c", "c", dir.path());
+    let server = Server::start(&["--trace", "--quiet", &composed]);
+    let ppm = std::fs::read("fixtures/images/63x17.ppm").unwrap();
+    let expected = std::fs::read("fixtures/images/63x17.expected.pgm").unwrap();
+    let response = server.post("/grayscale", &ppm);
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert!(response.body == expected, "wrong PGM");
+    assert_eq!(server.get("/health").text(), "ok");
+    let (status, log) = server.stop(libc::SIGTERM);
+    assert!(status.success(), "{status}: {log}");
+    let lines: Vec<&str> = log.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("[1] host → c-c  wasi:http/incoming-handler@0.2#handle()"))
+        .unwrap_or_else(|| panic!("no first request in\n{log}"));
+    let grayscale = lines
+        .iter()
+        .position(|l| {
+            l.starts_with(
+                "[1]   http-c-service → c-processor  my:image-processor/process#grayscale({data: [",
+            ) && l.contains("(4284 bytes), width: 63, height: 17})")
+        })
+        .unwrap_or_else(|| panic!("no grayscale in the first request in\n{log}"));
+    let ended = lines
+        .iter()
+        .position(|l| l.starts_with("[1] handle  ["))
+        .unwrap_or_else(|| panic!("the first request never ends in\n{log}"));
+    assert!(first < grayscale && grayscale < ended, "{log}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("[2] host → c-c  wasi:http/incoming-handler@0.2#handle()  [")),
+        "the second request, which calls nothing traced, is one line:\n{log}"
+    );
+}
+
 /// `http-<name>-service.wasm`: the 0.2 services in four languages and
 /// the 0.3 one (`wasi:http/handler@0.3`, in C).
 const SERVICES: [&str; 5] = ["c", "go", "js", "python", "p3-c"];

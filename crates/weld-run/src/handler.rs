@@ -215,6 +215,7 @@ impl Service {
                 accept,
                 pool: Arc::new(Pool::default()),
                 trace,
+                handle: format!("{}#handle", interface.name()),
             }),
             interface,
         })
@@ -278,6 +279,8 @@ struct State {
     /// Where each instance's calls are traced, a group of its own (one
     /// per request, unless instances are reused).
     trace: Option<crate::trace::Tracer>,
+    /// The handler's function, as a trace names the host's call of it.
+    handle: String,
 }
 
 /// The service's share of the pooling allocator. Its limits (1000 core
@@ -336,6 +339,7 @@ impl State {
                 accept: self.accept,
                 waiting: Mutex::new(Vec::new()),
                 pool: self.pool.clone(),
+                handle: self.handle.clone(),
             },
         })
     }
@@ -393,6 +397,7 @@ struct Worker {
     accept: Accept,
     waiting: Mutex<Vec<oneshot::Sender<Failure>>>,
     pool: Arc<Pool>,
+    handle: String,
 }
 
 impl WorkerState for Worker {
@@ -421,13 +426,26 @@ impl WorkerState for Worker {
         }
         // Each request has the whole timeout, on a reused instance too.
         self.runtime.reset_deadline(&mut store, &self.limits);
+        // Traced, a request an instance of its own takes is a call from the
+        // host that lasts as long as the instance; on a reused one, whose
+        // requests overlap, the calls made for them show alone.
+        if self.accept.total == 1
+            && let Some(calls) = store.data_mut().calls()
+        {
+            calls.enter_export(&self.handle, String::new());
+        }
         match self.limits.timeout {
             Some(timeout) => Box::pin(tokio::time::sleep(timeout)),
             None => Box::pin(std::future::pending()),
         }
     }
 
-    fn drop(&self, store: Store<Host>, result: wasmtime::Result<()>) {
+    fn drop(&self, mut store: Store<Host>, result: wasmtime::Result<()>) {
+        if result.is_ok()
+            && let Some(calls) = store.data_mut().calls()
+        {
+            calls.return_all();
+        }
         // The dispatcher's own expiry (see `Expiry`) is a timeout too.
         let failure = result.err().map(|error| {
             Failure::of(&match self.limits.timeout {

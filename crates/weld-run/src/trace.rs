@@ -467,6 +467,14 @@ impl Calls {
         self.end(call, result);
     }
 
+    /// Ends every call in progress as returned (with no result shown):
+    /// the store's work is done (`weld serve`'s request, answered).
+    pub fn return_all(&mut self) {
+        while let Some(open) = self.open.pop() {
+            self.write_end(open, None, true);
+        }
+    }
+
     fn reader<'a>(&'a self, typed: &Typed, base: u32, memory: &'a [u8]) -> Reader<'a> {
         let layer = &self.sites.layers[typed.site.layer];
         Reader {
