@@ -129,6 +129,8 @@ pub struct Traced {
 /// Why an import has no tap.
 const PINNED: &str = "its types are used by the world's own imports or exports, so it stays the host's and cannot be tapped";
 const UNNAMED: &str = "an interface with no package name, which weld cannot tap";
+const WORLD_FUNCTION: &str =
+    "a function the world imports itself, not in an interface, which weld cannot tap";
 
 /// Puts a tap on every call that `filter` keeps across the boundaries of
 /// `path`'s component: in a composition (of any tool's making), on each
@@ -313,6 +315,11 @@ fn tap_layer(
     let mut replaced = Vec::new();
     let mut decisions = Vec::new();
     let resolve = &target.wit.resolve;
+    for (key, item) in &resolve.worlds[target.world_id].imports {
+        if let weld_wit::wit_parser::WorldItem::Function(_) = item {
+            untapped(&resolve.name_world_key(key), WORLD_FUNCTION);
+        }
+    }
     for (name, id) in &target.imports {
         if name == TAP {
             continue;
