@@ -148,11 +148,12 @@ pub struct TraceFlags {
     #[arg(long)]
     pub trace: bool,
     /// How calls are written: `text` (an indented tree, the default),
-    /// `json` (one object per call) or `chrome` (Trace Event Format, for
-    /// Perfetto and chrome://tracing).
+    /// `json` (one object per call), `chrome` (Trace Event Format, for
+    /// Perfetto and chrome://tracing) or `svg` (a timeline).
     #[arg(long, value_name = "FORMAT")]
     pub trace_format: Option<weld_run::trace::Format>,
-    /// Write the trace to FILE rather than to stderr.
+    /// Write the trace to FILE rather than to stderr (`-` for stdout); it
+    /// is written in full when the command ends, a trap's included.
     #[arg(long, value_name = "FILE")]
     pub trace_output: Option<PathBuf>,
     /// Trace only the calls a glob matches, by `interface#function` or by
