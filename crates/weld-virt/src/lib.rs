@@ -96,6 +96,10 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    #[error(
+        "`{path}` is instrumented for tracing already (it has a `weld-trace` section, or imports `weld:trace/tap`): trace the component it was made from, or run it as it is"
+    )]
+    Traced { path: PathBuf },
     #[error("failed to build the virtual component")]
     Build(#[source] BoxError),
 }

@@ -158,6 +158,11 @@ pub fn instrument(
     // What is written is the input, re-encoded or as it is: it must be
     // valid first.
     validated.validate(path, bytes)?;
+    if traced_already(bytes) {
+        return Err(Error::Traced {
+            path: path.to_owned(),
+        });
+    }
     let members = weld_link::interpose::members(bytes).map_err(unreadable)?;
     let mut bytes = match members {
         Some(members) => {
@@ -217,6 +222,42 @@ pub fn instrument(
         &mut bytes,
     );
     Ok(Traced { bytes, table })
+}
+
+/// Whether `bytes` was traced: it holds a [`Table`] at its top level, or
+/// imports [`TAP`] itself (a second import of it could not be added).
+fn traced_already(bytes: &[u8]) -> bool {
+    let mut parser = wasmparser::Parser::new(0);
+    let mut data = bytes;
+    // Nested components are skipped whole: only the top level's counts.
+    while let Ok(wasmparser::Chunk::Parsed { consumed, payload }) = parser.parse(data, true) {
+        data = &data[consumed..];
+        match payload {
+            wasmparser::Payload::CustomSection(section) if section.name() == SECTION => {
+                return true;
+            }
+            wasmparser::Payload::ComponentImportSection(imports) => {
+                if imports
+                    .into_iter()
+                    .any(|import| import.is_ok_and(|import| import.name.name == TAP))
+                {
+                    return true;
+                }
+            }
+            wasmparser::Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | wasmparser::Payload::ComponentSection {
+                unchecked_range, ..
+            } => match data.get(unchecked_range.len()..) {
+                Some(rest) => data = rest,
+                None => return false,
+            },
+            wasmparser::Payload::End(_) => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// An instance's name as a trace shows it: compositions name instances
@@ -368,9 +409,16 @@ fn tap_layer(
         wit: weld_wit::print::package(&target.wit)?,
     });
     let mut resolve = target.wit.resolve;
-    resolve
-        .push_str("weld-trace.wit", WIT)
-        .map_err(crate::failed)?;
+    // A component may import `weld:trace` itself (wit-parser would panic
+    // on a second copy of the package).
+    let name = |package: &weld_wit::wit_parser::PackageName| {
+        package.namespace == "weld" && package.name == "trace"
+    };
+    if !resolve.package_names.keys().any(name) {
+        weld_wit::guard::guarded("wit-parser", || resolve.push_str("weld-trace.wit", WIT))
+            .map_err(|message| Error::Build(message.into()))?
+            .map_err(crate::failed)?;
+    }
     let world = virtual_world(
         &mut resolve,
         &replaced,
