@@ -236,13 +236,13 @@ fn traced_already(bytes: &[u8]) -> bool {
             wasmparser::Payload::CustomSection(section) if section.name() == SECTION => {
                 return true;
             }
-            wasmparser::Payload::ComponentImportSection(imports) => {
+            wasmparser::Payload::ComponentImportSection(imports)
                 if imports
+                    .clone()
                     .into_iter()
-                    .any(|import| import.is_ok_and(|import| import.name.name == TAP))
-                {
-                    return true;
-                }
+                    .any(|import| import.is_ok_and(|import| import.name.name == TAP)) =>
+            {
+                return true;
             }
             wasmparser::Payload::ModuleSection {
                 unchecked_range, ..
