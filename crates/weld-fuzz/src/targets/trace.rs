@@ -1,8 +1,9 @@
 //! `weld trace`: `weld_virt::trace::instrument` of what `plug` composes
 //! from its generated socket and plugs (a composition, whose top level is
 //! re-encoded with taps between its instances), or of the socket alone
-//! when they do not fit. The instrumented component must validate, and
-//! its `weld-trace` table must read back (`Trace::tracer`).
+//! when they do not fit. The instrumented component must validate, its
+//! `weld-trace` table must read back (`Trace::tracer`), and tracing it
+//! again must be refused without a panic.
 
 use super::Gen;
 use crate::input::split;
@@ -36,6 +37,10 @@ pub fn run(input: &[u8]) -> Result<(), String> {
         Err(_) => return Ok(()),
     };
     super::validate(&traced.bytes)?;
+    let again = Arc::new(traced.bytes.clone().into());
+    if weld_virt::trace::instrument(path, &again, &Validated::default(), "fuzz", &filter).is_ok() {
+        return Err("a traced component was traced again".to_owned());
+    }
     let trace = Arc::new(weld_run::trace::Trace::new(
         weld_run::trace::Settings::default(),
         Box::new(std::io::sink()),
