@@ -186,14 +186,9 @@ impl TraceFlags {
     pub fn start(&self, grouped: bool) -> Result<TraceOutput> {
         let filter = weld_virt::trace::Filter::new(self.trace_filter.clone())
             .map_err(|e| anyhow::anyhow!("invalid --trace-filter: {e}"))?;
-        let output = match &self.trace_output {
-            Some(path) if path.as_os_str() != "-" => Some(crate::io::Staged::create(path)?),
-            _ => None,
-        };
-        let out: Box<dyn std::io::Write + Send> = match &output {
-            Some(staged) => Box::new(std::io::BufWriter::new(staged.writer()?)),
-            None if self.trace_output.is_some() => Box::new(std::io::stdout()),
-            None => Box::new(std::io::stderr()),
+        let (out, output): (Box<dyn std::io::Write + Send>, _) = match &self.trace_output {
+            Some(path) => crate::io::streamed(path)?,
+            None => (Box::new(std::io::stderr()), None),
         };
         let settings = weld_run::trace::Settings {
             format: self.trace_format.unwrap_or_default(),

@@ -338,6 +338,26 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
+/// Where a stream of output written as a command runs (a trace) goes:
+/// stdout for `-`; a device or pipe opened in place, as it is (renaming a
+/// file over `/dev/full` would replace the device); or a file staged
+/// beside its destination, to be committed when the command ends.
+pub fn streamed(path: &Path) -> Result<(Box<dyn Write + Send>, Option<Staged>)> {
+    if is_stdio(path) {
+        return Ok((Box::new(std::io::stdout()), None));
+    }
+    if is_special(path) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        return Ok((Box::new(file), None));
+    }
+    let staged = Staged::create(path)?;
+    let writer = std::io::BufWriter::new(staged.writer()?);
+    Ok((Box::new(writer), Some(staged)))
+}
+
 /// Whether `path` is a device, a pipe or the like, such as `/dev/stdout`:
 /// written in place, since renaming a file over it would replace it.
 fn is_special(path: &Path) -> bool {

@@ -313,3 +313,49 @@ fn a_bad_trace_table_is_refused() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// `--trace-output` to a pipe or device writes into it, in place: a trace
+/// was once staged beside `/dev/full` and renamed over it, replacing the
+/// device with a regular file.
+#[test]
+fn a_trace_goes_into_a_fifo_and_leaves_it_one() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::build_wat_fixture("app", dir.path());
+    let processor = common::build_wat_fixture("processor", dir.path());
+    let composed = dir.path().join("c.wasm");
+    weld_ok(&[
+        "plug",
+        app.to_str().unwrap(),
+        "--plug",
+        processor.to_str().unwrap(),
+        "-o",
+        composed.to_str().unwrap(),
+    ]);
+    let fifo = dir.path().join("trace.fifo");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let reading = fifo.clone();
+    // Blocks until weld opens the write end, then reads to its close.
+    let reader = std::thread::spawn(move || std::fs::read_to_string(reading).unwrap());
+    let out = weld(&[
+        "run",
+        "--trace-output",
+        fifo.to_str().unwrap(),
+        composed.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    let trace = reader.join().unwrap();
+    assert!(trace.starts_with("host → c  wasi:cli/run@0.2."), "{trace}");
+    assert!(
+        trace.contains("  app → processor  my:image-processor/process#grayscale("),
+        "{trace}"
+    );
+}
