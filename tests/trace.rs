@@ -42,6 +42,22 @@ fn composed(dir: &Path) -> std::path::PathBuf {
     out
 }
 
+/// The WAT app plugged into the WAT processor, as `c.wasm` in `dir`.
+fn wat_composition(dir: &Path) -> std::path::PathBuf {
+    let app = common::build_wat_fixture("app", dir);
+    let processor = common::build_wat_fixture("processor", dir);
+    let composed = dir.join("c.wasm");
+    weld_ok(&[
+        "plug",
+        app.to_str().unwrap(),
+        "--plug",
+        processor.to_str().unwrap(),
+        "-o",
+        composed.to_str().unwrap(),
+    ]);
+    composed
+}
+
 #[test]
 fn the_python_app_and_the_c_processor_traced() {
     let dir = tempfile::tempdir().unwrap();
@@ -220,17 +236,7 @@ fn a_composition_made_by_wasm_tools_is_traced() {
 #[test]
 fn a_timeline_is_drawn_as_svg() {
     let dir = tempfile::tempdir().unwrap();
-    let app = common::build_wat_fixture("app", dir.path());
-    let processor = common::build_wat_fixture("processor", dir.path());
-    let composed = dir.path().join("c.wasm");
-    weld_ok(&[
-        "plug",
-        app.to_str().unwrap(),
-        "--plug",
-        processor.to_str().unwrap(),
-        "-o",
-        composed.to_str().unwrap(),
-    ]);
+    let composed = wat_composition(dir.path());
     let svg = dir.path().join("trace.svg");
     let out = weld_ok(&[
         "run",
@@ -321,17 +327,7 @@ fn a_bad_trace_table_is_refused() {
 fn a_trace_goes_into_a_fifo_and_leaves_it_one() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
-    let app = common::build_wat_fixture("app", dir.path());
-    let processor = common::build_wat_fixture("processor", dir.path());
-    let composed = dir.path().join("c.wasm");
-    weld_ok(&[
-        "plug",
-        app.to_str().unwrap(),
-        "--plug",
-        processor.to_str().unwrap(),
-        "-o",
-        composed.to_str().unwrap(),
-    ]);
+    let composed = wat_composition(dir.path());
     let fifo = dir.path().join("trace.fifo");
     let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a NUL-terminated path.
