@@ -1,7 +1,7 @@
 //! What weld does when a signal stops it.
 //!
 //! An output is written to a temporary file beside its destination and
-//! renamed over it at the end (see `io.rs`). Stopped by SIGTERM, SIGINT or
+//! renamed over it at the end (see `io.rs` and `weld_wit::temporary`). Stopped by SIGTERM, SIGINT or
 //! SIGHUP before that, weld removes its temporary files and then dies of
 //! the signal as it would have, so that nothing partial is left. (SIGKILL
 //! cannot be caught: the next weld writing to that directory removes what
@@ -14,10 +14,7 @@
 //! passes faults that are not its guests' on to these.
 
 use std::ffi::c_int;
-use weld_wit::registry::Registry;
-
-/// The temporary files of outputs not yet committed.
-pub static TEMPORARIES: Registry = Registry::new();
+use weld_wit::temporary::TEMPORARIES;
 
 /// Set by the first handler of a SIGBUS on an input.
 static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -19,6 +19,7 @@ pub mod mapped;
 pub mod names;
 pub mod print;
 pub mod registry;
+pub mod temporary;
 pub mod tree;
 pub mod validated;
 pub mod wasm;
