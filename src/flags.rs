@@ -276,10 +276,8 @@ impl Tracing {
 
 /// What a component is called as an instance: its file's stem.
 pub fn instance_name(path: &Path) -> String {
-    path.file_stem().map_or_else(
-        || "component".to_owned(),
-        |stem| stem.to_string_lossy().into_owned(),
-    )
+    weld_wit::files::source_stem(path)
+        .map_or_else(|| "component".to_owned(), |stem| stem.into_owned())
 }
 
 /// Where `plug` and `compose` write the result, or `--dry-run`.
@@ -334,5 +332,29 @@ impl ComposeOutput {
             return outputs.text(None, &plan.to_string());
         }
         outputs.component(self.output.as_deref(), component)
+    }
+}
+
+/// How `oci://` references are fetched. Global, since every subcommand
+/// that takes a component takes a reference in its place.
+#[derive(clap::Args)]
+pub struct RegistryFlags {
+    /// Use only what weld's cache holds; never ask a registry. A pinned or
+    /// locked reference pulled before, or a tag resolved before, works.
+    #[arg(long, global = true)]
+    offline: bool,
+    /// Speak plain HTTP to a registry on this machine (localhost,
+    /// 127.0.0.1 or [::1]); refused for any other host.
+    #[arg(long, global = true)]
+    insecure: bool,
+}
+
+impl RegistryFlags {
+    pub fn settings(&self) -> weld_registry::Settings {
+        weld_registry::Settings {
+            offline: self.offline,
+            insecure: self.insecure,
+            cache_dir: None,
+        }
     }
 }

@@ -4,8 +4,9 @@
 
 use anyhow::{Context, Result, bail};
 use std::io::{IsTerminal, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use weld_registry::{Reference, Registry, Settings};
 use weld_wit::wasm::Bytes;
 
 /// How an input path is named in messages.
@@ -17,8 +18,50 @@ pub fn input_name(path: &Path) -> PathBuf {
     }
 }
 
-/// Reads a file, or stdin for `-`.
+/// How registries are reached, from the global flags.
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// The registry client, made when the first reference is read.
+static REGISTRY: OnceLock<Registry> = OnceLock::new();
+
+/// Sets how registries are reached (`--offline`, `--insecure`), once,
+/// before any input is read.
+pub fn set_registry_settings(settings: Settings) {
+    let _ = SETTINGS.set(settings);
+}
+
+/// The registry client.
+pub fn registry() -> Result<&'static Registry> {
+    if let Some(registry) = REGISTRY.get() {
+        return Ok(registry);
+    }
+    let settings = SETTINGS.get().cloned().unwrap_or_default();
+    let _ = REGISTRY.set(Registry::new(settings)?);
+    Ok(REGISTRY.get().expect("just set"))
+}
+
+/// The registry reference `path` is, if it is one (`oci://…`).
+pub fn reference(path: &Path) -> Result<Option<Reference>> {
+    match path.to_str() {
+        Some(text) if Reference::is_reference(text) => Ok(Some(Reference::parse(text)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The component a reference names, from weld's cache or its registry.
+pub fn pull(
+    reference: &Reference,
+    locked: Option<weld_registry::Locked<'_>>,
+) -> Result<weld_registry::Pulled> {
+    let progress = crate::progress::Transfer::on_stderr();
+    Ok(registry()?.pull(reference, locked, progress)?)
+}
+
+/// Reads a file, stdin for `-`, or a component from a registry.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
+    if let Some(reference) = reference(path)? {
+        return Ok(pull(&reference, None)?.bytes.into_vec());
+    }
     if is_stdio(path) {
         let limit = weld_wit::files::MAX_WASM;
         let mut bytes = Vec::new();
@@ -36,7 +79,9 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
 
 /// Reads WebAssembly binary or text from a file or stdin, as a binary.
 pub fn read_wasm(path: &Path) -> Result<Bytes> {
-    let bytes = if is_stdio(path) {
+    let bytes = if let Some(reference) = reference(path)? {
+        pull(&reference, None)?.bytes
+    } else if is_stdio(path) {
         read(path)?.into()
     } else {
         weld_wit::wasm::map_file(path)?
@@ -91,6 +136,19 @@ impl Outputs {
         self.bytes(output, bytes)
     }
 
+    /// A new version of a file this command read on purpose, such as
+    /// `weld.lock`: exempt from the rule that no output is an input.
+    pub fn update(&mut self, path: &Path, text: &str) -> Result<()> {
+        let mut staged = Staged::create_updating(path, true)?;
+        staged
+            .temporary
+            .file
+            .write_all(text.as_bytes())
+            .with_context(|| staged.context())?;
+        self.staged.push(staged);
+        Ok(())
+    }
+
     fn bytes(&mut self, output: Option<&Path>, bytes: &[u8]) -> Result<()> {
         match output.filter(|path| !is_stdio(path)) {
             Some(path) if !is_special(path) => self.staged.push(stage(path, bytes)?),
@@ -110,11 +168,11 @@ impl Outputs {
         };
         let mut staged = Staged::create(path)?;
         component
-            .write_to(staged.file.as_file_mut())
+            .write_to(staged.temporary.file.as_file_mut())
             .with_context(|| staged.context())?;
-        let file = staged.file.as_file();
+        let file = staged.temporary.file.as_file();
         let meta = file.metadata().with_context(|| staged.context())?;
-        let written = weld_wit::wasm::map_opened(staged.file.path(), file, &meta)
+        let written = weld_wit::wasm::map_opened(staged.temporary.file.path(), file, &meta)
             .with_context(|| staged.context())?;
         let (checked, synced) = std::thread::scope(|scope| {
             let check = scope.spawn(|| component.check(&written));
@@ -175,9 +233,8 @@ extern "C" fn check_stdout() {
 /// takes the destination's name on `commit` and vanishes if dropped, or if
 /// weld is stopped by a signal first (see [`crate::signals`]).
 pub struct Staged {
-    file: tempfile::NamedTempFile,
+    temporary: weld_wit::temporary::Temporary,
     path: PathBuf,
-    _entry: Option<weld_wit::registry::Entry>,
 }
 
 /// Writes `bytes` to a temporary file beside `path`, or beside the file
@@ -185,6 +242,7 @@ pub struct Staged {
 pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let mut staged = Staged::create(path)?;
     staged
+        .temporary
         .file
         .write_all(bytes)
         .with_context(|| staged.context())?;
@@ -215,16 +273,14 @@ fn resolve_links(path: &Path) -> Result<PathBuf> {
     )
 }
 
-/// The prefix of weld's temporary files; the process id follows, so that
-/// a later run can tell which were left by a weld that is gone.
-const TEMP_PREFIX: &str = ".weld-";
-
-/// Numbers this process's temporary files.
-static TEMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 impl Staged {
     /// An empty temporary file beside `path` (or what it links to).
     pub fn create(path: &Path) -> Result<Staged> {
+        Staged::create_updating(path, false)
+    }
+
+    /// As `create`; `updating` allows `path` to be one of the inputs.
+    fn create_updating(path: &Path, updating: bool) -> Result<Staged> {
         let path = resolve_links(path)?;
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -238,6 +294,7 @@ impl Staged {
             );
         }
         if let Ok(meta) = std::fs::metadata(&path)
+            && !updating
             && weld_wit::files::is_input(&meta)
         {
             bail!(
@@ -245,36 +302,9 @@ impl Staged {
                 path.display()
             );
         }
-        remove_stale_temporaries(dir);
-        // The name is entered for the signal handlers before the file is
-        // made, so that no moment passes with a file they do not know of.
-        let (file, entry) = loop {
-            let n = TEMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let temp = dir.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
-            let entry = crate::signals::TEMPORARIES.add(&temp, 0, 0);
-            let created = std::fs::OpenOptions::new()
-                .write(true)
-                .read(true)
-                .create_new(true)
-                .mode(0o644)
-                .open(&temp);
-            match created {
-                Ok(file) => {
-                    let temp = tempfile::TempPath::try_from_path(temp)
-                        .with_context(|| format!("cannot write `{}`", path.display()))?;
-                    break (tempfile::NamedTempFile::from_parts(file, temp), entry);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot write `{}`", path.display()));
-                }
-            }
-        };
-        Ok(Staged {
-            file,
-            path,
-            _entry: entry,
-        })
+        let temporary = weld_wit::temporary::create(dir)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(Staged { temporary, path })
     }
 
     fn context(&self) -> String {
@@ -283,58 +313,28 @@ impl Staged {
 
     /// A handle to write the temporary file through while it is staged.
     pub fn writer(&self) -> Result<std::fs::File> {
-        self.file
+        self.temporary
+            .file
             .as_file()
             .try_clone()
             .with_context(|| self.context())
     }
 
     fn sync(&self) -> Result<()> {
-        self.file
+        self.temporary
+            .file
             .as_file()
             .sync_all()
             .with_context(|| self.context())
     }
 
     pub fn commit(self) -> Result<()> {
-        self.file
+        self.temporary
+            .file
             .persist(&self.path)
             .map_err(|e| e.error)
             .with_context(|| format!("cannot write `{}`", self.path.display()))?;
         Ok(())
-    }
-}
-
-/// Removes the temporary files in `dir` that a weld killed before it could
-/// clean up left (SIGKILL cannot be caught): those named with the id of a
-/// process that no longer exists, and owned by this user.
-fn remove_stale_temporaries(dir: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(TEMP_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
-            .filter(|pid| *pid > 0)
-        else {
-            continue;
-        };
-        // SAFETY: signal 0 only asks whether the process exists.
-        let gone = unsafe { libc::kill(pid, 0) } == -1
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        let ours = entry
-            .metadata()
-            .is_ok_and(|meta| meta.is_file() && meta.uid() == uid);
-        if gone && ours {
-            let _ = std::fs::remove_file(entry.path());
-        }
     }
 }
 
@@ -374,4 +374,89 @@ fn write_special(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn is_stdio(path: &Path) -> bool {
     path.as_os_str() == "-"
+}
+
+/// What `weld.lock` is to a command reading a manifest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum LockUse {
+    /// Locked digests are used; new resolutions are recorded (compose).
+    Follow,
+    /// Every tag is resolved afresh and recorded (`--update`).
+    Update,
+    /// Locked digests are used, and a reference the lock lacks is an
+    /// error (`--locked`, as cargo's).
+    Locked,
+}
+
+/// A manifest whose registry components were fetched, and the lock as
+/// they leave it.
+pub struct LoadedManifest {
+    pub manifest: weld_link::Manifest,
+    pub lock: weld_registry::lock::Lock,
+    /// Whether the lock differs from the file (to be written).
+    pub lock_changed: bool,
+}
+
+/// Reads a manifest, fetching its `oci://` components through
+/// `weld.lock` beside it.
+pub fn load_manifest(path: &Path, lock_use: LockUse) -> Result<LoadedManifest> {
+    let mut lock = weld_registry::lock::Lock::beside(path)?;
+    let before = lock.to_text();
+    let mut used = Vec::new();
+    let mut fetch = |value: &str| -> Option<std::result::Result<Bytes, String>> {
+        if !Reference::is_reference(value) {
+            return None;
+        }
+        let fetched = (|| -> Result<Bytes> {
+            let reference = Reference::parse(value)?;
+            used.push(reference.clone());
+            if reference.digest.is_some() {
+                return Ok(pull(&reference, None)?.bytes);
+            }
+            let locked = lock
+                .get(&reference)
+                .filter(|_| lock_use != LockUse::Update)
+                .cloned();
+            if locked.is_none() && lock_use == LockUse::Locked {
+                bail!(
+                    "`{}` has no entry in `{}`, and --locked forbids adding one",
+                    reference,
+                    lock.path.display()
+                );
+            }
+            let pulled = match &locked {
+                Some(digest) => pull(
+                    &reference,
+                    Some(weld_registry::Locked {
+                        digest,
+                        lock: &lock.path,
+                    }),
+                )?,
+                None => pull(&reference, None)?,
+            };
+            lock.set(&reference, pulled.digest);
+            Ok(pulled.bytes)
+        })();
+        Some(fetched.map_err(|e| {
+            e.chain()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ")
+        }))
+    };
+    let manifest = weld_link::Manifest::load_with(path, &mut fetch)?;
+    lock.retain(&used);
+    let exists = lock.path.exists();
+    let lock_changed = lock.to_text() != before && (exists || !lock.is_empty());
+    if lock_changed && lock_use == LockUse::Locked {
+        bail!(
+            "`{}` needs updating, and --locked forbids changing it",
+            lock.path.display()
+        );
+    }
+    Ok(LoadedManifest {
+        manifest,
+        lock,
+        lock_changed,
+    })
 }

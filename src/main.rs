@@ -14,7 +14,15 @@ mod signals;
 
 #[derive(Parser)]
 #[command(name = "weld", version, about, max_term_width = 100)]
-enum Cli {
+struct Cli {
+    #[command(flatten)]
+    registry: flags::RegistryFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
     Wit(cmd::wit::Args),
     Inspect(cmd::inspect::Args),
     New(cmd::new::Args),
@@ -28,6 +36,8 @@ enum Cli {
     Test(cmd::test::Args),
     Check(cmd::check::Args),
     Trace(cmd::trace::Args),
+    Push(cmd::push::Args),
+    Pull(cmd::pull::Args),
 }
 
 /// `RUST_BACKTRACE=1`, which developers often leave set, makes every
@@ -49,20 +59,24 @@ fn quiet_library_backtraces() {
 fn main() -> ExitCode {
     quiet_library_backtraces();
     signals::install();
-    let result = match Cli::parse() {
-        Cli::Wit(args) => args.run().map(|()| 0),
-        Cli::Inspect(args) => args.run().map(|()| 0),
-        Cli::New(args) => args.run().map(|()| 0),
-        Cli::Plug(args) => args.run().map(|()| 0),
-        Cli::Compose(args) => args.run().map(|()| 0),
-        Cli::Virt(args) => args.run().map(|()| 0),
-        Cli::Graph(args) => args.run().map(|()| 0),
-        Cli::Run(args) => args.run(),
-        Cli::Serve(args) => args.run(),
-        Cli::Invoke(args) => args.run(),
-        Cli::Test(args) => args.run(),
-        Cli::Check(args) => args.run(),
-        Cli::Trace(args) => args.run().map(|()| 0),
+    let cli = Cli::parse();
+    io::set_registry_settings(cli.registry.settings());
+    let result = match cli.command {
+        Command::Wit(args) => args.run().map(|()| 0),
+        Command::Inspect(args) => args.run().map(|()| 0),
+        Command::New(args) => args.run().map(|()| 0),
+        Command::Plug(args) => args.run().map(|()| 0),
+        Command::Compose(args) => args.run().map(|()| 0),
+        Command::Virt(args) => args.run().map(|()| 0),
+        Command::Graph(args) => args.run().map(|()| 0),
+        Command::Run(args) => args.run(),
+        Command::Serve(args) => args.run(),
+        Command::Invoke(args) => args.run(),
+        Command::Test(args) => args.run(),
+        Command::Check(args) => args.run(),
+        Command::Trace(args) => args.run().map(|()| 0),
+        Command::Push(args) => args.run().map(|()| 0),
+        Command::Pull(args) => args.run().map(|()| 0),
     };
     match result {
         Ok(status) => ExitCode::from(status),

@@ -198,8 +198,12 @@ impl Check {
                 })
             }
             Check::Compose { manifest, cache } => unreadable(
-                weld_virt::check_manifest(&manifest, &cache.validated())
-                    .map_err(anyhow::Error::from),
+                crate::io::load_manifest(&manifest, crate::io::LockUse::Follow).and_then(
+                    |loaded| {
+                        weld_virt::check_manifest(&loaded.manifest, &manifest, &cache.validated())
+                            .map_err(anyhow::Error::from)
+                    },
+                ),
             ),
         }
     }

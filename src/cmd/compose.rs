@@ -1,5 +1,6 @@
 use crate::cmd::virt::stage_report;
 use crate::flags::ComposeOutput;
+use crate::io::LockUse;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -24,10 +25,22 @@ use std::path::PathBuf;
 /// `args = [...]`, `env = { NAME = "value" }`, `const = { "IFACE#FUNC" =
 /// "VALUE" }`...), and `report = "FILE"` writes what `--report` does.
 /// Paths in it are relative to the manifest.
+///
+/// A component may be a registry reference (`app =
+/// "oci://ghcr.io/my/app:1.0"`). What each tag resolved to is recorded in
+/// `weld.lock` beside the manifest, written with the output, and used by
+/// later compositions, so that the manifest composes the same bytes on
+/// every machine until `--update`.
 #[derive(clap::Args)]
 pub struct Args {
     /// The manifest, such as `weld.toml`.
     manifest: PathBuf,
+    /// Resolve every tag afresh, and record what it names now in `weld.lock`.
+    #[arg(long, conflicts_with = "locked")]
+    update: bool,
+    /// Fail rather than change `weld.lock` (for CI).
+    #[arg(long)]
+    locked: bool,
     #[command(flatten)]
     output: ComposeOutput,
 }
@@ -35,9 +48,14 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<()> {
         let context = || format!("failed to compose `{}`", self.manifest.display());
-        let manifest = weld_link::Manifest::load(&self.manifest).with_context(context)?;
+        let lock_use = match (self.update, self.locked) {
+            (true, _) => LockUse::Update,
+            (_, true) => LockUse::Locked,
+            _ => LockUse::Follow,
+        };
+        let loaded = crate::io::load_manifest(&self.manifest, lock_use).with_context(context)?;
         let validated = self.output.cache.validated();
-        let composition = weld_virt::compose_manifest(&manifest, &self.manifest, &validated)
+        let composition = weld_virt::compose_manifest(&loaded.manifest, &self.manifest, &validated)
             .with_context(context)?;
         let mut outputs = crate::io::Outputs::default();
         self.output
@@ -47,6 +65,11 @@ impl Args {
             && !self.output.dry_run
         {
             stage_report(&mut outputs, path, report).with_context(context)?;
+        }
+        if loaded.lock_changed && !self.output.dry_run {
+            outputs
+                .update(&loaded.lock.path, &loaded.lock.to_text())
+                .with_context(context)?;
         }
         outputs.commit().with_context(context)
     }

@@ -1,7 +1,7 @@
 use crate::io;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use weld_link::{Format, Manifest, Picture};
+use weld_link::{Format, Picture};
 
 /// Draw a composition: its instances, what links them, and what it
 /// imports and exports.
@@ -31,11 +31,9 @@ impl Args {
     pub fn run(self) -> Result<()> {
         let picture = if self.input.extension().is_some_and(|e| e == "toml") {
             // Drawn as it would be composed: everything is checked.
-            Manifest::load(&self.input)
-                .map_err(weld_virt::Error::from)
-                .and_then(|manifest| {
-                    weld_virt::compose_manifest(&manifest, &self.input, &Default::default())
-                })
+            let loaded = io::load_manifest(&self.input, io::LockUse::Follow)
+                .with_context(|| format!("failed to draw `{}`", self.input.display()))?;
+            weld_virt::compose_manifest(&loaded.manifest, &self.input, &Default::default())
                 .and_then(|composition| {
                     composition.component.into_bytes()?;
                     Ok(Picture::of_plan(&composition.plan))

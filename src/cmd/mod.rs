@@ -5,6 +5,8 @@ pub mod inspect;
 pub mod invoke;
 pub mod new;
 pub mod plug;
+pub mod pull;
+pub mod push;
 pub mod run;
 pub mod serve;
 pub mod test;

@@ -28,7 +28,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<()> {
-        let wit = if self.path.as_os_str() == "-" {
+        let wit = if self.path.as_os_str() == "-" || io::reference(&self.path)?.is_some() {
             weld_wit::load_bytes(&io::input_name(&self.path), io::read(&self.path)?)?
         } else {
             weld_wit::load(&self.path)?

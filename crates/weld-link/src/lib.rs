@@ -19,7 +19,7 @@ mod structure;
 mod unshare;
 
 pub use encode::{Components, Output};
-pub use manifest::{Manifest, Mediated, Mediator, Virtualize};
+pub use manifest::{Fetch, Manifest, Mediated, Mediator, Virtualize};
 pub use picture::{Format, Picture};
 pub use plan::{Export, Instance, Link, Plan, Shared, Unfilled};
 pub use plug::{Composed, Plug, plug};
@@ -102,8 +102,6 @@ pub fn picture_of_component(path: &Path, bytes: &[u8]) -> Result<Picture, Error>
         path: path.to_owned(),
         source: e.into(),
     })?;
-    let name = path
-        .file_stem()
-        .map_or_else(|| "component".into(), |stem| stem.to_string_lossy());
+    let name = weld_wit::files::source_stem(path).unwrap_or_else(|| "component".into());
     Ok(Picture::of_component(&structure, &name))
 }

@@ -155,6 +155,11 @@ pub struct Mediated {
     pub export: String,
 }
 
+/// Where a manifest's components come from when they are not files: see
+/// [`Manifest::load_with`].
+pub type Fetch<'a> =
+    dyn FnMut(&str) -> Option<std::result::Result<weld_wit::wasm::Bytes, String>> + 'a;
+
 /// A manifest read and checked: its components, and the plan they make.
 pub struct Manifest {
     text: Text,
@@ -169,8 +174,18 @@ struct Text {
 }
 
 impl Manifest {
-    /// Reads a manifest and the components it names.
+    /// Reads a manifest and the components it names, as files.
     pub fn load(path: &Path) -> Result<Manifest, Error> {
+        Manifest::load_with(path, &mut |_| None)
+    }
+
+    /// Reads a manifest, and the components it names through `fetch`:
+    /// given a `[components]` value, it returns the component if it is
+    /// one it fetches (a registry reference), or `None` for a path to read
+    /// relative to the manifest. Its error is shown at the value in the
+    /// manifest. (Registries are the stage before this one, so the linker
+    /// asks its caller rather than knowing of them.)
+    pub fn load_with(path: &Path, fetch: &mut Fetch<'_>) -> Result<Manifest, Error> {
         let bytes = weld_wit::wasm::read_file(path)?;
         let text = Text {
             path: path.to_owned(),
@@ -185,10 +200,18 @@ impl Manifest {
         let mut components = Vec::new();
         for (name, file) in file.components.get_ref() {
             text.kebab(name, "component")?;
-            let path = base.join(file.get_ref());
-            let bytes = weld_wit::wasm::map_file(&path)
-                .and_then(|bytes| weld_wit::wasm::to_binary(&path, bytes))
-                .map_err(|e| text.error(file.span(), weld_wit::display::error_chain(&e)))?;
+            let at_value = |message| text.error(file.span(), message);
+            let (path, bytes) = match fetch(file.get_ref()) {
+                Some(fetched) => (PathBuf::from(file.get_ref()), fetched.map_err(at_value)?),
+                None => {
+                    let path = base.join(file.get_ref());
+                    let bytes = weld_wit::wasm::map_file(&path)
+                        .map_err(|e| at_value(weld_wit::display::error_chain(&e)))?;
+                    (path, bytes)
+                }
+            };
+            let bytes = weld_wit::wasm::to_binary(&path, bytes)
+                .map_err(|e| at_value(weld_wit::display::error_chain(&e)))?;
             components.push((name.get_ref().clone(), path, Arc::new(bytes)));
         }
         if components.is_empty() {

@@ -176,7 +176,7 @@ pub fn plug(
 /// stem in kebab case, as component names must be (`python-app`), made
 /// unique with a number when `taken`.
 fn component_name(path: &Path, taken: impl Fn(&str) -> bool) -> String {
-    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let stem = weld_wit::files::source_stem(path).unwrap_or_default();
     let mut name = String::new();
     for word in stem
         .split(|c: char| !c.is_ascii_alphanumeric())

@@ -57,18 +57,18 @@ pub fn compose_manifest(
     })
 }
 
-/// `weld check compose`: composes the manifest at `path` as `weld compose`
+/// `weld check compose`: composes `manifest`, read from `path`, as `weld compose`
 /// would, writing nothing, and checks the result against its `[check]`
 /// section. A wiring or `[virtualize]` mistake is a finding; an input that
 /// cannot be read (the manifest, a component) is the error.
 pub fn check_manifest(
+    manifest: &Manifest,
     path: &Path,
     validated: &Validated,
 ) -> Result<weld_wit::check::Report, Error> {
     use weld_wit::check::{Level, Report, policy};
     let subject = format!("`{}`", path.display());
-    let manifest = Manifest::load(path)?;
-    let composition = match compose_manifest(&manifest, path, validated) {
+    let composition = match compose_manifest(manifest, path, validated) {
         Ok(composition) => composition,
         Err(e @ Error::Link(weld_link::Error::Wit(_))) => return Err(e),
         Err(e) => {

@@ -1,0 +1,459 @@
+//! Components from registries, against a real OCI registry on 127.0.0.1:
+//! Debian's `docker-registry` (the CNCF distribution), started per test
+//! with storage of its own, and wkg where it is installed.
+//!
+//! `.ci/run` installs the registry and sets `WELD_REQUIRE_REGISTRY=1`, so
+//! that there a missing registry fails these tests rather than skips them.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A registry process, killed when dropped.
+struct Registry {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Option<Registry> {
+        let binary = Path::new("/usr/bin/docker-registry");
+        if !binary.is_file() {
+            assert!(
+                std::env::var_os("WELD_REQUIRE_REGISTRY").is_none(),
+                "docker-registry is not installed (apt-get install docker-registry)"
+            );
+            eprintln!("skipped: docker-registry is not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(binary)
+            .args(["serve", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let registry = Registry { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !registry.answers() {
+            assert!(Instant::now() < deadline, "the registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(registry)
+    }
+
+    fn answers(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let request = format!("GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n", self.port);
+        let mut answer = String::new();
+        stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_string(&mut answer).is_ok()
+            && answer.split_whitespace().nth(1) == Some("200")
+    }
+
+    fn reference(&self, name: &str) -> String {
+        format!("oci://127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Where the registry keeps the blob of `digest`.
+    fn blob_file(&self, digest: &str) -> PathBuf {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        self.dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `weld ARGS` with a registry cache of its own (`cache`).
+fn weld(cache: &Path, args: &[&str]) -> Output {
+    weld_env(cache, args, &[])
+}
+
+fn weld_env(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weld"));
+    command
+        .args(args)
+        .current_dir(common::root())
+        .env("WELD_CACHE_DIR", cache)
+        .env("DOCKER_CONFIG", cache.join("no-docker"))
+        .env_remove("WELD_REGISTRY_USER")
+        .env_remove("WELD_REGISTRY_PASSWORD")
+        .envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+fn ok(output: Output) -> String {
+    String::from_utf8(ok_bytes(output)).unwrap()
+}
+
+fn ok_bytes(output: Output) -> Vec<u8> {
+    assert!(
+        output.status.success(),
+        "weld failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn failed(output: Output) -> String {
+    assert!(!output.status.success(), "weld succeeded");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// `weld pull REFERENCE -o OUT --insecure` with the cache `cache`.
+fn pull(cache: &Path, reference: &str, out: &Path) -> Output {
+    weld(
+        cache,
+        &["pull", reference, "-o", out.to_str().unwrap(), "--insecure"],
+    )
+}
+
+/// Runs the composed image app on the bundled image, and checks what it
+/// prints.
+fn assert_prints_the_image(cache: &Path, component: &Path) {
+    let run = ok_bytes(weld(
+        cache,
+        &[
+            "run",
+            "--dir",
+            "fixtures/images::/images:ro",
+            component.to_str().unwrap(),
+            "/images/63x17.ppm",
+        ],
+    ));
+    assert_eq!(
+        run,
+        std::fs::read(common::root().join("fixtures/images/63x17.expected.pgm")).unwrap()
+    );
+}
+
+fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+const PROCESSOR: &str = "fixtures/components/c-processor.wasm";
+const APP: &str = "fixtures/components/c-app.wasm";
+
+#[test]
+fn push_then_pull_gives_the_same_bytes() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let reference = registry.reference("my/c-processor:1.0");
+    let pushed = ok(weld(
+        dir.path(),
+        &["push", PROCESSOR, &reference, "--insecure"],
+    ));
+    let digest = pushed.trim();
+    assert!(is_digest(digest), "{pushed}");
+    let out = dir.path().join("pulled.wasm");
+    // A cache of its own, so the pull goes to the registry.
+    let pulled = ok(pull(&dir.path().join("other-cache"), &reference, &out));
+    assert_eq!(pulled.trim(), digest);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(common::root().join(PROCESSOR)).unwrap()
+    );
+    // Pinned by the digest it printed, and then from the cache alone.
+    let pinned = format!("{reference}@{digest}");
+    let again = dir.path().join("again.wasm");
+    ok(weld(
+        dir.path(),
+        &["pull", &pinned, "-o", again.to_str().unwrap(), "--insecure"],
+    ));
+    drop(registry);
+    let offline = dir.path().join("offline.wasm");
+    ok(weld(
+        dir.path(),
+        &[
+            "pull",
+            &pinned,
+            "-o",
+            offline.to_str().unwrap(),
+            "--offline",
+        ],
+    ));
+    assert_eq!(
+        std::fs::read(&offline).unwrap(),
+        std::fs::read(&out).unwrap()
+    );
+    // And as the input of other commands.
+    let wit = ok(weld(dir.path(), &["wit", &pinned, "--offline"]));
+    assert!(
+        wit.contains("grayscale: func(img: image) -> image"),
+        "{wit}"
+    );
+}
+
+#[test]
+fn a_manifest_of_registry_components_composes_runs_and_locks() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let app = registry.reference("my/c-app:1.0");
+    let processor = registry.reference("my/c-processor:1.0");
+    ok(weld(&cache, &["push", APP, &app, "--insecure"]));
+    let first = ok(weld(&cache, &["push", PROCESSOR, &processor, "--insecure"]));
+    let manifest = dir.path().join("weld.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[components]\napp = \"{app}\"\nprocessor = \"{processor}\"\n\n\
+             [instances.app.with]\n\"my:image-processor/process\" = \"processor\"\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out.wasm");
+    let compose = |extra: &[&str]| {
+        let mut args = vec![
+            "compose",
+            manifest.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--insecure",
+        ];
+        args.extend_from_slice(extra);
+        weld(&cache, &args)
+    };
+    ok(compose(&[]));
+    let lock_path = dir.path().join("weld.lock");
+    let lock = std::fs::read_to_string(&lock_path).unwrap();
+    assert!(
+        lock.contains(&format!(
+            "reference = \"{processor}\"\ndigest = \"{}\"",
+            first.trim()
+        )),
+        "{lock}"
+    );
+    assert_prints_the_image(&cache, &out);
+    let composed = std::fs::read(&out).unwrap();
+
+    // The tag moves to another component: the lock holds the old one.
+    let other = ok(weld(
+        &cache,
+        &[
+            "push",
+            "fixtures/components/go-processor.wasm",
+            &processor,
+            "--insecure",
+        ],
+    ));
+    assert_ne!(other, first);
+    ok(compose(&[]));
+    assert_eq!(std::fs::read(&out).unwrap(), composed);
+    assert_eq!(std::fs::read_to_string(&lock_path).unwrap(), lock);
+    // --locked accepts a lock that needs no change.
+    ok(compose(&["--locked"]));
+    // --update takes what the tag names now, and records it.
+    ok(compose(&["--update"]));
+    assert_ne!(std::fs::read(&out).unwrap(), composed);
+    assert!(
+        std::fs::read_to_string(&lock_path)
+            .unwrap()
+            .contains(other.trim())
+    );
+}
+
+#[test]
+fn a_tampered_blob_is_refused() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let reference = registry.reference("my/c-processor:1.0");
+    ok(weld(
+        dir.path(),
+        &["push", PROCESSOR, &reference, "--insecure"],
+    ));
+    let layer = format!(
+        "sha256:{}",
+        sha256_hex(&std::fs::read(common::root().join(PROCESSOR)).unwrap())
+    );
+    let blob = registry.blob_file(&layer);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&blob, bytes).unwrap();
+    let out = dir.path().join("out.wasm");
+    let error = failed(pull(&dir.path().join("fresh"), &reference, &out));
+    assert!(error.contains("digest"), "{error}");
+    assert!(error.contains(&layer), "{error}");
+    assert!(!out.exists());
+    assert_no_temporaries(&dir.path().join("fresh"));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let output = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(bytes)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()[..64].to_owned()
+}
+
+/// No `.weld-` temporary file is left anywhere under `dir`.
+fn assert_no_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        assert!(
+            !name.to_string_lossy().starts_with(".weld-"),
+            "{:?} left",
+            entry.path()
+        );
+        if entry.file_type().unwrap().is_dir() {
+            assert_no_temporaries(&entry.path());
+        }
+    }
+}
+
+#[test]
+fn failures_are_clear_and_leave_nothing() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.wasm");
+    std::fs::write(&out, b"good").unwrap();
+    let pull = |reference: &str, extra: &[&str]| {
+        let mut args = vec!["pull", reference, "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        failed(weld(dir.path(), &args))
+    };
+    let missing = pull(&registry.reference("my/nothing:1.0"), &["--insecure"]);
+    assert!(missing.contains("is not in the registry"), "{missing}");
+    let not_local = pull("oci://ghcr.io/my/app:1.0", &["--insecure"]);
+    assert!(
+        not_local.contains("--insecure (plain HTTP) is allowed only for"),
+        "{not_local}"
+    );
+    let offline = pull(&registry.reference("my/nothing:1.0"), &["--offline"]);
+    assert!(
+        offline.contains("--offline forbids asking the registry"),
+        "{offline}"
+    );
+    let bad = pull("oci://127.0.0.1/My/App", &[]);
+    assert!(bad.contains("is not a repository path component"), "{bad}");
+    let reference = registry.reference("my/c-processor:1.0");
+    drop(registry);
+    let down = pull(&reference, &["--insecure"]);
+    assert!(down.contains("cannot reach the registry"), "{down}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"good");
+    assert_no_temporaries(dir.path());
+}
+
+/// wkg, where installed: `WKG`, or the one `.ci/run` installs.
+fn wkg() -> Option<PathBuf> {
+    let installed =
+        std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/weld/wkg/bin/wkg"));
+    std::env::var_os("WKG")
+        .map(PathBuf::from)
+        .or(installed)
+        .filter(|path| path.is_file())
+}
+
+#[test]
+fn interoperates_with_wkg_both_ways() {
+    let Some(wkg) = wkg() else {
+        eprintln!("skipped: wkg is not installed");
+        return;
+    };
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let host = format!("127.0.0.1:{}", registry.port);
+    let wkg_run = |args: &[&str]| {
+        let output = Command::new(&wkg)
+            .args(args)
+            .current_dir(common::root())
+            .env("WKG_OCI_INSECURE", &host)
+            .env("DOCKER_CONFIG", dir.path().join("no-docker"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "wkg failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    // weld pushes, wkg pulls.
+    ok(weld(
+        dir.path(),
+        &[
+            "push",
+            PROCESSOR,
+            &registry.reference("my/c-processor:1.0"),
+            "--insecure",
+        ],
+    ));
+    let pulled = dir.path().join("by-wkg.wasm");
+    wkg_run(&[
+        "oci",
+        "pull",
+        &format!("{host}/my/c-processor:1.0"),
+        "-o",
+        pulled.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(common::root().join(PROCESSOR)).unwrap()
+    );
+    // wkg pushes, weld plugs.
+    wkg_run(&["oci", "push", &format!("{host}/my/c-app:wkg"), APP]);
+    let out = dir.path().join("out.wasm");
+    ok(weld(
+        dir.path(),
+        &[
+            "plug",
+            &registry.reference("my/c-app:wkg"),
+            "--plug",
+            &registry.reference("my/c-processor:1.0"),
+            "-o",
+            out.to_str().unwrap(),
+            "--insecure",
+        ],
+    ));
+    assert_prints_the_image(dir.path(), &out);
+}
