@@ -136,12 +136,16 @@ impl Check {
                 Ok(check::targets::check(&own, &target, world, subject))
             }
             Check::Semver { old, new } => {
-                let (before, after) = unreadable((|| {
-                    Ok((
-                        check::semver::load_source(&old)?,
-                        check::semver::load_source(&new)?,
-                    ))
-                })())?;
+                // A registry reference is fetched here; a path or a
+                // `git:` source is the library's to read.
+                let load = |source: &str| -> Result<weld_wit::Wit> {
+                    let path = std::path::Path::new(source);
+                    if io::reference(path)?.is_some() {
+                        return Ok(weld_wit::load_bytes(path, io::read(path)?)?);
+                    }
+                    Ok(check::semver::load_source(source)?)
+                };
+                let (before, after) = unreadable((|| Ok((load(&old)?, load(&new)?)))())?;
                 Ok(check::semver::check(
                     &before,
                     &after,
