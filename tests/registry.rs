@@ -216,6 +216,13 @@ fn push_then_pull_gives_the_same_bytes() {
         wit.contains("grayscale: func(img: image) -> image"),
         "{wit}"
     );
+    let semver = ok(weld(
+        dir.path(),
+        &["check", "semver", &pinned, PROCESSOR, "--offline"],
+    ));
+    assert!(semver.contains("holds (0 errors"), "{semver}");
+    let inspect = ok(weld(dir.path(), &["inspect", &pinned, "--offline"]));
+    assert!(inspect.starts_with("component, 17104 bytes"), "{inspect}");
 }
 
 #[test]
