@@ -136,6 +136,21 @@ pub fn not_regular(path: &Path, meta: &Metadata) -> Error {
     }
 }
 
+/// What a component read from `path` is called where a name is made from
+/// its source (an instance, a node of a graph): the file stem, or for a
+/// registry reference (`oci://HOST/my/c-processor:1.0@sha256:…`) the
+/// repository's last part, without the tag or digest that a file stem
+/// would leave half of.
+pub fn source_stem(path: &Path) -> Option<std::borrow::Cow<'_, str>> {
+    if let Some(reference) = path.to_str().and_then(|text| text.strip_prefix("oci://")) {
+        let name = reference.split('@').next().unwrap_or(reference);
+        let last = name.rsplit('/').next().unwrap_or(name);
+        let stem = last.split(':').next().unwrap_or(last);
+        return (!stem.is_empty()).then_some(std::borrow::Cow::Borrowed(stem));
+    }
+    path.file_stem().map(|stem| stem.to_string_lossy())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,19 +191,4 @@ mod tests {
         ));
         assert_eq!(read_regular(file.path(), 10).unwrap().len(), 10);
     }
-}
-
-/// What a component read from `path` is called where a name is made from
-/// its source (an instance, a node of a graph): the file stem, or for a
-/// registry reference (`oci://HOST/my/c-processor:1.0@sha256:…`) the
-/// repository's last part, without the tag or digest that a file stem
-/// would leave half of.
-pub fn source_stem(path: &Path) -> Option<std::borrow::Cow<'_, str>> {
-    if let Some(reference) = path.to_str().and_then(|text| text.strip_prefix("oci://")) {
-        let name = reference.split('@').next().unwrap_or(reference);
-        let last = name.rsplit('/').next().unwrap_or(name);
-        let stem = last.split(':').next().unwrap_or(last);
-        return (!stem.is_empty()).then_some(std::borrow::Cow::Borrowed(stem));
-    }
-    path.file_stem().map(|stem| stem.to_string_lossy())
 }
