@@ -77,7 +77,8 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     Ok(weld_wit::wasm::read_file(path)?)
 }
 
-/// Reads WebAssembly binary or text from a file or stdin, as a binary.
+/// Reads WebAssembly binary or text from a file, stdin or a registry, as a
+/// binary.
 pub fn read_wasm(path: &Path) -> Result<Bytes> {
     let bytes = if let Some(reference) = reference(path)? {
         pull(&reference, None)?.bytes
