@@ -62,14 +62,20 @@ impl Registry {
     }
 
     fn answers(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let request = format!("GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n", self.port);
+        self.status("GET", "/v2/") == Some(200)
+    }
+
+    /// The status of a bodiless `METHOD PATH` request, if it got one.
+    fn status(&self, method: &str, path: &str) -> Option<u16> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            self.port
+        );
         let mut answer = String::new();
-        stream.write_all(request.as_bytes()).is_ok()
-            && stream.read_to_string(&mut answer).is_ok()
-            && answer.split_whitespace().nth(1) == Some("200")
+        stream.write_all(request.as_bytes()).ok()?;
+        stream.read_to_string(&mut answer).ok()?;
+        answer.split_whitespace().nth(1)?.parse().ok()
     }
 
     fn reference(&self, name: &str) -> String {
@@ -463,4 +469,60 @@ fn interoperates_with_wkg_both_ways() {
         ],
     ));
     assert_prints_the_image(dir.path(), &out);
+}
+
+#[test]
+fn a_locked_digest_gone_from_the_registry_is_an_error() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let processor = registry.reference("my/c-processor:1.0");
+    let digest = ok(weld(
+        dir.path(),
+        &["push", PROCESSOR, &processor, "--insecure"],
+    ));
+    let manifest = dir.path().join("weld.toml");
+    std::fs::write(
+        &manifest,
+        format!("[components]\nprocessor = \"{processor}\"\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out.wasm");
+    let compose = |cache: &Path| {
+        weld(
+            cache,
+            &[
+                "compose",
+                manifest.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--insecure",
+            ],
+        )
+    };
+    ok(compose(dir.path()));
+    // The tag moves on and the locked manifest is deleted.
+    ok(weld(
+        dir.path(),
+        &[
+            "push",
+            "fixtures/components/go-processor.wasm",
+            &processor,
+            "--insecure",
+        ],
+    ));
+    let path = format!("/v2/my/c-processor/manifests/{}", digest.trim());
+    assert_eq!(registry.status("DELETE", &path), Some(202));
+    let lock = std::fs::read(dir.path().join("weld.lock")).unwrap();
+    let composed = std::fs::read(&out).unwrap();
+    // A cache without it must ask the registry, which no longer has it.
+    let error = failed(compose(&dir.path().join("fresh")));
+    assert!(
+        error.contains("the registry no longer has that manifest"),
+        "{error}"
+    );
+    assert!(error.contains(digest.trim()), "{error}");
+    assert_eq!(std::fs::read(dir.path().join("weld.lock")).unwrap(), lock);
+    assert_eq!(std::fs::read(&out).unwrap(), composed);
 }
