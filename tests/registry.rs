@@ -22,6 +22,21 @@ struct Registry {
 
 impl Registry {
     fn start() -> Option<Registry> {
+        Registry::start_with("")
+    }
+
+    /// A registry that wants the user `weld` with the password
+    /// `correct-horse` (`fixtures/registry/htpasswd`).
+    fn start_with_password() -> Option<Registry> {
+        let htpasswd = common::root().join("fixtures/registry/htpasswd");
+        Registry::start_with(&format!(
+            "auth:\n  htpasswd:\n    realm: weld-test\n    path: {}\n",
+            htpasswd.display()
+        ))
+    }
+
+    /// A registry whose configuration ends with `extra`.
+    fn start_with(extra: &str) -> Option<Registry> {
         let binary = Path::new("/usr/bin/docker-registry");
         if !binary.is_file() {
             assert!(
@@ -41,7 +56,7 @@ impl Registry {
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{extra}",
                 dir.path().join("data").display()
             ),
         )
@@ -61,8 +76,10 @@ impl Registry {
         Some(registry)
     }
 
+    /// Whether it answers `/v2/`: with 200, or with 401 when it wants
+    /// credentials.
     fn answers(&self) -> bool {
-        self.status("GET", "/v2/") == Some(200)
+        matches!(self.status("GET", "/v2/"), Some(200 | 401))
     }
 
     /// The status of a bodiless `METHOD PATH` request, if it got one.
@@ -394,6 +411,81 @@ fn failures_are_clear_and_leave_nothing() {
     assert!(down.contains("cannot reach the registry"), "{down}");
     assert_eq!(std::fs::read(&out).unwrap(), b"good");
     assert_no_temporaries(dir.path());
+}
+
+#[test]
+fn credentials_come_from_the_environment_and_docker_config() {
+    let Some(registry) = Registry::start_with_password() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let reference = registry.reference("my/c-processor:1.0");
+    let out = dir.path().join("out.wasm");
+    std::fs::write(&out, b"good").unwrap();
+    let push = |env: &[(&str, &str)]| {
+        weld_env(
+            dir.path(),
+            &["push", PROCESSOR, &reference, "--insecure"],
+            env,
+        )
+    };
+    let pull = |env: &[(&str, &str)]| {
+        weld_env(
+            dir.path(),
+            &[
+                "pull",
+                &reference,
+                "-o",
+                out.to_str().unwrap(),
+                "--insecure",
+            ],
+            env,
+        )
+    };
+    let right = [
+        ("WELD_REGISTRY_USER", "weld"),
+        ("WELD_REGISTRY_PASSWORD", "correct-horse"),
+    ];
+    let wrong = [
+        ("WELD_REGISTRY_USER", "weld"),
+        ("WELD_REGISTRY_PASSWORD", "battery-staple"),
+    ];
+    // Refused without credentials and with wrong ones, saying which were
+    // sent; a refused push is not "cannot reach".
+    let anonymous = failed(push(&[]));
+    assert!(
+        anonymous.contains("refused access to") && anonymous.contains("with no credentials"),
+        "{anonymous}"
+    );
+    let refused = failed(push(&wrong));
+    assert!(
+        refused.contains("refused access to")
+            && refused.contains("the user `weld` from WELD_REGISTRY_USER"),
+        "{refused}"
+    );
+    let digest = ok(push(&right));
+    let refused = failed(pull(&wrong));
+    assert!(refused.contains("refused access to"), "{refused}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"good");
+    assert_no_temporaries(dir.path());
+    // A Docker config's `auths`, as `docker login` writes it.
+    let docker = dir.path().join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    let auth = "d2VsZDpjb3JyZWN0LWhvcnNl"; // base64 of `weld:correct-horse`
+    std::fs::write(
+        docker.join("config.json"),
+        format!(
+            r#"{{"auths": {{"127.0.0.1:{}": {{"auth": "{auth}"}}}}}}"#,
+            registry.port
+        ),
+    )
+    .unwrap();
+    let pulled = ok(pull(&[("DOCKER_CONFIG", docker.to_str().unwrap())]));
+    assert_eq!(pulled, digest);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(common::root().join(PROCESSOR)).unwrap()
+    );
 }
 
 /// wkg, where installed: `WKG`, or the one `.ci/run` installs.

@@ -600,6 +600,16 @@ fn registry_error(
         message,
     };
     match error {
+        // `oci-client` turns some refusals (a blob upload's 401, for one)
+        // into the HTTP client's status errors: they are answers, not
+        // failures to connect.
+        OciDistributionError::RequestError(e) if e.status().is_some() => {
+            match e.status().map(|status| status.as_u16()) {
+                Some(401 | 403) => denied(),
+                Some(404) => not_found(chain(&e)),
+                _ => other(chain(&e)),
+            }
+        }
         OciDistributionError::RequestError(e) => {
             let mut message = chain(&e);
             if !message.to_lowercase().contains("connection refused")
