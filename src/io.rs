@@ -57,6 +57,26 @@ pub fn pull(
     Ok(registry()?.pull(reference, locked, progress)?)
 }
 
+/// The component `value` names when it is a registry reference, by its
+/// tag or digest (no lockfile): a [`weld_wit::wasm::Fetch`] for files that
+/// name components, such as test specs.
+pub fn fetch(value: &str) -> Option<std::result::Result<Bytes, String>> {
+    if !Reference::is_reference(value) {
+        return None;
+    }
+    let fetched = || -> Result<Bytes> { Ok(pull(&Reference::parse(value)?, None)?.bytes) };
+    Some(fetched().map_err(|e| one_line(&e)))
+}
+
+/// An error and its causes on one line, to be shown inside another error.
+fn one_line(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// Reads a file, stdin for `-`, or a component from a registry.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     if let Some(reference) = reference(path)? {
@@ -438,12 +458,7 @@ pub fn load_manifest(path: &Path, lock_use: LockUse) -> Result<LoadedManifest> {
             lock.set(&reference, pulled.digest);
             Ok(pulled.bytes)
         })();
-        Some(fetched.map_err(|e| {
-            e.chain()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(": ")
-        }))
+        Some(fetched.map_err(|e| one_line(&e)))
     };
     let manifest = weld_link::Manifest::load_with(path, &mut fetch)?;
     lock.retain(&used);

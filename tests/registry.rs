@@ -118,6 +118,34 @@ impl Drop for Registry {
     }
 }
 
+/// A registry holding the C processor as `my/c-processor:1.0`, pushed
+/// by weld with the cache `dir`.
+struct Pushed {
+    registry: Registry,
+    dir: tempfile::TempDir,
+    reference: String,
+    /// What `weld push` printed.
+    digest: String,
+}
+
+impl Pushed {
+    fn processor() -> Option<Pushed> {
+        let registry = Registry::start()?;
+        let dir = tempfile::tempdir().unwrap();
+        let reference = registry.reference("my/c-processor:1.0");
+        let digest = ok(weld(
+            dir.path(),
+            &["push", PROCESSOR, &reference, "--insecure"],
+        ));
+        Some(Pushed {
+            registry,
+            dir,
+            reference,
+            digest,
+        })
+    }
+}
+
 /// `weld ARGS` with a registry cache of its own (`cache`).
 fn weld(cache: &Path, args: &[&str]) -> Output {
     weld_env(cache, args, &[])
@@ -191,15 +219,15 @@ const APP: &str = "fixtures/components/c-app.wasm";
 
 #[test]
 fn push_then_pull_gives_the_same_bytes() {
-    let Some(registry) = Registry::start() else {
+    let Some(Pushed {
+        registry,
+        dir,
+        reference,
+        digest: pushed,
+    }) = Pushed::processor()
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let reference = registry.reference("my/c-processor:1.0");
-    let pushed = ok(weld(
-        dir.path(),
-        &["push", PROCESSOR, &reference, "--insecure"],
-    ));
     let digest = pushed.trim();
     assert!(is_digest(digest), "{pushed}");
     let out = dir.path().join("pulled.wasm");
@@ -321,30 +349,28 @@ fn a_manifest_of_registry_components_composes_runs_and_locks() {
 
 #[test]
 fn a_tampered_blob_is_refused() {
-    let Some(registry) = Registry::start() else {
+    let Some(pushed) = Pushed::processor() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let reference = registry.reference("my/c-processor:1.0");
-    ok(weld(
-        dir.path(),
-        &["push", PROCESSOR, &reference, "--insecure"],
-    ));
     let layer = format!(
         "sha256:{}",
         sha256_hex(&std::fs::read(common::root().join(PROCESSOR)).unwrap())
     );
-    let blob = registry.blob_file(&layer);
+    let blob = pushed.registry.blob_file(&layer);
     let mut bytes = std::fs::read(&blob).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&blob, bytes).unwrap();
-    let out = dir.path().join("out.wasm");
-    let error = failed(pull(&dir.path().join("fresh"), &reference, &out));
+    let out = pushed.dir.path().join("out.wasm");
+    let error = failed(pull(
+        &pushed.dir.path().join("fresh"),
+        &pushed.reference,
+        &out,
+    ));
     assert!(error.contains("digest"), "{error}");
     assert!(error.contains(&layer), "{error}");
     assert!(!out.exists());
-    assert_no_temporaries(&dir.path().join("fresh"));
+    assert_no_temporaries(&pushed.dir.path().join("fresh"));
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -411,6 +437,55 @@ fn failures_are_clear_and_leave_nothing() {
     assert!(down.contains("cannot reach the registry"), "{down}");
     assert_eq!(std::fs::read(&out).unwrap(), b"good");
     assert_no_temporaries(dir.path());
+}
+
+#[test]
+fn a_test_spec_names_registry_components() {
+    let Some(pushed) = Pushed::processor() else {
+        return;
+    };
+    let spec = pushed.dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            r#"[defaults]
+component = "{}"
+
+[[case]]
+name = "grayscale"
+invoke = "grayscale({{data: [255, 0, 0, 255], width: 1, height: 1}})"
+expect = "{{width: 1, height: 1, data: [76, 76, 76, 255]}}"
+
+[[case]]
+name = "a short image traps"
+invoke = "grayscale({{data: [1], width: 1, height: 1}})"
+trap = true
+"#,
+            pushed.reference
+        ),
+    )
+    .unwrap();
+    let test = |cache: &Path, extra: &str| weld(cache, &["test", spec.to_str().unwrap(), extra]);
+    // From the registry (a cache of its own), then from the cache alone.
+    let fresh = pushed.dir.path().join("fresh-cache");
+    let passed = ok(test(&fresh, "--insecure"));
+    assert!(passed.ends_with("2 passed, 0 failed\n"), "{passed}");
+    let missing = spec.with_file_name("missing.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&missing, text.replace("c-processor:1.0", "c-processor:2.0")).unwrap();
+    let error = failed(weld(
+        pushed.dir.path(),
+        &["test", missing.to_str().unwrap(), "--insecure"],
+    ));
+    assert!(
+        error.contains("case 1 (grayscale)")
+            && error.contains("c-processor:2.0")
+            && error.contains("is not in the registry"),
+        "{error}"
+    );
+    drop(pushed.registry);
+    let passed = ok(test(&fresh, "--offline"));
+    assert!(passed.ends_with("2 passed, 0 failed\n"), "{passed}");
 }
 
 #[test]

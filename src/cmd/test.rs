@@ -6,7 +6,7 @@ use weld_run::suite::{CaseResult, Suite};
 
 /// Run the checks in a test spec (TOML) and report each case.
 ///
-/// A case names a component and either `invoke` (calls, with `expect`ed
+/// A case names a component (a file, or a registry reference) and either `invoke` (calls, with `expect`ed
 /// WAVE results or a `trap`) or `run` (arguments, with `stdin`, `env`,
 /// `dirs`, and the expected `stdout`, `stderr` and `status`). Limits may be
 /// set per case (`timeout`, `fuel`, `max-memory`) or for all with the flags
@@ -26,7 +26,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> Result<u8> {
-        let suite = Suite::load(&self.spec)?;
+        let suite = Suite::load_with(&self.spec, &mut io::fetch)?;
         // Many short-lived instances: pooling makes each one cheap, and
         // per-store limits let every case carry its own.
         let runtime = std::sync::Arc::new(self.runtime.runtime(true, true)?);

@@ -19,7 +19,7 @@ mod structure;
 mod unshare;
 
 pub use encode::{Components, Output};
-pub use manifest::{Fetch, Manifest, Mediated, Mediator, Virtualize};
+pub use manifest::{Manifest, Mediated, Mediator, Virtualize};
 pub use picture::{Format, Picture};
 pub use plan::{Export, Instance, Link, Plan, Shared, Unfilled};
 pub use plug::{Composed, Plug, plug};

@@ -155,11 +155,6 @@ pub struct Mediated {
     pub export: String,
 }
 
-/// Where a manifest's components come from when they are not files: see
-/// [`Manifest::load_with`].
-pub type Fetch<'a> =
-    dyn FnMut(&str) -> Option<std::result::Result<weld_wit::wasm::Bytes, String>> + 'a;
-
 /// A manifest read and checked: its components, and the plan they make.
 pub struct Manifest {
     text: Text,
@@ -179,13 +174,13 @@ impl Manifest {
         Manifest::load_with(path, &mut |_| None)
     }
 
-    /// Reads a manifest, and the components it names through `fetch`:
-    /// given a `[components]` value, it returns the component if it is
-    /// one it fetches (a registry reference), or `None` for a path to read
-    /// relative to the manifest. Its error is shown at the value in the
-    /// manifest. (Registries are the stage before this one, so the linker
-    /// asks its caller rather than knowing of them.)
-    pub fn load_with(path: &Path, fetch: &mut Fetch<'_>) -> Result<Manifest, Error> {
+    /// Reads a manifest, and the components it names through `fetch`
+    /// (see [`weld_wit::wasm::Fetch`]); a `None` from it is a path
+    /// relative to the manifest.
+    pub fn load_with(
+        path: &Path,
+        fetch: &mut weld_wit::wasm::Fetch<'_>,
+    ) -> Result<Manifest, Error> {
         let bytes = weld_wit::wasm::read_file(path)?;
         let text = Text {
             path: path.to_owned(),

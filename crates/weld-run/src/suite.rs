@@ -22,8 +22,10 @@
 //! stdout = "hello\n"
 //! ```
 //!
-//! Paths are relative to the spec file. Compiled components and their
-//! `InstancePre`s are shared by every case that names the same file.
+//! Paths are relative to the spec file. A `component` may also be a
+//! registry reference (`oci://…`), fetched once as the spec is read
+//! ([`Suite::load_with`]). Compiled components and their `InstancePre`s
+//! are shared by every case that names the same component.
 
 use crate::handler::{Reuse, Service};
 use crate::host::{Capabilities, DirGrant, Stdio};
@@ -37,6 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use weld_wit::wasm::{Bytes, Fetch};
 
 /// The most output a `run` case may capture from each stream.
 const CAPTURE_LIMIT: usize = 64 << 20;
@@ -193,6 +196,9 @@ struct HttpExpect {
 pub struct Suite {
     pub path: PathBuf,
     pub cases: Vec<Case>,
+    /// The components that were fetched rather than read from files, by
+    /// the name the cases give them.
+    fetched: HashMap<PathBuf, Arc<Bytes>>,
 }
 
 /// How one case went.
@@ -204,8 +210,14 @@ pub struct CaseResult {
 }
 
 impl Suite {
-    /// Reads and checks a spec; every problem names the case at fault.
+    /// Reads and checks a spec whose components are files.
     pub fn load(path: &Path) -> Result<Suite, SpecError> {
+        Suite::load_with(path, &mut |_| None)
+    }
+
+    /// Reads and checks a spec, with the components that are not files
+    /// from `fetch`; every problem names the case at fault.
+    pub fn load_with(path: &Path, fetch: &mut Fetch<'_>) -> Result<Suite, SpecError> {
         let text = weld_wit::files::read_text(path).map_err(|source| SpecError::Read {
             path: path.to_owned(),
             source,
@@ -215,6 +227,7 @@ impl Suite {
             source: e.into(),
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
+        let mut fetched = HashMap::new();
         let cases = file
             .cases
             .into_iter()
@@ -225,7 +238,10 @@ impl Suite {
                     Some(name) => (name.clone(), format!("{number} ({name})")),
                     None => (number.clone(), number),
                 };
-                check_case(base, &file.defaults, case, name).map_err(|message| SpecError::Case {
+                let component = pick_component(base, &file.defaults, &case, fetch, &mut fetched);
+                let checked = component
+                    .and_then(|component| check_case(base, &file.defaults, case, name, component));
+                checked.map_err(|message| SpecError::Case {
                     path: path.to_owned(),
                     case: label,
                     message,
@@ -235,6 +251,7 @@ impl Suite {
         Ok(Suite {
             path: path.to_owned(),
             cases,
+            fetched,
         })
     }
 
@@ -262,7 +279,17 @@ impl Suite {
             };
             let component = prepared
                 .entry((case.component.clone(), linking))
-                .or_insert_with(|| prepare(runtime, &case.component, linking, &on_compile, trace));
+                .or_insert_with(|| {
+                    let fetched = self.fetched.get(&case.component);
+                    prepare(
+                        runtime,
+                        &case.component,
+                        fetched,
+                        linking,
+                        &on_compile,
+                        trace,
+                    )
+                });
             let failure = match component {
                 Ok(component) => run_case(runtime, component, case).err(),
                 Err(message) => Some(message.clone()),
@@ -285,17 +312,23 @@ struct Component {
     tracer: Option<crate::trace::Tracer>,
 }
 
+/// `fetched` is the component when it is not the file at `path`.
 fn prepare<G>(
     runtime: &Runtime,
     path: &Path,
+    fetched: Option<&Arc<Bytes>>,
     linking: Linking,
     on_compile: impl Fn(&Path) -> G,
     trace: Option<(&Arc<crate::trace::Trace>, bool)>,
 ) -> Result<Component, String> {
-    let wasm = weld_wit::wasm::map_file(path)
-        .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
-        .map_err(|e| weld_wit::display::error_chain(&e))?;
-    let wasm = Arc::new(wasm);
+    let wasm = match fetched {
+        Some(wasm) => Arc::clone(wasm),
+        None => Arc::new(
+            weld_wit::wasm::map_file(path)
+                .and_then(|bytes| weld_wit::wasm::to_binary(path, bytes))
+                .map_err(|e| weld_wit::display::error_chain(&e))?,
+        ),
+    };
     let cannot_trace = |e: crate::trace::TraceError| {
         let chain = weld_wit::display::error_chain(&e);
         format!("cannot trace `{}`: {chain}", path.display())
@@ -326,19 +359,45 @@ fn prepare<G>(
     Ok(Component { prepared, tracer })
 }
 
+/// The name of a case's component: a path relative to the spec, or what
+/// `fetch` fetched (kept in `fetched`, once for all the cases that name it).
+fn pick_component(
+    base: &Path,
+    defaults: &CaseSpec,
+    case: &CaseSpec,
+    fetch: &mut Fetch<'_>,
+    fetched: &mut HashMap<PathBuf, Arc<Bytes>>,
+) -> Result<PathBuf, String> {
+    let component = case
+        .component
+        .as_ref()
+        .or(defaults.component.as_ref())
+        .ok_or("no `component` (in the case or in [defaults])")?;
+    if fetched.contains_key(component) {
+        return Ok(component.clone());
+    }
+    let Some(bytes) = component.to_str().and_then(&mut *fetch) else {
+        return Ok(base.join(component));
+    };
+    let failed = |message: String| format!("component `{}`: {message}", component.display());
+    let wasm = weld_wit::wasm::to_binary(component, bytes.map_err(failed)?)
+        .map_err(|e| failed(weld_wit::display::error_chain(&e)))?;
+    fetched.insert(component.clone(), Arc::new(wasm));
+    Ok(component.clone())
+}
+
 fn check_case(
     base: &Path,
     defaults: &CaseSpec,
     case: CaseSpec,
     name: String,
+    component: PathBuf,
 ) -> Result<Case, String> {
     macro_rules! pick {
         ($field:ident) => {
             case.$field.clone().or_else(|| defaults.$field.clone())
         };
     }
-    let component = pick!(component).ok_or("no `component` (in the case or in [defaults])")?;
-    let component = base.join(component);
     let read = |file: PathBuf| {
         let path = base.join(file);
         // A regular file only: `/dev/zero` would be read until memory runs

@@ -20,6 +20,14 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     files::read_regular(path, files::MAX_WASM)
 }
 
+/// Where a component named in a file (a manifest, a test spec) comes from
+/// when it is not a file: given the name as written, it returns the
+/// component if it is one it fetches (a registry reference), or `None` for
+/// a path to read. Its error is shown where the name is written.
+/// (Registries are a stage of their own, so the crates that read such
+/// files ask their caller rather than knowing of them.)
+pub type Fetch<'a> = dyn FnMut(&str) -> Option<std::result::Result<Bytes, String>> + 'a;
+
 /// The contents of an input: read into memory, or mapped.
 pub enum Bytes {
     Owned(Vec<u8>),
@@ -44,6 +52,13 @@ impl Bytes {
             Bytes::Owned(bytes) => bytes,
             Bytes::Mapped(map) => map.to_vec(),
         }
+    }
+}
+
+/// Its size, not its contents: a component may be megabytes.
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.len())
     }
 }
 
