@@ -114,16 +114,5 @@ wasmtime_serve=(wasmtime serve -Scli --addr "127.0.0.1:$port")
   echo
 } >"$work/serve.md"
 
-python3 - "$work/serve.md" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-text = open("BENCHMARKS.md").read()
-start = text.find("## `serve`")
-if start < 0:
-    text = text.rstrip("\n") + "\n\n" + section
-else:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-open("BENCHMARKS.md", "w").write(text)
-PY
+python3 benches/section.py '## `serve`' "$work/serve.md"
 echo "wrote the serve section of BENCHMARKS.md"
