@@ -103,6 +103,10 @@ size=$(stat -c %s "$app")
   echo
   cat "$work/push.md"
   echo
+  echo "weld hands oci-client the component in pieces of its chunk size (4 MiB),"
+  echo "so each piece is one upload request, as wkg's are. In pieces of 1 MiB,"
+  echo "18 requests to wkg's 5, weld's push took 1.19× wkg's time."
+  echo
   echo "### Pull"
   echo
   cat "$work/pull.md"
@@ -120,6 +124,14 @@ size=$(stat -c %s "$app")
   echo "Both write the same bytes."
   echo
   cat "$work/compose.md"
+  echo
+  echo "What the registry composition adds: each component is read from the"
+  echo "cache and hashed again (every read is, so that a blob changed in the"
+  echo 'cache is never used), `weld.lock` is read, and, unless `--offline`, the'
+  echo "registry is asked whether each locked manifest is still there (a digest"
+  echo "gone from it is an error). Recording a blob as checked, as weld records"
+  echo "inputs as valid, would take the hashing off, at the price of trusting"
+  echo "the cache's files between runs; the request is the lockfile's promise."
   echo
 } >"$work/registry.md"
 

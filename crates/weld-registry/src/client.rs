@@ -26,8 +26,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Blobs are handed to the uploader, and progress counted, in pieces of
-/// this size.
-const PUSH_PIECE: usize = 1 << 20;
+/// this size: oci-client's chunk size, since it sends each piece it is
+/// given as at least one request of its own. Pieces of 1 MiB made an 18 MB
+/// push 18 requests where wkg makes 5, and 1.2× wkg's time.
+const PUSH_PIECE: usize = 4 << 20;
 
 /// How weld may reach registries.
 #[derive(Debug, Clone, Default)]
