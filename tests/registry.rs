@@ -216,6 +216,7 @@ fn is_digest(text: &str) -> bool {
 
 const PROCESSOR: &str = "fixtures/components/c-processor.wasm";
 const APP: &str = "fixtures/components/c-app.wasm";
+const PYTHON_APP: &str = "fixtures/components/python-app.wasm";
 
 #[test]
 fn push_then_pull_gives_the_same_bytes() {
@@ -692,4 +693,60 @@ fn a_locked_digest_gone_from_the_registry_is_an_error() {
     assert!(error.contains(digest.trim()), "{error}");
     assert_eq!(std::fs::read(dir.path().join("weld.lock")).unwrap(), lock);
     assert_eq!(std::fs::read(&out).unwrap(), composed);
+}
+
+/// `weld ARGS` with its stderr on a terminal (a pty that `script` makes),
+/// stdout to a file: what the terminal showed, and what stdout got.
+fn on_a_terminal(cache: &Path, args: &[&str]) -> (String, String) {
+    let stdout = tempfile::NamedTempFile::new().unwrap();
+    let command = format!(
+        "{} {} > {}",
+        env!("CARGO_BIN_EXE_weld"),
+        args.join(" "),
+        stdout.path().display()
+    );
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(common::root())
+        .env("WELD_CACHE_DIR", cache)
+        .env("DOCKER_CONFIG", cache.join("no-docker"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "weld failed: {shown}");
+    (shown, std::fs::read_to_string(stdout.path()).unwrap())
+}
+
+#[test]
+fn progress_shows_on_a_terminal_for_transfers_over_a_mib() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = registry.reference("my/python-app:1");
+    let processor = registry.reference("my/c-processor:1");
+    // The 18 MB app: a bar that reaches its end, then is cleared.
+    let (shown, digest) = on_a_terminal(dir.path(), &["push", PYTHON_APP, &app, "--insecure"]);
+    assert!(is_digest(digest.trim()), "{digest}");
+    let bar = format!("push {app} 17.5/17.5 MiB (100%)");
+    assert!(shown.contains(&bar), "{shown:?}");
+    assert!(shown.ends_with("\r\x1b[2K"), "{shown:?}");
+    let pulled = dir.path().join("pulled.wasm");
+    let (shown, _) = on_a_terminal(
+        &dir.path().join("pull-cache"),
+        &["pull", &app, "-o", pulled.to_str().unwrap(), "--insecure"],
+    );
+    let bar = format!("pull {app} 17.5/17.5 MiB (100%)");
+    assert!(shown.contains(&bar), "{shown:?}");
+    // The 17 KB processor: none.
+    let (shown, _) = on_a_terminal(dir.path(), &["push", PROCESSOR, &processor, "--insecure"]);
+    assert_eq!(shown, "");
+    // Nor for the app when stderr is not a terminal (a pipe, CI's log).
+    let output = weld(
+        &dir.path().join("piped-cache"),
+        &["push", PYTHON_APP, &app, "--insecure"],
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert!(is_digest(ok(output).trim()));
 }

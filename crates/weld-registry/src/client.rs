@@ -317,7 +317,7 @@ impl Registry {
             return Ok(Pulled { bytes, digest });
         }
         self.refuse_offline(reference, " (nor its component blob)")?;
-        let bytes = self.fetch_blob(&reference.pinned(&digest), &layer, &layer_digest, progress)?;
+        let bytes = self.fetch_blob(reference, &digest, &layer, &layer_digest, progress)?;
         Ok(Pulled { bytes, digest })
     }
 
@@ -350,13 +350,18 @@ impl Registry {
         Ok(manifest.to_vec())
     }
 
+    /// The component blob `layer` of the manifest `manifest` that
+    /// `reference` resolved to: fetched into the cache, checked against
+    /// `digest`. The progress bar names the reference as it was asked for.
     fn fetch_blob(
         &self,
-        reference: &Reference,
+        asked: &Reference,
+        manifest: &Digest,
         layer: &artifact::Descriptor,
         digest: &Digest,
         progress: Arc<dyn Progress>,
     ) -> Result<Bytes, Error> {
+        let reference = &asked.pinned(manifest);
         let connection = self.connection(reference)?;
         let target = oci_reference(reference);
         let temporary = self.cache.begin_blob()?;
@@ -382,7 +387,7 @@ impl Registry {
             progress: progress.clone(),
             overflow: false,
         };
-        progress.start("pull", &reference.to_string(), layer.size);
+        progress.start("pull", &asked.to_string(), layer.size);
         let result = self.runtime.block_on(async {
             connection
                 .client
