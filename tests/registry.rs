@@ -420,6 +420,13 @@ fn failures_are_clear_and_leave_nothing() {
     };
     let missing = pull(&registry.reference("my/nothing:1.0"), &["--insecure"]);
     assert!(missing.contains("is not in the registry"), "{missing}");
+    // HTTPS unless told otherwise, even on this machine.
+    let plain = pull(&registry.reference("my/nothing:1.0"), &[]);
+    assert!(
+        plain.contains("https://127.0.0.1:")
+            && plain.contains("if it serves plain HTTP on this machine, pass --insecure"),
+        "{plain}"
+    );
     let not_local = pull("oci://ghcr.io/my/app:1.0", &["--insecure"]);
     assert!(
         not_local.contains("--insecure (plain HTTP) is allowed only for"),
