@@ -190,13 +190,15 @@ fn pull(cache: &Path, reference: &str, out: &Path) -> Output {
     )
 }
 
-/// Runs the composed image app on the bundled image, and checks what it
-/// prints.
-fn assert_prints_the_image(cache: &Path, component: &Path) {
+/// Runs the composed image app (a file or a reference) on the bundled
+/// image, and checks what it prints.
+fn assert_prints_the_image(cache: &Path, component: impl AsRef<std::ffi::OsStr>) {
+    let component = Path::new(&component);
     let run = ok_bytes(weld(
         cache,
         &[
             "run",
+            "--insecure",
             "--dir",
             "fixtures/images::/images:ro",
             component.to_str().unwrap(),
@@ -756,4 +758,113 @@ fn progress_shows_on_a_terminal_for_transfers_over_a_mib() {
     );
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert!(is_digest(ok(output).trim()));
+}
+
+/// Every command that takes a component takes a reference: each is run
+/// here on components that only the registry holds.
+#[test]
+fn every_command_takes_a_reference() {
+    let Some(Pushed {
+        registry,
+        dir,
+        reference: processor,
+        ..
+    }) = Pushed::processor()
+    else {
+        return;
+    };
+    let cache = dir.path();
+    let composed = cache.join("image-app.wasm");
+    ok(weld(
+        cache,
+        &[
+            "plug",
+            APP,
+            "--plug",
+            PROCESSOR,
+            "-o",
+            composed.to_str().unwrap(),
+        ],
+    ));
+    let app = registry.reference("my/image-app:1");
+    ok(weld(
+        cache,
+        &["push", composed.to_str().unwrap(), &app, "--insecure"],
+    ));
+    let hello = registry.reference("my/hello:1");
+    ok(weld(
+        cache,
+        &[
+            "push",
+            "fixtures/components/http-wat-hello.wasm",
+            &hello,
+            "--insecure",
+        ],
+    ));
+
+    // A fresh cache: every reference below goes to the registry.
+    let cache = &cache.join("fresh");
+    assert_prints_the_image(cache, &app);
+    let call = "grayscale({width: 1, height: 1, data: [255, 0, 0, 255]})";
+    let gray = "{data: [76, 76, 76, 255], width: 1, height: 1}\n";
+    assert_eq!(
+        ok(weld(cache, &["invoke", &processor, call, "--insecure"])),
+        gray
+    );
+    let virtual_ = cache.join("virtual.wasm");
+    let virtual_path = virtual_.to_str().unwrap();
+    ok(weld(
+        cache,
+        &[
+            "virt",
+            &processor,
+            "--deny-all",
+            "-o",
+            virtual_path,
+            "--insecure",
+        ],
+    ));
+    assert_eq!(ok(weld(cache, &["invoke", virtual_path, call])), gray);
+    let traced = cache.join("traced.wasm");
+    ok(weld(
+        cache,
+        &["trace", &app, "-o", traced.to_str().unwrap(), "--insecure"],
+    ));
+    assert_prints_the_image(cache, &traced);
+    let graph = ok(weld(cache, &["graph", &app, "--insecure"]));
+    assert!(graph.contains("c-processor"), "{graph}");
+    let targets = ok(weld(
+        cache,
+        &[
+            "check",
+            "targets",
+            "--wit",
+            "wit",
+            "--world",
+            "processor",
+            &processor,
+            "--insecure",
+        ],
+    ));
+    assert!(targets.contains("holds (0 errors"), "{targets}");
+    let policy = ok(weld(
+        cache,
+        &[
+            "check",
+            "policy",
+            "--deny",
+            "wasi:sockets/*",
+            &app,
+            "--insecure",
+        ],
+    ));
+    assert!(policy.contains("holds (0 errors"), "{policy}");
+    let server = common::http::Server::start(&[&hello, "--insecure"]);
+    let answer = server.get("/");
+    assert_eq!(
+        (answer.status, answer.text()),
+        (200, "hello\n".to_owned()),
+        "{}",
+        server.log()
+    );
 }
