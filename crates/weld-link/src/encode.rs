@@ -132,6 +132,7 @@ pub(crate) fn encode(
             None => Ok(unit),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    unshare::check_host_imports(&units, plan, &renames)?;
     let import_name = |link: &'_ Link| -> String {
         renames[unit_of(link.importer)]
             .get(&link.import)

@@ -66,6 +66,8 @@ pub enum Error {
     },
     #[error(transparent)]
     TypeOfFilledImport(Box<FilledImportType>),
+    #[error(transparent)]
+    HostImportConflict(Box<HostImportConflict>),
     #[error("failed to encode the composition")]
     Encode(#[source] BoxError),
     #[error("the composition does not validate; this is a bug in weld")]
@@ -86,6 +88,24 @@ pub struct FilledImportType {
     pub name: String,
     /// The type's name in `import`.
     pub ty: String,
+}
+
+/// Two instances leave an import of one name to the host, which the
+/// result imports once, but their types of it take a resource from
+/// different imports, so no one import fits both (see `unshare.rs`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{first}` and `{second}` both leave `{import}` to the host, but its resource `{resource}` is {first_origin} in `{first}` and {second_origin} in `{second}`: the result imports `{import}` once, and one import cannot be both. Build them against the same interfaces, or fill `{import}` for one of them"
+)]
+pub struct HostImportConflict {
+    pub import: String,
+    /// The resource's name in `import`.
+    pub resource: String,
+    pub first: String,
+    /// Where `first`'s type of `import` takes the resource from.
+    pub first_origin: String,
+    pub second: String,
+    pub second_origin: String,
 }
 
 /// The picture of a composed component, read back from its top level.

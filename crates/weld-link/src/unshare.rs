@@ -26,7 +26,7 @@
 
 use crate::BoxError;
 use crate::Error;
-use crate::plan::{Instance, Plan, Unit};
+use crate::plan::{Instance, Plan, Unfilled, Unit};
 use std::collections::{HashMap, HashSet};
 use wasm_encoder::reencode::{ReencodeComponent, RoundtripReencoder};
 use wasm_encoder::{ComponentImportSection, ComponentSection, RawSection};
@@ -181,24 +181,123 @@ fn brings_resources(unit: &Unit<'_>, import: &str) -> bool {
 
 /// The resource types an instance import exports.
 fn resources_of(unit: &Unit<'_>, import: &str) -> Vec<ResourceId> {
+    named_resources_of(unit, import)
+        .into_iter()
+        .map(|(_, resource)| resource)
+        .collect()
+}
+
+/// The resource types an import holds, by name: an instance's exported
+/// ones, or the import itself (named `""`) when it imports a resource
+/// type (a world-level `use`).
+fn named_resources_of(unit: &Unit<'_>, import: &str) -> Vec<(String, ResourceId)> {
     let types = unit.component.types();
+    let resource = |ty: &ComponentEntityType| match ty {
+        ComponentEntityType::Type {
+            referenced: ComponentAnyTypeId::Resource(resource),
+            ..
+        } => Some(resource.resource()),
+        _ => None,
+    };
     let Some(item) = types.component_item_for_import(import) else {
         return Vec::new();
     };
     let ComponentEntityType::Instance(instance) = item.ty else {
-        return Vec::new();
+        return resource(&item.ty)
+            .map(|resource| (String::new(), resource))
+            .into_iter()
+            .collect();
     };
     types[instance]
         .exports
-        .values()
-        .filter_map(|export| match export.ty {
-            ComponentEntityType::Type {
-                referenced: ComponentAnyTypeId::Resource(resource),
-                ..
-            } => Some(resource.resource()),
-            _ => None,
+        .iter()
+        .filter_map(|(name, export)| Some((name.clone(), resource(&export.ty)?)))
+        .collect()
+}
+
+/// Where a resource of an import comes from: the first of its component's
+/// imports that holds it (the import itself, for one it brings).
+#[derive(Debug, PartialEq, Eq)]
+struct ResourceOrigin {
+    /// The resource's name in the import.
+    name: String,
+    /// The import it is taken from, and its name there.
+    from: (String, String),
+}
+
+impl ResourceOrigin {
+    fn describe(&self, import: &str) -> String {
+        match &self.from {
+            (from, _) if from == import => "its own".to_owned(),
+            (from, name) if name.is_empty() => format!("the imported type `{from}`"),
+            (from, name) => format!("`{from}`'s `{name}`"),
+        }
+    }
+}
+
+/// The origins of the resources `import` holds in `unit`.
+fn resource_origins(unit: &Unit<'_>, import: &str) -> Vec<ResourceOrigin> {
+    let mut first: HashMap<ResourceId, (String, String)> = HashMap::new();
+    for (_, other, _) in unit.component.imports() {
+        for (name, resource) in named_resources_of(unit, other) {
+            first
+                .entry(resource)
+                .or_insert_with(|| (other.to_owned(), name));
+        }
+    }
+    named_resources_of(unit, import)
+        .into_iter()
+        .filter_map(|(name, resource)| {
+            Some(ResourceOrigin {
+                name,
+                from: first.get(&resource)?.clone(),
+            })
         })
         .collect()
+}
+
+/// Refuses imports left to the host, which become one import of the
+/// result for each name, when the components' types of one take a
+/// resource from different imports: a `wasi:filesystem/types@0.2.9` whose
+/// `input-stream` is `wasi:io/streams@0.2.12`'s in one component and
+/// another interface's in the other. No one import can be both, and the
+/// result would not validate. (Versions that differ only in semver were
+/// made one by `renames`; `renames` are the names the units now import.)
+pub(crate) fn check_host_imports(
+    units: &[Unit<'_>],
+    plan: &Plan,
+    renames: &[HashMap<String, String>],
+) -> Result<(), Error> {
+    let mut seen: HashMap<&str, (usize, Vec<ResourceOrigin>)> = HashMap::new();
+    for Unfilled { instance, import } in &plan.unfilled {
+        let unit = plan.instances[*instance].unit;
+        let import = renames[unit].get(import).unwrap_or(import).as_str();
+        let origins = resource_origins(&units[unit], import);
+        let Some((first, theirs)) = seen.get(import) else {
+            seen.insert(import, (*instance, origins));
+            continue;
+        };
+        for ours in &origins {
+            if let Some(their) = theirs.iter().find(|their| their.name == ours.name)
+                && their.from != ours.from
+            {
+                return Err(Error::HostImportConflict(Box::new(
+                    crate::HostImportConflict {
+                        import: import.to_owned(),
+                        resource: match ours.name.is_empty() {
+                            true => import.to_owned(),
+                            false => ours.name.clone(),
+                        },
+                        first: plan.instances[*first].name.clone(),
+                        first_origin: their.describe(import),
+                        second: plan.instances[*instance].name.clone(),
+                        second_origin: ours.describe(import),
+                    },
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether weld gave an import this name.
