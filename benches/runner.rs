@@ -47,7 +47,8 @@ fn prepare_traced(
 ) -> (Prepared, weld_run::Store) {
     let Some(detail) = trace else {
         let p = runtime.prepare(path, &bytes, || ()).unwrap();
-        return (p, runtime.store(&Capabilities::default()).unwrap());
+        let store = runtime.store(&p, &Capabilities::default()).unwrap();
+        return (p, store);
     };
     let traced = weld_virt::trace::instrument(
         path,
@@ -67,7 +68,7 @@ fn prepare_traced(
     ));
     let tracer = trace.tracer(&traced.table, "bench".into()).unwrap();
     let p = runtime.prepare(path, &traced.bytes, || ()).unwrap();
-    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let mut store = runtime.store(&p, &Capabilities::default()).unwrap();
     store.data_mut().trace(tracer.calls());
     (p, store)
 }
@@ -128,7 +129,7 @@ fn instantiate_us(pooling: bool) -> f64 {
     );
     let caps = Capabilities::default();
     let time = mean(5_000, || {
-        let mut store = runtime.store(&caps).unwrap();
+        let mut store = runtime.store(&p, &caps).unwrap();
         p.pre.instantiate(&mut store).unwrap();
     });
     time.as_secs_f64() * 1e6
@@ -156,7 +157,7 @@ fn handler_instantiate_us(component: &str) -> f64 {
     let time = mean(5_000, || {
         tokio.block_on(async {
             let mut store = runtime
-                .store_with(&Capabilities::default(), limits)
+                .store_with(prepared.engine(), &Capabilities::default(), limits)
                 .unwrap();
             prepared.pre.instantiate_async(&mut store).await.unwrap();
         });
@@ -176,7 +177,7 @@ struct Image {
 
 /// One typed call: the image is copied in, converted and copied out.
 fn grayscale_ms(runtime: &Runtime, p: &Prepared, image: &Image) -> f64 {
-    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let mut store = runtime.store(p, &Capabilities::default()).unwrap();
     let instance = p.pre.instantiate(&mut store).unwrap();
     let iface = instance
         .get_export_index(&mut store, None, "my:image-processor/process")
@@ -209,7 +210,7 @@ const SYNC_ADD: &str = r#"(component
 fn add_ns(runtime: &Runtime, wasm: &[u8], how: Call) -> f64 {
     const N: u32 = 20_000;
     let p = runtime.prepare(Path::new("add"), wasm, || ()).unwrap();
-    let mut store = runtime.store(&Capabilities::default()).unwrap();
+    let mut store = runtime.store(&p, &Capabilities::default()).unwrap();
     let instance = match p.concurrent {
         true => wasmtime_wasi::runtime::in_tokio(p.pre.instantiate_async(&mut store)).unwrap(),
         false => p.pre.instantiate(&mut store).unwrap(),

@@ -48,7 +48,7 @@ impl Args {
             .caps
             .capabilities(vec![self.component.display().to_string()]);
         self.runtime.start_watchdog();
-        let mut store = runtime.store(&caps)?;
+        let mut store = runtime.store(&prepared, &caps)?;
         if let Some(tracing) = &tracing {
             tracing.attach(&mut store);
         }

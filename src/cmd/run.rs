@@ -39,7 +39,7 @@ impl Args {
         argv.extend(self.args);
         let caps = self.caps.capabilities(argv);
         self.runtime.start_watchdog();
-        let mut store = runtime.store(&caps)?;
+        let mut store = runtime.store(&prepared, &caps)?;
         if let Some(tracing) = &tracing {
             tracing.attach(&mut store);
         }

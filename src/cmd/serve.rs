@@ -56,7 +56,7 @@ impl Args {
                 .prepare(&runtime, &self.component, Linking::Concurrent, true)?;
         let name = prepared.path.clone();
         let caps = self.caps.capabilities(vec![name.display().to_string()]);
-        let interface = weld_run::handler::interface(&runtime, &prepared)?;
+        let interface = weld_run::handler::interface(&prepared)?;
         if interface == Interface::IncomingHandler && self.reuse.is_some_and(|n| n > 0) {
             bail!(
                 "`{}` is a {} handler, which gets a fresh instance per request; --reuse is for {} handlers",

@@ -16,7 +16,7 @@ type RunResult = (Result<(), ()>,);
 /// 0 for `ok`, 1 for `err`, or what it passed to `wasi:cli/exit`.
 /// `store` carries the guest's capabilities and limits ([`Runtime::store`]).
 pub fn run(runtime: &Runtime, prepared: &Prepared, mut store: Store<Host>) -> Result<i32, Error> {
-    let run_interface = command_export(runtime, prepared)?;
+    let run_interface = command_export(prepared)?;
     let traced = store
         .data_mut()
         .calls()
@@ -70,9 +70,9 @@ fn run_func(
 }
 
 /// The name of the component's `wasi:cli/run@0.2.x` or `@0.3.x` export.
-fn command_export(runtime: &Runtime, prepared: &Prepared) -> Result<String, Error> {
+fn command_export(prepared: &Prepared) -> Result<String, Error> {
     let ty = prepared.component.component_type();
-    ty.exports(runtime.engine())
+    ty.exports(prepared.engine())
         .find(|(name, item)| {
             matches!(item.ty, ComponentItem::ComponentInstance(_))
                 && (name.starts_with("wasi:cli/run@0.2.")

@@ -142,10 +142,10 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
 }
 
 /// Finds the handler interface a prepared component exports.
-pub fn interface(runtime: &Runtime, prepared: &Prepared) -> Result<Interface, Error> {
+pub fn interface(prepared: &Prepared) -> Result<Interface, Error> {
     let ty = prepared.component.component_type();
     let exports: Vec<String> = ty
-        .exports(runtime.engine())
+        .exports(prepared.engine())
         .map(|(name, _)| name.to_owned())
         .collect();
     let has = |prefix: &str| exports.iter().any(|name| name.starts_with(prefix));
@@ -179,7 +179,7 @@ impl Service {
         reuse: Reuse,
         trace: Option<crate::trace::Tracer>,
     ) -> Result<Service, Error> {
-        let interface = interface(&runtime, prepared)?;
+        let interface = interface(prepared)?;
         let mismatch = |e: wasmtime::Error| Error::Instantiate {
             path: prepared.path.clone(),
             source: e.into(),
@@ -209,6 +209,7 @@ impl Service {
         Ok(Service {
             proxy: ProxyHandler::new(State {
                 runtime,
+                engine: prepared.engine().clone(),
                 pre,
                 caps,
                 limits,
@@ -271,6 +272,8 @@ struct Accept {
 /// What every worker (one instance and its store) is made from.
 struct State {
     runtime: Arc<Runtime>,
+    /// The engine the handler was prepared on, which its stores are made on.
+    engine: wasmtime::Engine,
     pre: ProxyPre<Host>,
     caps: Capabilities,
     limits: Limits,
@@ -312,7 +315,7 @@ impl State {
     async fn try_instantiate(&self) -> wasmtime::Result<handler::Instance<Host, Expiry, Worker>> {
         let mut store = self
             .runtime
-            .store_with(&self.caps, self.limits)
+            .store_with(&self.engine, &self.caps, self.limits)
             .map_err(wasmtime::Error::new)?;
         if let Some(trace) = &self.trace {
             store.data_mut().trace(trace.calls());

@@ -150,7 +150,7 @@ impl<'r> Session<'r> {
             },
             other => other,
         })?;
-        let engine = runtime.engine();
+        let engine = prepared.engine();
         let mut exports = Vec::new();
         for (name, item) in prepared.component.component_type().exports(engine) {
             match item.ty {

@@ -625,7 +625,7 @@ fn run_case(runtime: &Arc<Runtime>, component: &Component, case: &Case) -> Resul
         return http_case(runtime, prepared, caps, limits, request, expect, tracer);
     }
     let mut store = runtime
-        .store_with(&caps, limits)
+        .store_with(prepared.engine(), &caps, limits)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
     if let Some(tracer) = &component.tracer {
         store.data_mut().trace(tracer.calls());
