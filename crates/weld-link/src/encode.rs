@@ -79,7 +79,10 @@ pub(crate) fn encode(
     {
         return Ok(Output::unchanged(unit.bytes, inputs));
     }
-    let suspect = filled_instance_type(&units, plan)?;
+    let suspect = match filled_instance_type(&units, plan)? {
+        Some(suspect) => Some(suspect),
+        None => unshare::export_uses_filled_resource(&units, plan),
+    };
     let mut plan = plan.clone();
     let units = unshare::separate(validator, units, &mut plan)?;
     let plan = &plan;

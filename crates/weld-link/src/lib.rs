@@ -68,6 +68,8 @@ pub enum Error {
     TypeOfFilledImport(Box<FilledImportType>),
     #[error(transparent)]
     HostImportConflict(Box<HostImportConflict>),
+    #[error(transparent)]
+    ExportUsesFilledImport(Box<ExportUsesFilledImport>),
     #[error("failed to encode the composition")]
     Encode(#[source] BoxError),
     #[error("the composition does not validate; this is a bug in weld")]
@@ -106,6 +108,21 @@ pub struct HostImportConflict {
     pub first_origin: String,
     pub second: String,
     pub second_origin: String,
+}
+
+/// An export of the result uses a resource that an import of its
+/// component brings, and another component fills that import, so the
+/// export would name a type defined inside the result (see `unshare.rs`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{exporter}` exports `{export}`, whose types use the resource `{resource}` of its import `{import}`, and `{filler}` fills `{import}` inside the composition: the result would export types naming a resource that exists only inside it, which the component model does not allow (the result does not validate). Leave `{import}` to the host, or leave `{export}` out of the result's exports"
+)]
+pub struct ExportUsesFilledImport {
+    pub exporter: String,
+    pub export: String,
+    pub import: String,
+    pub resource: String,
+    pub filler: String,
 }
 
 /// The picture of a composed component, read back from its top level.

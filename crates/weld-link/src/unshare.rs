@@ -226,6 +226,7 @@ struct ResourceOrigin {
 }
 
 impl ResourceOrigin {
+    /// Where `import`'s resource comes from, for an error.
     fn describe(&self, import: &str) -> String {
         match &self.from {
             (from, _) if from == import => "its own".to_owned(),
@@ -263,24 +264,33 @@ fn resource_origins(unit: &Unit<'_>, import: &str) -> Vec<ResourceOrigin> {
 /// another interface's in the other. No one import can be both, and the
 /// result would not validate. (Versions that differ only in semver were
 /// made one by `renames`; `renames` are the names the units now import.)
+///
+/// wasm-compose gives the result's import the type of the first unit that
+/// imports it. A resource an import brings itself stands for any
+/// resource, so a later unit's own resource fits what the first takes
+/// from elsewhere; the reverse does not: the first's type would make the
+/// resource new, and the later one needs it to be another import's.
 pub(crate) fn check_host_imports(
     units: &[Unit<'_>],
     plan: &Plan,
     renames: &[HashMap<String, String>],
 ) -> Result<(), Error> {
-    let mut seen: HashMap<&str, (usize, Vec<ResourceOrigin>)> = HashMap::new();
-    for Unfilled { instance, import } in &plan.unfilled {
+    let mut unfilled: Vec<&Unfilled> = plan.unfilled.iter().collect();
+    unfilled.sort_by_key(|u| plan.instances[u.instance].unit);
+    let mut first: HashMap<&str, (usize, Vec<ResourceOrigin>)> = HashMap::new();
+    for Unfilled { instance, import } in unfilled {
         let unit = plan.instances[*instance].unit;
         let import = renames[unit].get(import).unwrap_or(import).as_str();
         let origins = resource_origins(&units[unit], import);
-        let Some((first, theirs)) = seen.get(import) else {
-            seen.insert(import, (*instance, origins));
+        let Some((defining, theirs)) = first.get(import) else {
+            first.insert(import, (*instance, origins));
             continue;
         };
-        for ours in &origins {
-            if let Some(their) = theirs.iter().find(|their| their.name == ours.name)
-                && their.from != ours.from
-            {
+        for ours in origins.iter().filter(|ours| ours.from.0 != import) {
+            let Some(their) = theirs.iter().find(|their| their.name == ours.name) else {
+                continue;
+            };
+            if their.from != ours.from {
                 return Err(Error::HostImportConflict(Box::new(
                     crate::HostImportConflict {
                         import: import.to_owned(),
@@ -288,7 +298,7 @@ pub(crate) fn check_host_imports(
                             true => import.to_owned(),
                             false => ours.name.clone(),
                         },
-                        first: plan.instances[*first].name.clone(),
+                        first: plan.instances[*defining].name.clone(),
                         first_origin: their.describe(import),
                         second: plan.instances[*instance].name.clone(),
                         second_origin: ours.describe(import),
@@ -298,6 +308,120 @@ pub(crate) fn check_host_imports(
         }
     }
     Ok(())
+}
+
+/// Why a result fails to validate when one of its exports uses a resource
+/// that an import of the exporting component brings, and a link fills
+/// that import: the resource is then the filler's, defined inside the
+/// composition, and an export may name only what the result imports or
+/// exports ("instance not valid to be used as export"). The encoder gives
+/// this error in place of the validator's only when the result fails.
+pub(crate) fn export_uses_filled_resource(units: &[Unit<'_>], plan: &Plan) -> Option<Error> {
+    for export in &plan.exports {
+        let unit = &units[plan.instances[export.instance].unit];
+        let types = unit.component.types();
+        let Some(item) = types.component_item_for_export(&export.export) else {
+            continue;
+        };
+        let mut used = HashSet::new();
+        resources_in_entity(&types, &item.ty, &mut used);
+        for link in plan.links.iter().filter(|l| l.importer == export.instance) {
+            let brought = resource_origins(unit, &link.import)
+                .into_iter()
+                .find(|origin| {
+                    origin.from.0 == link.import && {
+                        named_resources_of(unit, &link.import)
+                            .iter()
+                            .any(|(name, id)| *name == origin.name && used.contains(id))
+                    }
+                });
+            if let Some(resource) = brought {
+                return Some(Error::ExportUsesFilledImport(Box::new(
+                    crate::ExportUsesFilledImport {
+                        exporter: plan.instances[export.instance].name.clone(),
+                        export: export.export.clone(),
+                        import: link.import.clone(),
+                        resource: resource.name,
+                        filler: plan.instances[link.exporter].name.clone(),
+                    },
+                )));
+            }
+        }
+    }
+    None
+}
+
+/// The resources a type names, at any depth.
+fn resources_in_entity(
+    types: &wasmparser::types::TypesRef<'_>,
+    ty: &ComponentEntityType,
+    out: &mut HashSet<ResourceId>,
+) {
+    match ty {
+        ComponentEntityType::Func(func) => {
+            let func = &types[*func];
+            for (_, param) in func.params.iter() {
+                resources_in_value(types, param, out);
+            }
+            if let Some(result) = &func.result {
+                resources_in_value(types, result, out);
+            }
+        }
+        ComponentEntityType::Type { referenced, .. } => match referenced {
+            ComponentAnyTypeId::Resource(resource) => {
+                out.insert(resource.resource());
+            }
+            ComponentAnyTypeId::Defined(defined) => resources_in_defined(types, *defined, out),
+            _ => {}
+        },
+        ComponentEntityType::Instance(instance) => {
+            for export in types[*instance].exports.values() {
+                resources_in_entity(types, &export.ty, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn resources_in_value(
+    types: &wasmparser::types::TypesRef<'_>,
+    ty: &wasmparser::component_types::ComponentValType,
+    out: &mut HashSet<ResourceId>,
+) {
+    if let wasmparser::component_types::ComponentValType::Type(defined) = ty {
+        resources_in_defined(types, *defined, out);
+    }
+}
+
+fn resources_in_defined(
+    types: &wasmparser::types::TypesRef<'_>,
+    id: wasmparser::component_types::ComponentDefinedTypeId,
+    out: &mut HashSet<ResourceId>,
+) {
+    use wasmparser::component_types::ComponentDefinedType as Defined;
+    let mut value =
+        |ty: &wasmparser::component_types::ComponentValType| resources_in_value(types, ty, out);
+    match &types[id] {
+        Defined::Record(record) => record.fields.values().for_each(&mut value),
+        Defined::Variant(variant) => variant
+            .cases
+            .values()
+            .filter_map(|case| case.ty.as_ref())
+            .for_each(&mut value),
+        Defined::Tuple(tuple) => tuple.types.iter().for_each(&mut value),
+        Defined::List { element, .. } | Defined::FixedLengthList { element, .. } => value(element),
+        Defined::Map { key, value: of, .. } => {
+            value(key);
+            value(of);
+        }
+        Defined::Option { ty, .. } => value(ty),
+        Defined::Result { ok, err, .. } => ok.iter().chain(err).for_each(&mut value),
+        Defined::Future { ty, .. } | Defined::Stream { ty, .. } => ty.iter().for_each(&mut value),
+        Defined::Own(resource) | Defined::Borrow(resource) => {
+            out.insert(resource.resource());
+        }
+        Defined::Primitive(_) | Defined::Flags(_) | Defined::Enum(_) => {}
+    }
 }
 
 /// Whether weld gave an import this name.
