@@ -265,8 +265,8 @@ fn resource_origins(unit: &Unit<'_>, import: &str) -> Vec<ResourceOrigin> {
 /// result would not validate. (Versions that differ only in semver were
 /// made one by `renames`; `renames` are the names the units now import.)
 ///
-/// wasm-compose gives the result's import the type of the first unit that
-/// imports it. A resource an import brings itself stands for any
+/// wasm-compose gives the result's import the type of the first instance
+/// that imports it (in the plan's order, not the components'). A resource an import brings itself stands for any
 /// resource, so a later unit's own resource fits what the first takes
 /// from elsewhere; the reverse does not: the first's type would make the
 /// resource new, and the later one needs it to be another import's.
@@ -276,7 +276,7 @@ pub(crate) fn check_host_imports(
     renames: &[HashMap<String, String>],
 ) -> Result<(), Error> {
     let mut unfilled: Vec<&Unfilled> = plan.unfilled.iter().collect();
-    unfilled.sort_by_key(|u| plan.instances[u.instance].unit);
+    unfilled.sort_by_key(|u| u.instance);
     let mut first: HashMap<&str, (usize, Vec<ResourceOrigin>)> = HashMap::new();
     for Unfilled { instance, import } in unfilled {
         let unit = plan.instances[*instance].unit;
