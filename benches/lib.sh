@@ -1,7 +1,7 @@
 # Shared by the benches that run `weld serve` under oha (allow_http.sh,
-# middleware.sh): source it after `cd` to the repository. It builds the
-# release weld ($weld), makes a work directory ($work, removed on exit with
-# every server started), and defines
+# middleware.sh): source it after `cd` to the repository. It sources
+# setup.sh ($weld, $work, removed on exit with every server started), and
+# defines
 #   serve PORT ARGS...      starts `weld serve --quiet` and waits for it
 #   measure URL ARGS...     serves ARGS on 18290, loads URL (with the oha
 #                           arguments in the array oha_args), leaves the
@@ -19,17 +19,9 @@ unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 duration="${DURATION:-10s}" concurrency="${CONCURRENCY:-16}"
 command -v oha >/dev/null || { echo "$0 needs oha (cargo install --locked oha)" >&2; exit 1; }
 
-cargo build --release --quiet
-weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
-work="$(mktemp -d)"
-pids=()
+source benches/setup.sh
 oha_args=()
 server=("$weld" serve --quiet)
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 export WELD_CACHE_DIR="$work/weld-cache"
 
 serve() {

@@ -18,15 +18,7 @@ for tool in hyperfine docker-registry wkg python3; do
   command -v "$tool" >/dev/null || { echo "benches/registry.sh needs $tool" >&2; exit 1; }
 done
 
-cargo build --release --quiet
-weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
-work="$(mktemp -d)"
-registry=""
-cleanup() {
-  [ -n "$registry" ] && kill "$registry" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source benches/setup.sh
 
 port=18400
 cat >"$work/registry.yml" <<EOF
@@ -40,7 +32,7 @@ http:
   addr: 127.0.0.1:$port
 EOF
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry=$!
+pids+=($!)
 for _ in $(seq 200); do
   curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
   sleep 0.05

@@ -21,15 +21,8 @@ case "$(wasmtime --version)" in
   *) echo "benches/serve.sh compares with wasmtime 48, found $(wasmtime --version)" >&2; exit 1 ;;
 esac
 
-cargo build --release --quiet
-weld="$(realpath "${CARGO_TARGET_DIR:-target}")/release/weld"
-work="$(mktemp -d)"
+source benches/setup.sh
 server=""
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 export WELD_CACHE_DIR="$work/weld-cache" XDG_CACHE_HOME="$work/xdg-cache"
 
 c=fixtures/components
@@ -45,6 +38,7 @@ port=18181
 start() {
   "$@" >/dev/null 2>"$work/server.log" &
   server=$!
+  pids=("$server")
   for _ in $(seq 600); do
     if curl -s -o /dev/null "http://127.0.0.1:$port/health"; then return; fi
     kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
