@@ -81,6 +81,35 @@ fn compiled_code_is_cached_and_reused() {
     assert_eq!(cache_entries(&cache).len(), 2);
 }
 
+/// A sync command that imports WASI 0.3 is compiled by both of weld's
+/// engines (the sync one accepts it; only the concurrent one's host has
+/// 0.3): each compilation gets an entry of its own, which wasmtime's hash
+/// alone would not give, and a second run rewrites neither.
+#[test]
+fn each_engine_has_its_own_cache_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let component = common::root().join("tests/cli/run/p3-import-sync-only.wat");
+    let run = || {
+        let args = ["run", component.to_str().unwrap()];
+        let output = weld_in_env(&args, b"", &[("WELD_CACHE_DIR", cache.to_str().unwrap())]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    };
+    run();
+    let entries = cache_entries(&cache);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let written: Vec<_> = entries
+        .iter()
+        .map(|e| std::fs::metadata(e).unwrap().modified().unwrap())
+        .collect();
+    run();
+    let again: Vec<_> = entries
+        .iter()
+        .map(|e| std::fs::metadata(e).unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(again, written, "both runs hit");
+}
+
 #[test]
 fn a_damaged_cache_entry_is_compiled_again() {
     let dir = tempfile::tempdir().unwrap();

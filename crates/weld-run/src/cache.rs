@@ -1,10 +1,8 @@
 //! The on-disk cache of compiled components.
 //!
-//! An entry is keyed by the component's SHA-256, wasmtime's own hash of
+//! An entry is keyed by the component's SHA-256 and wasmtime's own hash of
 //! everything compiled code depends on (its version, target, compiler flags
-//! and engine settings), and the engine's concurrency support, which
-//! wasmtime 48's hash leaves out though the code differs (weld's two
-//! engines, `runtime.rs`); a change of any of them is a miss. Each entry starts with the SHA-256 of what
+//! and engine settings), so a change of any of them is a miss. Each entry starts with the SHA-256 of what
 //! follows: a truncated or corrupted entry fails that check and is compiled
 //! again, never loaded.
 //!
@@ -59,12 +57,10 @@ impl Cache {
         &self.dir
     }
 
-    /// The entry file for `wasm` under `engine`'s settings; `concurrent`
-    /// says whether the engine has concurrency support.
-    pub fn entry_path(&self, engine: &Engine, concurrent: bool, wasm: &[u8]) -> PathBuf {
+    /// The entry file for `wasm` under `engine`'s settings.
+    pub fn entry_path(&self, engine: &Engine, wasm: &[u8]) -> PathBuf {
         let mut settings = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut settings);
-        concurrent.hash(&mut settings);
         let digest = Sha256::digest(wasm);
         self.dir
             .join(format!("{}-{:016x}.cwasm", hex(&digest), settings.finish()))
@@ -77,11 +73,10 @@ impl Cache {
     pub fn load(
         &self,
         engine: &Engine,
-        concurrent: bool,
         wasm: &[u8],
         compile: impl FnOnce() -> wasmtime::Result<Component>,
     ) -> wasmtime::Result<(Component, CacheStatus)> {
-        let path = self.entry_path(engine, concurrent, wasm);
+        let path = self.entry_path(engine, wasm);
         if self.dir.exists() && !trusted_dir(&self.dir) {
             return Ok((compile()?, CacheStatus::Untrusted));
         }

@@ -73,7 +73,6 @@ enum Concurrency {
 
 /// An engine and the host linked for it.
 struct Side {
-    concurrency: Concurrency,
     engine: Engine,
     linker: Linker<Host>,
 }
@@ -176,11 +175,7 @@ impl Side {
             }
         }
         add_tap(&mut linker)?;
-        Ok(Side {
-            concurrency,
-            engine,
-            linker,
-        })
+        Ok(Side { engine, linker })
     }
 }
 
@@ -276,12 +271,7 @@ impl Runtime {
                 Component::new(&side.engine, wasm)
             };
             match &self.options.cache {
-                Some(cache) => cache.load(
-                    &side.engine,
-                    side.concurrency == Concurrency::With,
-                    wasm,
-                    compile,
-                ),
+                Some(cache) => cache.load(&side.engine, wasm, compile),
                 None => compile().map(|c| (c, CacheStatus::Disabled)),
             }
         };
