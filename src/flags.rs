@@ -123,7 +123,7 @@ impl RuntimeFlags {
 
 /// Prepares the component `wasm`, read from `path`, for the linker
 /// `linking` says, showing progress while it compiles.
-fn prepare_bytes(
+pub fn prepare_bytes(
     runtime: &Runtime,
     path: &Path,
     wasm: &[u8],
@@ -173,7 +173,7 @@ pub struct Tracing {
 }
 
 impl TraceFlags {
-    fn enabled(&self) -> bool {
+    pub fn enabled(&self) -> bool {
         self.trace
             || self.trace_format.is_some()
             || self.trace_values.is_some()

@@ -1,4 +1,4 @@
-use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags};
+use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags, prepare_bytes};
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -38,12 +38,20 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = self.runtime.runtime(false, false)?;
-        let (prepared, tracing) = self.trace.prepare(
-            &runtime,
-            &self.component,
-            weld_run::runtime::Linking::Auto,
-            false,
-        )?;
+        let fed = self.feed()?;
+        let (prepared, tracing) = match &fed {
+            Some(fed) => {
+                let linking = weld_run::runtime::Linking::Auto;
+                let prepared = prepare_bytes(&runtime, &self.component, &fed.bytes, linking)?;
+                (prepared, None)
+            }
+            None => self.trace.prepare(
+                &runtime,
+                &self.component,
+                weld_run::runtime::Linking::Auto,
+                false,
+            )?,
+        };
         let caps = self
             .caps
             .capabilities(vec![self.component.display().to_string()]);
@@ -52,7 +60,10 @@ impl Args {
         if let Some(tracing) = &tracing {
             tracing.attach(&mut store);
         }
-        let session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
+        let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
+        if let Some(fed) = fed {
+            session = session.feeding(fed);
+        }
         let status = self.calls(session);
         // The trace is written whatever the calls did: the session, and
         // with it any call a trap left unfinished, is gone by now.
@@ -60,6 +71,28 @@ impl Args {
             tracing.finish()?;
         }
         status
+    }
+
+    /// The component with an argument layer for the calls that pass
+    /// files, unless tracing (whose taps would show the layer's calls).
+    /// A component the layer cannot front is called as before, each
+    /// file as a list of values, with a warning.
+    fn feed(&self) -> Result<Option<weld_virt::arguments::Fed>> {
+        if self.trace.enabled() || !weld_run::invoke::passes_files(&self.calls) {
+            return Ok(None);
+        }
+        let wasm = std::sync::Arc::new(io::read_wasm(&self.component)?);
+        let name = io::input_name(&self.component);
+        match weld_run::invoke::feed(&name, &wasm, &self.calls) {
+            Ok(fed) => Ok(fed),
+            Err(e) => {
+                let why = weld_wit::display::error_chain(&e);
+                eprintln!(
+                    "warning: files are passed as lists of values, which costs far more memory: {why}"
+                );
+                Ok(None)
+            }
+        }
     }
 
     fn calls(&self, mut session: weld_run::invoke::Session) -> Result<u8> {

@@ -169,6 +169,9 @@ pub struct Host {
     pub(crate) limits: crate::Limits,
     /// The calls in progress, when the component is traced.
     pub(crate) calls: Option<crate::trace::Calls>,
+    /// The arguments of the call in progress, when an argument layer
+    /// takes them from the host (see `weld_virt::arguments`).
+    pub(crate) arguments: Option<weld_virt::arguments::Laid>,
 }
 
 impl Host {

@@ -14,6 +14,11 @@
 //! known when weld is built, not into a dynamic `Val`, so weld awaits
 //! futures of what [`await_future`] lists (booleans, numbers, `char`,
 //! `string`, `list<u8>`) and says so for any other.
+//!
+//! A call that passes files to a function of an exported interface goes
+//! through an argument layer ([`feed`], `weld_virt::arguments`): its
+//! arguments are laid out as bytes, so a file of 100 MiB costs a few
+//! copies of itself rather than a `Val` per byte.
 
 use crate::runtime::{Prepared, Runtime};
 use crate::{Error, host::Host};
@@ -29,6 +34,7 @@ use wasmtime::component::{
     StreamReader, StreamResult, Type, Val, wasm_wave,
 };
 use wasmtime::{Store, StoreContextMut};
+use weld_virt::arguments::{Exported, Fed};
 
 /// An exported function: `interface#name`, or `name` at the top level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +131,8 @@ pub struct Session<'r> {
     /// The resource handles calls returned, named `handle-1`, `handle-2`...
     /// by their place here, so that later calls can pass them back.
     handles: Vec<ResourceAny>,
+    /// The argument layer in front of the component, if [`feed`] made one.
+    fed: Option<Fed>,
 }
 
 impl<'r> Session<'r> {
@@ -178,19 +186,30 @@ impl<'r> Session<'r> {
             concurrent: prepared.concurrent,
             exports,
             handles: Vec::new(),
+            fed: None,
         })
+    }
+
+    /// Calls the functions `fed` feeds through its argument layer, which
+    /// the component this session instantiated must be (`fed.bytes`).
+    pub fn feeding(mut self, fed: Fed) -> Self {
+        self.fed = Some(fed);
+        self
     }
 
     /// Makes one call, such as `grayscale({data: @img.rgba, width: 2, height: 1})`.
     /// `@PATH`s are read relative to `base`.
     pub fn call(&mut self, call: &str, base: &Path) -> Result<Called, Error> {
         let bad_call = |message: String| Error::Call { message };
-        let (name, args) = match call.find('(') {
-            Some(open) => (call[..open].trim(), &call[open..]),
-            None => (call.trim(), "()"),
-        };
-        let export = self.resolve(name)?;
+        let (name, args) = split_call(call);
+        let export = resolve(&self.exports, name)?;
         let func = self.func(&export)?;
+        // Through the argument layer, if it feeds this function.
+        let fed = export.interface.as_deref().filter(|interface| {
+            self.fed
+                .as_ref()
+                .is_some_and(|fed| fed.feeds(interface, &export.name))
+        });
         let ty = func.ty(&self.store);
         let types: Vec<_> = ty.params().map(|(_, ty)| ty).collect();
         let WithFiles {
@@ -211,7 +230,12 @@ impl<'r> Session<'r> {
         };
         let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source)
             .map_err(fault)
-            .and_then(|parsed| self.params(&parsed, &types, &mut files))
+            .and_then(|parsed| match fed {
+                Some(interface) => {
+                    self.fed_params(&parsed, &types, &mut files, interface, &export.name)
+                }
+                None => self.params(&parsed, &types, &mut files),
+            })
             .map_err(|(what, span)| {
                 // Point at the fault, unless `@PATH`s moved the text or
                 // the call has no arguments written (`f` for `f()`).
@@ -283,6 +307,8 @@ impl<'r> Session<'r> {
             ))
             .and_then(|streams| streams),
         };
+        // A call that trapped before it asked for its arguments leaves them.
+        self.store.data_mut().arguments = None;
         let streams = match outcome {
             Ok(streams) => streams,
             Err(e) => return Err(self.runtime.guest_error(&self.store, e)),
@@ -318,14 +344,7 @@ impl<'r> Session<'r> {
     ) -> Result<Vec<Val>, (String, std::ops::Range<usize>)> {
         let source = parsed.source();
         let fault = |e: wasm_wave::parser::ParserError| (e.to_string(), e.span());
-        let nodes: Vec<&wasm_wave::ast::Node> = match parsed.params_node() {
-            Some(params) => params.as_tuple().map_err(fault)?.collect(),
-            None => Vec::new(),
-        };
-        if let Some(extra) = nodes.get(types.len()) {
-            let more = format!("the function takes {} arguments", types.len());
-            return Err((more, extra.span()));
-        }
+        let nodes = param_nodes(parsed, types)?;
         let end = source.len().saturating_sub(1)..source.len();
         let mut values = Vec::new();
         for (i, ty) in types.iter().enumerate() {
@@ -389,6 +408,32 @@ impl<'r> Session<'r> {
             values.push(value);
         }
         Ok(values)
+    }
+
+    /// The arguments of a call of a function the argument layer feeds:
+    /// laid out for the host to give the layer, and placeholders (the
+    /// cheapest values of their types, which the layer ignores) for the
+    /// call itself.
+    fn fed_params(
+        &mut self,
+        parsed: &wasm_wave::untyped::UntypedFuncCall,
+        types: &[Type],
+        files: &mut [Option<Vec<u8>>],
+        interface: &str,
+        name: &str,
+    ) -> Result<Vec<Val>, (String, std::ops::Range<usize>)> {
+        let source = parsed.source();
+        let nodes = param_nodes(parsed, types)?;
+        for (node, ty) in nodes.iter().zip(types) {
+            known_fields(node, ty, source)?;
+        }
+        let Some(fed) = &self.fed else {
+            return Err(("no argument layer".to_owned(), 0..0));
+        };
+        let mut file = |label: &str| placeholder(label).and_then(|n| files.get_mut(n)?.take());
+        let laid = fed.arguments(interface, name, &nodes, source, &mut file)?;
+        self.store.data_mut().arguments = Some(laid);
+        Ok(types.iter().map(cheapest).collect())
     }
 
     /// The handle an argument names.
@@ -480,34 +525,17 @@ impl<'r> Session<'r> {
             })
     }
 
-    /// `name`, `interface#name` or `interface.name`, where `interface` may
-    /// be the full name, the name without `@version`, or its last part.
-    fn resolve(&self, query: &str) -> Result<Export, Error> {
-        let candidates: Vec<&Export> = match query.split_once('#') {
-            Some((interface, name)) => self.find(Some(interface), name),
-            None => {
-                let bare = self.find(None, query);
-                match query.rsplit_once('.') {
-                    Some((interface, name)) if bare.is_empty() => self.find(Some(interface), name),
-                    _ => bare,
-                }
-            }
-        };
-        match candidates.as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(Error::NoSuchFunction {
-                name: query.to_owned(),
-                available: self.available(),
-            }),
-            many => Err(Error::AmbiguousFunction {
-                name: query.to_owned(),
-                candidates: many.iter().map(|e| e.to_string()).collect(),
-            }),
-        }
+    fn available(&self) -> Vec<String> {
+        available(&self.exports)
     }
+}
 
-    fn find(&self, interface: Option<&str>, name: &str) -> Vec<&Export> {
-        self.exports
+/// The export `query` names among `exports`: `name`, `interface#name` or
+/// `interface.name`, where `interface` may be the full name, the name
+/// without `@version`, or its last part.
+fn resolve(exports: &[Export], query: &str) -> Result<Export, Error> {
+    let find = |interface: Option<&str>, name: &str| -> Vec<&Export> {
+        exports
             .iter()
             .filter(|e| e.name == name)
             .filter(|e| match (interface, &e.interface) {
@@ -516,10 +544,145 @@ impl<'r> Session<'r> {
                 (Some(_), None) => false,
             })
             .collect()
+    };
+    let candidates: Vec<&Export> = match query.split_once('#') {
+        Some((interface, name)) => find(Some(interface), name),
+        None => {
+            let bare = find(None, query);
+            match query.rsplit_once('.') {
+                Some((interface, name)) if bare.is_empty() => find(Some(interface), name),
+                _ => bare,
+            }
+        }
+    };
+    match candidates.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(Error::NoSuchFunction {
+            name: query.to_owned(),
+            available: available(exports),
+        }),
+        many => Err(Error::AmbiguousFunction {
+            name: query.to_owned(),
+            candidates: many.iter().map(|e| e.to_string()).collect(),
+        }),
     }
+}
 
-    fn available(&self) -> Vec<String> {
-        self.exports.iter().map(|e| e.to_string()).collect()
+fn available(exports: &[Export]) -> Vec<String> {
+    exports.iter().map(|e| e.to_string()).collect()
+}
+
+/// A call's function name and its arguments' text (`()` when none are
+/// written).
+fn split_call(call: &str) -> (&str, &str) {
+    match call.find('(') {
+        Some(open) => (call[..open].trim(), &call[open..]),
+        None => (call.trim(), "()"),
+    }
+}
+
+/// Whether any of `calls` passes a file (`@PATH`).
+pub fn passes_files(calls: &[String]) -> bool {
+    calls.iter().any(|call| {
+        let (_, args) = split_call(call);
+        let mut found = false;
+        let _ = outside_strings(args, |c, _, _| {
+            found |= c == '@';
+            Ok(())
+        });
+        found
+    })
+}
+
+/// `path`'s component with an argument layer in front of its exports for
+/// the functions `calls` pass files to (see `weld_virt::arguments`); None
+/// when it can feed none of them, and they are called as values.
+pub fn feed(
+    path: &Path,
+    bytes: &std::sync::Arc<weld_wit::wasm::Bytes>,
+    calls: &[String],
+) -> Result<Option<Fed>, weld_virt::Error> {
+    let choose = |exported: &[Exported]| -> Vec<Exported> {
+        let exports: Vec<Export> = exported
+            .iter()
+            .map(|e| Export {
+                interface: Some(e.interface.clone()),
+                name: e.function.clone(),
+            })
+            .collect();
+        calls
+            .iter()
+            .filter(|call| passes_files(std::slice::from_ref(call)))
+            .filter_map(|call| resolve(&exports, split_call(call).0).ok())
+            .filter_map(|export| {
+                Some(Exported {
+                    interface: export.interface?,
+                    function: export.name,
+                })
+            })
+            .collect()
+    };
+    let validated = weld_wit::validated::Validated::default();
+    weld_virt::arguments::feed(path, bytes, &validated, &choose)
+}
+
+/// The WAVE nodes of a call's arguments: no more than `types` has.
+fn param_nodes<'a>(
+    parsed: &'a wasm_wave::untyped::UntypedFuncCall,
+    types: &[Type],
+) -> Result<Vec<&'a wasm_wave::ast::Node>, (String, std::ops::Range<usize>)> {
+    let fault = |e: wasm_wave::parser::ParserError| (e.to_string(), e.span());
+    let nodes: Vec<&wasm_wave::ast::Node> = match parsed.params_node() {
+        Some(params) => params.as_tuple().map_err(fault)?.collect(),
+        None => Vec::new(),
+    };
+    if let Some(extra) = nodes.get(types.len()) {
+        let more = format!("the function takes {} arguments", types.len());
+        return Err((more, extra.span()));
+    }
+    Ok(nodes)
+}
+
+/// The cheapest value of a type of plain data (what a fed function's
+/// parameters get: it reads its arguments from the host instead).
+fn cheapest(ty: &Type) -> Val {
+    match ty {
+        Type::Bool => Val::Bool(false),
+        Type::S8 => Val::S8(0),
+        Type::U8 => Val::U8(0),
+        Type::S16 => Val::S16(0),
+        Type::U16 => Val::U16(0),
+        Type::S32 => Val::S32(0),
+        Type::U32 => Val::U32(0),
+        Type::S64 => Val::S64(0),
+        Type::U64 => Val::U64(0),
+        Type::Float32 => Val::Float32(0.0),
+        Type::Float64 => Val::Float64(0.0),
+        Type::Char => Val::Char('\0'),
+        Type::String => Val::String(String::new()),
+        Type::Record(record) => Val::Record(
+            record
+                .fields()
+                .map(|field| (field.name.to_owned(), cheapest(&field.ty)))
+                .collect(),
+        ),
+        Type::Tuple(tuple) => Val::Tuple(tuple.types().map(|ty| cheapest(&ty)).collect()),
+        Type::Variant(variant) => match variant.cases().next() {
+            Some(case) => Val::Variant(
+                case.name.to_owned(),
+                case.ty.map(|ty| Box::new(cheapest(&ty))),
+            ),
+            // Every variant has a case; wasmtime refuses this otherwise.
+            None => Val::Variant(String::new(), None),
+        },
+        Type::Enum(enumeration) => {
+            Val::Enum(enumeration.names().next().unwrap_or_default().to_owned())
+        }
+        Type::Option(_) => Val::Option(None),
+        Type::Result(result) => Val::Result(Ok(result.ok().map(|ty| Box::new(cheapest(&ty))))),
+        Type::Flags(_) => Val::Flags(Vec::new()),
+        // Lists, and what the layer never feeds (handles, streams).
+        _ => Val::List(Vec::new()),
     }
 }
 

@@ -132,6 +132,28 @@ fn add_tap(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// `weld:invoke/arguments`: the arguments of the call in progress, for
+/// the argument layer `weld invoke` puts in front of a component (see
+/// `weld_virt::arguments`).
+fn add_arguments(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
+    let mut arguments = linker.instance(weld_virt::arguments::INTERFACE)?;
+    arguments.func_wrap(
+        "get",
+        |mut store, (base,): (u32,)| -> wasmtime::Result<(Vec<u8>,)> {
+            let laid = store.data_mut().arguments.take().ok_or_else(|| {
+                wasmtime::format_err!("the argument layer asked for arguments no call gave it")
+            })?;
+            let bytes = laid.at(base).ok_or_else(|| {
+                wasmtime::format_err!(
+                    "the call's arguments do not fit in the argument layer's memory below 4 GiB"
+                )
+            })?;
+            Ok((bytes,))
+        },
+    )?;
+    Ok(())
+}
+
 /// Which linker a component is prepared for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Linking {
@@ -175,6 +197,7 @@ impl Side {
             }
         }
         add_tap(&mut linker)?;
+        add_arguments(&mut linker)?;
         Ok(Side { engine, linker })
     }
 }
@@ -414,6 +437,7 @@ impl Runtime {
             memory: MemoryLimiter::new(limits.max_memory, limits.trap_on_grow_failure),
             limits,
             calls: None,
+            arguments: None,
         };
         let mut store = Store::new(engine, host);
         store.limiter(|host| &mut host.memory);

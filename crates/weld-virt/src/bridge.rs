@@ -257,5 +257,5 @@ fn bridge(importer: &Side, import: &str, exporter: &Side, export: &str) -> Resul
             kind: FunctionAction::Forward,
         })
         .collect();
-    build::build(&resolve, world, &decisions, None, &build::Taps::default())
+    build::build(&resolve, world, &decisions, None, &build::Around::default())
 }

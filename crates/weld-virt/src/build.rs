@@ -13,57 +13,80 @@ use weld_wit::wit_parser::{
     WasmExportKind, WasmImport, WorldItem,
 };
 
-/// The functions a virtual component reports to `weld:trace/tap`, each
-/// with its site: (interface, function) → site.
+/// What some functions do around the call they pass on: report it to
+/// `weld:trace/tap` (`weld trace`), or take its arguments from the host
+/// (`weld invoke`, see `arguments`).
 #[derive(Debug, Default)]
-pub(crate) struct Taps(pub HashMap<(String, String), u32>);
+pub(crate) struct Around {
+    /// The tapped functions, each with its site: (interface, function) →
+    /// site.
+    pub taps: HashMap<(String, String), u32>,
+    /// The fed functions: (interface, function).
+    pub fed: Vec<(String, String)>,
+}
 
-impl Taps {
+impl Around {
     /// `enter` and `exit` of `weld:trace/tap`, which `resolve` must hold
     /// when any function is tapped.
-    fn imports(&self, resolve: &Resolve) -> Result<Option<[module::Import; 2]>, Error> {
-        if self.0.is_empty() {
+    fn tap_imports(&self, resolve: &Resolve) -> Result<Option<[module::Import; 2]>, Error> {
+        if self.taps.is_empty() {
             return Ok(None);
         }
-        let (id, interface) = resolve
-            .interfaces
-            .iter()
-            .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(crate::trace::TAP))
-            .ok_or_else(|| {
-                Error::Build(format!("no `{}` to report to", crate::trace::TAP).into())
-            })?;
-        let key = wit_parser::WorldKey::Interface(id);
-        let import = |name: &str| {
-            let func = &interface.functions[name];
-            let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
-            let (module, name) = resolve.wasm_import_name(
-                ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
-                WasmImport::Func {
-                    interface: Some(&key),
-                    func,
-                },
-            );
-            module::Import {
-                module,
-                name,
-                params: signature.params,
-                results: signature.results,
-            }
-        };
-        Ok(Some([import("enter"), import("exit")]))
+        let tap = |name| host_function(resolve, crate::trace::TAP, name);
+        Ok(Some([tap("enter")?, tap("exit")?]))
+    }
+
+    /// `get` of `weld:invoke/arguments`, which `resolve` must hold when
+    /// any function is fed.
+    fn get_import(&self, resolve: &Resolve) -> Result<Option<module::Import>, Error> {
+        match self.fed.is_empty() {
+            true => Ok(None),
+            false => host_function(resolve, crate::arguments::INTERFACE, "get").map(Some),
+        }
     }
 }
 
+/// The core import of function `name` of the host's `interface`.
+fn host_function(
+    resolve: &Resolve,
+    interface_name: &str,
+    name: &str,
+) -> Result<module::Import, Error> {
+    let missing = || Error::Build(format!("no `{interface_name}#{name}` to import").into());
+    let (id, interface) = resolve
+        .interfaces
+        .iter()
+        .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(interface_name))
+        .ok_or_else(missing)?;
+    let func = interface.functions.get(name).ok_or_else(missing)?;
+    let key = wit_parser::WorldKey::Interface(id);
+    let signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
+    let (module, name) = resolve.wasm_import_name(
+        ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
+        WasmImport::Func {
+            interface: Some(&key),
+            func,
+        },
+    );
+    Ok(module::Import {
+        module,
+        name,
+        params: signature.params,
+        results: signature.results,
+    })
+}
+
 /// The virtual component for `world`, with one function per decision,
-/// and those `taps` names reported.
+/// and what `around` says around some calls.
 pub(crate) fn build(
     resolve: &Resolve,
     world_id: wit_parser::WorldId,
     decisions: &[Decision],
     tree: Option<&mount::Tree>,
-    taps: &Taps,
+    around: &Around,
 ) -> Result<Vec<u8>, Error> {
-    let tap_imports = taps.imports(resolve)?;
+    let tap_imports = around.tap_imports(resolve)?;
+    let get_import = around.get_import(resolve)?;
     let layout = Layout::new(resolve);
     let mut data = Data::default();
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
@@ -344,7 +367,19 @@ pub(crate) fn build(
                 body
             };
             let signature = resolve.wasm_signature(AbiVariant::GuestExport, func);
-            let site = taps.0.get(&(interface.clone(), func.name.clone()));
+            let key_of = (interface.clone(), func.name.clone());
+            // Fed, the callee's arguments come from the host.
+            let body = match (around.fed.contains(&key_of), &get_import, body) {
+                (true, Some(get), body @ Body::Forward { .. }) => {
+                    Body::Fed(Box::new(module::Fed {
+                        get: get.clone(),
+                        params: crate::arguments::flat_params(resolve, func),
+                        inner: body,
+                    }))
+                }
+                (_, _, body) => body,
+            };
+            let site = around.taps.get(&key_of);
             let body = match (site, &tap_imports) {
                 (Some(site), Some([enter, exit])) => Body::Tap(Box::new(module::Tap {
                     site: *site,
@@ -628,7 +663,7 @@ fn failure_handle(fixes: &[module::Fix]) -> Option<(u32, usize)> {
 }
 
 /// The WAVE type of a WIT type.
-fn wave_type(
+pub(crate) fn wave_type(
     resolve: &Resolve,
     ty: &wit_parser::Type,
 ) -> Result<wasm_wave::value::Type, wasm_wave::wasm::WasmValueError> {

@@ -12,10 +12,14 @@ use weld_wit::wit_parser::{FlagsRepr, Handle, Int, Resolve, SizeAlign, Type, Typ
 /// pointer is null.
 pub const BASE: u32 = 8;
 
-/// The module's static data.
+/// The module's static data, or the arguments of a call (see
+/// `arguments`).
 #[derive(Default)]
 pub struct Data {
     pub bytes: Vec<u8>,
+    /// Where the addresses stored in it are: a call's arguments are moved
+    /// to where they will lie.
+    pub pointers: Vec<u32>,
 }
 
 impl Data {
@@ -51,8 +55,8 @@ pub enum Flat {
 const MAX_FLAT: usize = 16;
 
 pub struct Layout<'a> {
-    resolve: &'a Resolve,
-    sizes: SizeAlign,
+    pub(crate) resolve: &'a Resolve,
+    pub(crate) sizes: SizeAlign,
 }
 
 impl<'a> Layout<'a> {
@@ -79,7 +83,13 @@ impl<'a> Layout<'a> {
     }
 
     /// Stores `value`, of type `ty`, at `address` in `data`.
-    fn store(&self, data: &mut Data, ty: &Type, value: &Value, address: u32) -> Result<(), String> {
+    pub(crate) fn store(
+        &self,
+        data: &mut Data,
+        ty: &Type,
+        value: &Value,
+        address: u32,
+    ) -> Result<(), String> {
         match ty {
             Type::Bool => data.put(address, &[u8::from(value.unwrap_bool())]),
             Type::U8 => data.put(address, &[value.unwrap_u8()]),
@@ -181,12 +191,14 @@ impl<'a> Layout<'a> {
         Ok(())
     }
 
-    fn pointer(&self, data: &mut Data, address: u32, at: u32, len: usize) {
+    /// A list's or string's address and length, stored at `address`.
+    pub(crate) fn pointer(&self, data: &mut Data, address: u32, at: u32, len: usize) {
+        data.pointers.push(address);
         data.put(address, &at.to_le_bytes());
         data.put(address + 4, &(len as u32).to_le_bytes());
     }
 
-    fn discriminant(&self, data: &mut Data, tag: Int, index: usize, address: u32) {
+    pub(crate) fn discriminant(&self, data: &mut Data, tag: Int, index: usize, address: u32) {
         match tag {
             Int::U8 => data.put(address, &[index as u8]),
             Int::U16 => data.put(address, &(index as u16).to_le_bytes()),
@@ -484,7 +496,7 @@ impl<'a> Layout<'a> {
 
 /// The integer type of a variant's discriminant, as the canonical ABI
 /// chooses it.
-fn discriminant_type(cases: usize) -> Int {
+pub(crate) fn discriminant_type(cases: usize) -> Int {
     match cases {
         0..=0x100 => Int::U8,
         0x101..=0x1_0000 => Int::U16,

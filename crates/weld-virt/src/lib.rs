@@ -8,6 +8,7 @@
 //! weld's linker. No compiler and no prebuilt adapter is involved.
 
 mod allow_fs;
+pub mod arguments;
 mod bridge;
 mod build;
 mod layout;
@@ -274,7 +275,7 @@ pub fn virtualize(
         virtual_world,
         &decisions,
         tree.as_ref(),
-        &build::Taps::default(),
+        &build::Around::default(),
     )?;
     let plug = Plug {
         path: PathBuf::from("<virtual>"),

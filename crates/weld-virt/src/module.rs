@@ -236,6 +236,9 @@ pub enum Body {
     MockResponse(Box<MockResponse>),
     /// A call reported to `weld:trace/tap` around `inner` (`weld trace`).
     Tap(Box<Tap>),
+    /// A forward whose arguments come from the host (`weld invoke`; see
+    /// `arguments`).
+    Fed(Box<Fed>),
     /// A function refused without a trap that owns what it is given: its
     /// owned handles, streams and futures are dropped (a writer to one of
     /// them sees its writes fail, rather than wait for a reader that never
@@ -256,6 +259,55 @@ pub struct Tap {
     pub params: Vec<WasmType>,
     pub enter: Import,
     pub exit: Import,
+}
+
+/// What [`Body::Fed`] does: `get(base, area)` with `base` the heap's next
+/// address aligned to 8, where the canonical ABI then puts the list the
+/// host returns (a bump allocator's next allocation); then `inner`, a
+/// forward, with the core values read from the list, or with its address
+/// when they go through memory. The function's own arguments are not
+/// read.
+#[derive(Debug, Clone)]
+pub struct Fed {
+    pub get: Import,
+    /// The callee's core parameters, each in 8 bytes of the list; None
+    /// when its parameters go through memory.
+    pub params: Option<Vec<WasmType>>,
+    pub inner: Body,
+}
+
+/// The locals of [`Body::Fed`] before its inner body's: the list's
+/// address, and the area `get` returns it in.
+const FED_LOCALS: u32 = 2;
+
+/// Where a forward's arguments come from.
+#[derive(Clone, Copy)]
+enum Arguments<'a> {
+    /// Its own parameters, passed on as they are.
+    Own,
+    /// The list at the address in local `base`, of what [`Fed::params`]
+    /// says.
+    Fed {
+        base: u32,
+        params: Option<&'a [WasmType]>,
+    },
+}
+
+/// What a forward does besides the call: where its arguments come from,
+/// and what runs before its result is wrapped.
+#[derive(Clone, Copy)]
+struct Around<'a> {
+    arguments: Arguments<'a>,
+    before_wrap: Option<&'a dyn Fn(&mut InstructionSink<'_>)>,
+}
+
+impl Default for Around<'_> {
+    fn default() -> Self {
+        Around {
+            arguments: Arguments::Own,
+            before_wrap: None,
+        }
+    }
 }
 
 /// What a tap's `exit` needs: the import, its locals (see [`TAP_LOCALS`])
@@ -476,6 +528,7 @@ impl Body {
             }
             Body::GuardFs(guard) => vec![&guard.outside, &guard.read_only, &guard.allowed],
             Body::Tap(tap) => vec![&tap.inner],
+            Body::Fed(fed) => vec![&fed.inner],
             Body::CheckHttp {
                 allowed, denied, ..
             } => vec![allowed, denied],
@@ -531,6 +584,14 @@ impl Body {
         }
     }
 
+    /// The host's arguments it calls with, if any.
+    fn fed(&self) -> Option<&Fed> {
+        match self {
+            Body::Fed(fed) => Some(fed),
+            _ => self.parts().into_iter().find_map(Body::fed),
+        }
+    }
+
     /// The HTTP check it makes, if any.
     fn check(&self) -> Option<&HttpCheck> {
         match self {
@@ -578,6 +639,7 @@ impl Body {
             Body::Mount(_) => crate::mount::Op::LOCALS,
             Body::MockResponse(_) => MOCK_LOCALS,
             Body::Tap(tap) => TAP_LOCALS + tap.inner.locals(),
+            Body::Fed(fed) => FED_LOCALS + fed.inner.locals(),
             _ => self
                 .parts()
                 .into_iter()
@@ -694,6 +756,11 @@ pub fn encode(
         },
         &mut types,
     );
+    // What each fed export calls for its arguments: `get`.
+    let feds = per_export(
+        &|body| body.fed().map(|f| vec![&f.get]).unwrap_or_default(),
+        &mut types,
+    );
     // What each export's mocks call: the same for every mock of it.
     let mocks = per_export(
         &|body| {
@@ -765,12 +832,13 @@ pub fn encode(
     let drops: Vec<Option<u32>> = dtors.iter().map(|d| d.map(|(drop, _)| drop)).collect();
 
     let mut forwarded = forwarded.into_iter();
-    for ((((export, intrinsics), checks), mocks), taps) in exports
+    for (((((export, intrinsics), checks), mocks), taps), fed) in exports
         .iter()
         .zip(&intrinsics)
         .zip(&checks)
         .zip(&mocks)
         .zip(&taps)
+        .zip(&feds)
     {
         let params = export.signature.params.len() as u32;
         let ty = types.of(&export.signature.params, &export.signature.results);
@@ -800,6 +868,7 @@ pub fn encode(
             checks,
             mocks,
             taps,
+            fed,
             heap_start,
             news: &news,
             drops: &drops,
@@ -931,6 +1000,8 @@ struct Context<'a> {
     mocks: &'a [u32],
     /// A tap's `enter` and `exit`.
     taps: &'a [u32],
+    /// `get` of the host's arguments.
+    fed: &'a [u32],
     /// Where the heap starts, which a tap reports from.
     heap_start: u32,
     mount: Option<MountTables>,
@@ -975,6 +1046,7 @@ impl Context<'_> {
             Body::GuardFs(guard) => self.guard_fs(sink, guard, local),
             Body::MockResponse(mock) => self.mock_response(sink, mock, local),
             Body::Tap(tap) => self.tap(sink, tap, local),
+            Body::Fed(fed) => self.fed(sink, fed, local),
             Body::Return(Flat::I32(v)) => {
                 sink.i32_const(*v);
             }
@@ -1004,7 +1076,7 @@ impl Context<'_> {
                 wrap,
                 lowering,
                 ..
-            } => self.forward(sink, *result, wrap, *lowering, local, None),
+            } => self.forward(sink, *result, wrap, *lowering, local, Around::default()),
             Body::Dispatch {
                 objects,
                 other,
@@ -1629,6 +1701,57 @@ impl Context<'_> {
         sink.call(self.realloc);
     }
 
+    /// [`Body::Fed`]: the host's list of arguments, then the forward.
+    fn fed(&self, sink: &mut InstructionSink<'_>, fed: &Fed, local: u32) {
+        let (base, area) = (local, local + 1);
+        let [get] = self.fed else {
+            unreachable!("a fed function imports get");
+        };
+        let word = MemArg {
+            offset: 0,
+            align: 2,
+            memory_index: 0,
+        };
+        self.alloc(sink, 4, &|sink| {
+            sink.i32_const(8);
+        });
+        sink.local_set(area);
+        // The heap aligned to 8 is where the list will be allocated.
+        sink.global_get(Global::Heap.index())
+            .i32_const(7)
+            .i32_add()
+            .i32_const(-8)
+            .i32_and()
+            .local_tee(base)
+            .global_set(Global::Heap.index());
+        sink.local_get(base).local_get(area).call(*get);
+        // Anywhere else, its addresses would be wrong.
+        sink.local_get(area)
+            .i32_load(word)
+            .local_get(base)
+            .i32_ne()
+            .if_(BlockType::Empty)
+            .unreachable()
+            .end();
+        let Body::Forward {
+            result,
+            wrap,
+            lowering,
+            ..
+        } = &fed.inner
+        else {
+            unreachable!("a fed function forwards");
+        };
+        let around = Around {
+            arguments: Arguments::Fed {
+                base,
+                params: fed.params.as_deref(),
+            },
+            before_wrap: None,
+        };
+        self.forward(sink, *result, wrap, *lowering, local + FED_LOCALS, around);
+    }
+
     /// [`Body::Tap`]: the parameters widened to `i64`s on the heap for
     /// `enter`, the inner body, its result likewise for `exit`, and the
     /// result left as the inner body left it.
@@ -1684,7 +1807,11 @@ impl Context<'_> {
                     Wrap::Memory(_) => self.tap_exit_from(sink, &exit, inner),
                     _ => self.tap_exit(sink, &exit),
                 };
-                self.forward(sink, *result, wrap, *lowering, inner, Some(&report));
+                let around = Around {
+                    before_wrap: Some(&report),
+                    ..Around::default()
+                };
+                self.forward(sink, *result, wrap, *lowering, inner, around);
             }
             body => {
                 self.emit(sink, body, inner);
@@ -1795,10 +1922,11 @@ impl Context<'_> {
             .i64_xor();
     }
 
-    /// Calls the host's function with the same arguments; borrowed handles
-    /// are the host's already. The host's handles in the result are
-    /// wrapped, after `before_wrap` (a tap's report) if given, which finds
-    /// a flat result on the stack and must leave it there.
+    /// Calls the host's function with the same arguments (or, fed, with
+    /// the host's list's); borrowed handles are the host's already. The
+    /// host's handles in the result are wrapped, after `before_wrap` (a
+    /// tap's report) if given, which finds a flat result on the stack and
+    /// must leave it there.
     fn forward(
         &self,
         sink: &mut InstructionSink<'_>,
@@ -1806,7 +1934,7 @@ impl Context<'_> {
         wrap: &Wrap,
         lowering: Lowering,
         local: u32,
-        before_wrap: Option<&dyn Fn(&mut InstructionSink<'_>)>,
+        around: Around<'_>,
     ) {
         let area = local;
         if let Some((size, align)) = result {
@@ -1815,8 +1943,34 @@ impl Context<'_> {
             });
             sink.local_set(area);
         }
-        for param in 0..self.params {
-            sink.local_get(param);
+        match around.arguments {
+            Arguments::Own => {
+                for param in 0..self.params {
+                    sink.local_get(param);
+                }
+            }
+            Arguments::Fed {
+                base,
+                params: Some(params),
+            } => {
+                for (i, ty) in params.iter().enumerate() {
+                    let slot = MemArg {
+                        offset: i as u64 * 8,
+                        align: 0,
+                        memory_index: 0,
+                    };
+                    sink.local_get(base);
+                    match val_type(*ty) {
+                        ValType::I64 => sink.i64_load(slot),
+                        ValType::F32 => sink.f32_load(slot),
+                        ValType::F64 => sink.f64_load(slot),
+                        _ => sink.i32_load(slot),
+                    };
+                }
+            }
+            Arguments::Fed { base, params: None } => {
+                sink.local_get(base);
+            }
         }
         if result.is_some() {
             sink.local_get(area);
@@ -1829,7 +1983,7 @@ impl Context<'_> {
                 .unreachable()
                 .end();
         }
-        if let Some(report) = before_wrap {
+        if let Some(report) = around.before_wrap {
             report(sink);
         }
         match wrap {

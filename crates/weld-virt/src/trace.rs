@@ -13,7 +13,7 @@
 //! a tap passes only numbers and the bytes the canonical ABI already put
 //! in its memory, and the host does the printing.
 
-use crate::build::{self, Taps};
+use crate::build::{self, Around};
 use crate::policy::{Decision, FunctionAction, Resolved};
 use crate::{Error, Target, virtual_world};
 use serde::{Deserialize, Serialize};
@@ -425,6 +425,15 @@ fn tap_layer(
         &|_| true,
         &format!("  import {TAP};\n"),
     )?;
-    let layer = build::build(&resolve, world, &decisions, None, &Taps(taps))?;
+    let layer = build::build(
+        &resolve,
+        world,
+        &decisions,
+        None,
+        &Around {
+            taps,
+            ..Around::default()
+        },
+    )?;
     Ok(Some(layer))
 }
