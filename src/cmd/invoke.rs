@@ -74,16 +74,17 @@ impl Args {
     }
 
     /// The component with an argument layer for the calls that pass
-    /// files, unless tracing (whose taps would show the layer's calls).
+    /// large files, unless tracing (whose taps would show the layer's calls).
     /// A component the layer cannot front is called as before, each
     /// file as a list of values, with a warning.
     fn feed(&self) -> Result<Option<weld_virt::arguments::Fed>> {
-        if self.trace.enabled() || !weld_run::invoke::passes_files(&self.calls) {
+        let base = Path::new(".");
+        if self.trace.enabled() || !weld_run::invoke::passes_large_files(&self.calls, base) {
             return Ok(None);
         }
         let wasm = std::sync::Arc::new(io::read_wasm(&self.component)?);
         let name = io::input_name(&self.component);
-        match weld_run::invoke::feed(&name, &wasm, &self.calls) {
+        match weld_run::invoke::feed(&name, &wasm, &self.calls, base) {
             Ok(fed) => Ok(fed),
             Err(e) => {
                 let why = weld_wit::display::error_chain(&e);

@@ -15,10 +15,10 @@
 //! futures of what [`await_future`] lists (booleans, numbers, `char`,
 //! `string`, `list<u8>`) and says so for any other.
 //!
-//! A call that passes files to a function of an exported interface goes
-//! through an argument layer ([`feed`], `weld_virt::arguments`): its
-//! arguments are laid out as bytes, so a file of 100 MiB costs a few
-//! copies of itself rather than a `Val` per byte.
+//! A call that passes large files ([`FEED_FROM`]) goes through an
+//! argument layer ([`feed`], `weld_virt::arguments`): its arguments are
+//! laid out as bytes, so a file of 100 MiB costs a few copies of itself
+//! rather than a `Val` per byte.
 
 use crate::runtime::{Prepared, Runtime};
 use crate::{Error, host::Host};
@@ -205,11 +205,11 @@ impl<'r> Session<'r> {
         let export = resolve(&self.exports, name)?;
         let func = self.func(&export)?;
         // Through the argument layer, if it feeds this function.
-        let fed = export.interface.as_deref().filter(|interface| {
-            self.fed
-                .as_ref()
-                .is_some_and(|fed| fed.feeds(interface, &export.name))
-        });
+        let interface = export.interface.as_deref();
+        let fed = self
+            .fed
+            .as_ref()
+            .is_some_and(|fed| fed.feeds(interface, &export.name));
         let ty = func.ty(&self.store);
         let types: Vec<_> = ty.params().map(|(_, ty)| ty).collect();
         let WithFiles {
@@ -231,10 +231,8 @@ impl<'r> Session<'r> {
         let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source)
             .map_err(fault)
             .and_then(|parsed| match fed {
-                Some(interface) => {
-                    self.fed_params(&parsed, &types, &mut files, interface, &export.name)
-                }
-                None => self.params(&parsed, &types, &mut files),
+                true => self.fed_params(&parsed, &types, &mut files, interface, &export.name),
+                false => self.params(&parsed, &types, &mut files),
             })
             .map_err(|(what, span)| {
                 // Point at the fault, unless `@PATH`s moved the text or
@@ -419,7 +417,7 @@ impl<'r> Session<'r> {
         parsed: &wasm_wave::untyped::UntypedFuncCall,
         types: &[Type],
         files: &mut [Option<Vec<u8>>],
-        interface: &str,
+        interface: Option<&str>,
         name: &str,
     ) -> Result<Vec<Val>, (String, std::ops::Range<usize>)> {
         let source = parsed.source();
@@ -581,49 +579,52 @@ fn split_call(call: &str) -> (&str, &str) {
     }
 }
 
-/// Whether any of `calls` passes a file (`@PATH`).
-pub fn passes_files(calls: &[String]) -> bool {
-    calls.iter().any(|call| {
-        let (_, args) = split_call(call);
-        let mut found = false;
-        let _ = outside_strings(args, |c, _, _| {
-            found |= c == '@';
-            Ok(())
-        });
-        found
-    })
+/// How many bytes of files (`@PATH`, read relative to `base`) a call must
+/// pass for its function to be fed through the argument layer. Below it
+/// a list of values costs less (about half a microsecond a byte) than
+/// decoding the component and composing the layer, which takes a
+/// component of 15 MB over half a second.
+pub const FEED_FROM: u64 = 1 << 20;
+
+/// Whether a call passes enough bytes of files to be fed.
+fn large(call: &str, base: &Path) -> bool {
+    file_bytes(call, base) >= FEED_FROM
+}
+
+/// Whether any of `calls` passes enough bytes of files to be fed.
+pub fn passes_large_files(calls: &[String], base: &Path) -> bool {
+    calls.iter().any(|call| large(call, base))
 }
 
 /// `path`'s component with an argument layer in front of its exports for
-/// the functions `calls` pass files to (see `weld_virt::arguments`); None
-/// when it can feed none of them, and they are called as values.
+/// the functions `calls` pass large files to (see [`FEED_FROM`] and
+/// `weld_virt::arguments`); None when it can feed none of them, and they
+/// are called as values.
 pub fn feed(
     path: &Path,
     bytes: &std::sync::Arc<weld_wit::wasm::Bytes>,
     calls: &[String],
+    base: &Path,
 ) -> Result<Option<Fed>, weld_virt::Error> {
     let choose = |exported: &[Exported]| -> Vec<Exported> {
         let exports: Vec<Export> = exported
             .iter()
             .map(|e| Export {
-                interface: Some(e.interface.clone()),
+                interface: e.interface.clone(),
                 name: e.function.clone(),
             })
             .collect();
         calls
             .iter()
-            .filter(|call| passes_files(std::slice::from_ref(call)))
+            .filter(|call| large(call, base))
             .filter_map(|call| resolve(&exports, split_call(call).0).ok())
-            .filter_map(|export| {
-                Some(Exported {
-                    interface: export.interface?,
-                    function: export.name,
-                })
+            .map(|export| Exported {
+                interface: export.interface,
+                function: export.name,
             })
             .collect()
     };
-    let validated = weld_wit::validated::Validated::default();
-    weld_virt::arguments::feed(path, bytes, &validated, &choose)
+    weld_virt::arguments::feed(path, bytes, &choose)
 }
 
 /// The WAVE nodes of a call's arguments: no more than `types` has.
@@ -1041,6 +1042,47 @@ struct WithFiles {
     files: Vec<Option<Vec<u8>>>,
 }
 
+/// The `PATH` of an `@PATH` or `@"PATH"`, read from after the `@`.
+fn file_path(chars: &mut Peekable<CharIndices<'_>>) -> Result<String, String> {
+    let mut path = String::new();
+    if chars.peek().is_some_and(|(_, c)| *c == '"') {
+        chars.next();
+        for (_, c) in chars.by_ref() {
+            if c == '"' {
+                break;
+            }
+            path.push(c);
+        }
+    } else {
+        while let Some((_, c)) = chars.peek() {
+            if matches!(c, ',' | ')' | '}' | ']') || c.is_whitespace() {
+                break;
+            }
+            path.push(*c);
+            chars.next();
+        }
+    }
+    match path.is_empty() {
+        true => Err("`@` must be followed by a file path".to_owned()),
+        false => Ok(path),
+    }
+}
+
+/// How many bytes the files a call passes hold, by their sizes on disk
+/// (a file that cannot be read counts nothing: the call says why).
+fn file_bytes(call: &str, base: &Path) -> u64 {
+    let (_, args) = split_call(call);
+    let mut total = 0;
+    let _ = outside_strings(args, |c, _, chars| {
+        if c == '@' {
+            let path = file_path(chars)?;
+            total += std::fs::metadata(base.join(path)).map_or(0, |m| m.len());
+        }
+        Ok(())
+    });
+    total
+}
+
 /// Replaces each `@PATH` or `@"PATH"` outside WAVE strings and chars with
 /// a placeholder, and reads the files.
 fn read_files(args: &str, base: &Path) -> Result<WithFiles, String> {
@@ -1056,27 +1098,7 @@ fn read_files(args: &str, base: &Path) -> Result<WithFiles, String> {
             out.push(c);
             return Ok(());
         }
-        let mut path = String::new();
-        if chars.peek().is_some_and(|(_, c)| *c == '"') {
-            chars.next();
-            for (_, c) in chars.by_ref() {
-                if c == '"' {
-                    break;
-                }
-                path.push(c);
-            }
-        } else {
-            while let Some((_, c)) = chars.peek() {
-                if matches!(c, ',' | ')' | '}' | ']') || c.is_whitespace() {
-                    break;
-                }
-                path.push(*c);
-                chars.next();
-            }
-        }
-        if path.is_empty() {
-            return Err("`@` must be followed by a file path".to_owned());
-        }
+        let path = file_path(chars)?;
         let bytes = weld_wit::files::read_regular(&base.join(&path), weld_wit::files::MAX_WASM)
             .map_err(|e| {
                 format!(

@@ -29,14 +29,14 @@ use crate::layout::{BASE, Data, Layout, discriminant_type};
 use crate::policy::{Decision, FunctionAction, Resolved};
 use crate::{Error, failed, virtual_world};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use wasm_wave::ast::{Node, NodeType};
 use wasm_wave::value::Value;
-use weld_link::{Plug, Shared};
-use weld_wit::validated::Validated;
+use weld_link::Shared;
 use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
-use weld_wit::wit_parser::{FlagsRepr, Function, Int, Resolve, Type, TypeDefKind, WorldItem};
+use weld_wit::wit_parser::{
+    FlagsRepr, Function, Handle, Int, Resolve, Type, TypeDefKind, TypeOwner, WorldItem, WorldKey,
+};
 
 /// The interface the layer asks the host for arguments through.
 pub const INTERFACE: &str = "weld:invoke/arguments@0.1.0";
@@ -56,16 +56,18 @@ pub struct Fed {
 
 /// A function whose arguments the layer takes from the host.
 struct FedFunction {
-    /// The exported interface, by its full name.
+    /// The exported interface, by its full name; "" for a function the
+    /// world exports itself.
     interface: String,
     function: Function,
 }
 
-/// A function of an exported interface.
+/// An exported function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exported {
-    /// The interface, by its full name.
-    pub interface: String,
+    /// Its interface, by its full name; None for a function the world
+    /// exports itself.
+    pub interface: Option<String>,
     pub function: String,
 }
 
@@ -118,12 +120,10 @@ struct Slot {
 
 /// `path`'s component with a layer in front of its exports that takes
 /// from the host the arguments of the functions `choose` picks of those
-/// its interfaces export, where it can; None when it can feed none of
-/// them.
+/// it exports, where it can; None when it can feed none of them.
 pub fn feed(
     path: &Path,
     bytes: &Shared,
-    validated: &Validated,
     choose: &dyn Fn(&[Exported]) -> Vec<Exported>,
 ) -> Result<Option<Fed>, Error> {
     let wit = weld_wit::load_bytes(path, bytes.to_vec())?;
@@ -133,43 +133,55 @@ pub fn feed(
     })?;
     let resolve = wit.resolve;
     let world = &resolve.worlds[world_id];
-    let mut exported = Vec::new();
+    // Each exported function, with the interface it is in: the layer
+    // exports all of them again.
+    let mut offered: Vec<(Exported, &Function)> = Vec::new();
+    let mut interfaces = Vec::new();
+    let mut functions = Vec::new();
     for (key, item) in &world.exports {
         match item {
-            WorldItem::Interface { id, .. } => exported.push((resolve.name_world_key(key), *id)),
-            // The layer passes on interfaces only: a function the world
-            // exports itself would be lost behind it.
+            WorldItem::Interface { id, .. } => {
+                let name = resolve.name_world_key(key);
+                // The layer names what it passes on: an interface
+                // without a package name cannot be.
+                if !name.contains(':') {
+                    return Ok(None);
+                }
+                for function in resolve.interfaces[*id].functions.values() {
+                    let exported = Exported {
+                        interface: Some(name.clone()),
+                        function: function.name.clone(),
+                    };
+                    offered.push((exported, function));
+                }
+                interfaces.push(name);
+            }
+            // A function the world exports itself, typed by the world's
+            // own types, could not be typed in the layer's world.
+            WorldItem::Function(function) if !uses_world_types(&resolve, function) => {
+                let exported = Exported {
+                    interface: None,
+                    function: function.name.clone(),
+                };
+                offered.push((exported, function));
+                functions.push(function.clone());
+            }
             _ => return Ok(None),
         }
     }
-    let offered: Vec<Exported> = exported
-        .iter()
-        .flat_map(|(name, id)| {
-            let functions = resolve.interfaces[*id].functions.keys();
-            functions.map(|function| Exported {
-                interface: name.clone(),
-                function: function.clone(),
+    let names: Vec<Exported> = offered.iter().map(|(e, _)| e.clone()).collect();
+    let fed: Vec<FedFunction> = choose(&names)
+        .into_iter()
+        .filter_map(|chosen| {
+            let (_, function) = offered.iter().find(|(e, _)| *e == chosen)?;
+            let plain = function.params.iter().all(|p| plain(&resolve, &p.ty));
+            (plain && !function.kind.is_async()).then(|| FedFunction {
+                interface: chosen.interface.unwrap_or_default(),
+                function: (*function).clone(),
             })
         })
         .collect();
-    let functions: Vec<FedFunction> = choose(&offered)
-        .iter()
-        .filter_map(
-            |Exported {
-                 interface,
-                 function,
-             }| {
-                let (_, id) = exported.iter().find(|(n, _)| n == interface)?;
-                let function = resolve.interfaces[*id].functions.get(function)?;
-                let plain = function.params.iter().all(|p| plain(&resolve, &p.ty));
-                (plain && !function.kind.is_async()).then(|| FedFunction {
-                    interface: interface.clone(),
-                    function: function.clone(),
-                })
-            },
-        )
-        .collect();
-    if functions.is_empty() || exported.iter().any(|(name, _)| !name.contains(':')) {
+    if fed.is_empty() {
         return Ok(None);
     }
     let mut layer_resolve = resolve.clone();
@@ -178,48 +190,125 @@ pub fn feed(
     })
     .map_err(|message| Error::Build(message.into()))?
     .map_err(failed)?;
-    let names: Vec<String> = exported.iter().map(|(name, _)| name.clone()).collect();
     let layer_world = virtual_world(
         &mut layer_resolve,
-        &names,
+        &interfaces,
         &|_| true,
         &format!("  import {INTERFACE};\n"),
     )?;
+    let layer = &mut layer_resolve.worlds[layer_world];
+    for function in functions {
+        let key = WorldKey::Name(function.name.clone());
+        let item = WorldItem::Function(function);
+        layer.imports.insert(key.clone(), item.clone());
+        layer.exports.insert(key, item);
+    }
     let decisions: Vec<Decision> = offered
         .into_iter()
-        .map(
-            |Exported {
-                 interface,
-                 function,
-             }| Decision {
-                interface,
-                function,
-                action: Resolved::Forward,
-                kind: FunctionAction::Forward,
-            },
-        )
+        .map(|(exported, _)| Decision {
+            interface: exported.interface.unwrap_or_default(),
+            function: exported.function,
+            action: Resolved::Forward,
+            kind: FunctionAction::Forward,
+        })
         .collect();
     let around = Around {
-        fed: functions
+        fed: fed
             .iter()
             .map(|f| (f.interface.clone(), f.function.name.clone()))
             .collect(),
         ..Around::default()
     };
     let layer = build::build(&layer_resolve, layer_world, &decisions, None, &around)?;
-    let layer: Shared = Arc::new(layer.into());
-    let target = Plug {
-        path: path.to_owned(),
-        bytes: Arc::clone(bytes),
-        only: Vec::new(),
-    };
-    let composed = weld_link::plug(&PathBuf::from("<arguments>"), &layer, &[target], validated)?;
-    let bytes = composed.component.into_bytes()?;
+    let bytes = compose(bytes, &layer)?;
     Ok(Some(Fed {
         bytes,
         resolve,
-        functions,
+        functions: fed,
     }))
+}
+
+/// The layer in front of `target`: each of its imports that the target
+/// exports is wired to that export, and the result exports what the
+/// layer does. wasm-compose's graph does this directly, for functions the
+/// world exports as well as interfaces (weld's plug links interfaces).
+fn compose(target: &[u8], layer: &[u8]) -> Result<Vec<u8>, Error> {
+    use wasm_compose::graph::{CompositionGraph, EncodeOptions};
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    let mut graph = CompositionGraph::new();
+    let read = |validator: &mut wasmparser::Validator, name: &str, bytes: &[u8]| {
+        wasm_compose::graph::Component::from_bytes(validator, name, bytes.to_vec())
+    };
+    let target_id = graph
+        .add_component(read(&mut validator, "component", target).map_err(failed)?)
+        .map_err(failed)?;
+    let layer_id = graph
+        .add_component(read(&mut validator, "weld-arguments", layer).map_err(failed)?)
+        .map_err(failed)?;
+    let target_instance = graph.instantiate(target_id).map_err(failed)?;
+    let layer_instance = graph.instantiate(layer_id).map_err(failed)?;
+    let (Some(target_component), Some(layer_component)) = (
+        graph.get_component(target_id),
+        graph.get_component(layer_id),
+    ) else {
+        return Err(Error::Build("the composition lost a component".into()));
+    };
+    let wires: Vec<_> = layer_component
+        .imports()
+        .filter_map(|(import, name, _)| {
+            let (export, _, _) = target_component.export_by_name(name)?;
+            Some((export, import))
+        })
+        .collect();
+    for (export, import) in wires {
+        graph
+            .connect(target_instance, Some(export), layer_instance, import)
+            .map_err(failed)?;
+    }
+    let options = EncodeOptions {
+        define_components: true,
+        export: Some(layer_instance),
+        validate: false,
+    };
+    // Not validated here: it is never written, and wasmtime validates
+    // what it compiles.
+    weld_wit::guard::guarded("wasm-compose", || graph.encode(options))
+        .map_err(|message| Error::Build(message.into()))?
+        .map_err(failed)
+}
+
+/// Whether a function's parameters or result name types the world itself
+/// defines.
+fn uses_world_types(resolve: &Resolve, function: &Function) -> bool {
+    let types = function
+        .params
+        .iter()
+        .map(|p| &p.ty)
+        .chain(&function.result);
+    let mut seen = Vec::new();
+    let mut stack: Vec<Type> = types.copied().collect();
+    while let Some(ty) = stack.pop() {
+        let Type::Id(id) = ty else { continue };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let def = &resolve.types[id];
+        if matches!(def.owner, TypeOwner::World(_)) {
+            return true;
+        }
+        match &def.kind {
+            TypeDefKind::Type(t) | TypeDefKind::List(t) | TypeDefKind::Option(t) => stack.push(*t),
+            TypeDefKind::Record(r) => stack.extend(r.fields.iter().map(|f| f.ty)),
+            TypeDefKind::Tuple(t) => stack.extend(t.types.iter().copied()),
+            TypeDefKind::Variant(v) => stack.extend(v.cases.iter().filter_map(|c| c.ty)),
+            TypeDefKind::Result(r) => stack.extend(r.ok.iter().chain(r.err.iter()).copied()),
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => stack.push(Type::Id(*r)),
+            TypeDefKind::Future(t) | TypeDefKind::Stream(t) => stack.extend(t.iter().copied()),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether values of `ty` are plain data, which bytes can stand for.
@@ -244,13 +333,14 @@ fn plain(resolve: &Resolve, ty: &Type) -> bool {
 }
 
 impl Fed {
-    /// Whether the layer takes the arguments of `interface#function`
-    /// from the host.
-    pub fn feeds(&self, interface: &str, function: &str) -> bool {
+    /// Whether the layer takes the arguments of `function` of
+    /// `interface` (None: of the world's own) from the host.
+    pub fn feeds(&self, interface: Option<&str>, function: &str) -> bool {
         self.function(interface, function).is_some()
     }
 
-    fn function(&self, interface: &str, function: &str) -> Option<&Function> {
+    fn function(&self, interface: Option<&str>, function: &str) -> Option<&Function> {
+        let interface = interface.unwrap_or_default();
         self.functions
             .iter()
             .find(|f| f.interface == interface && f.function.name == function)
@@ -263,7 +353,7 @@ impl Fed {
     /// `option`s may be left out.
     pub fn arguments(
         &self,
-        interface: &str,
+        interface: Option<&str>,
         function: &str,
         params: &[&Node],
         source: &str,
@@ -271,7 +361,7 @@ impl Fed {
     ) -> Result<Laid, Fault> {
         let end = source.len().saturating_sub(1)..source.len();
         let Some(func) = self.function(interface, function) else {
-            return Err((format!("`{interface}#{function}` is not fed"), end));
+            return Err((format!("`{function}` is not fed"), end));
         };
         let layout = Layout::new(&self.resolve);
         let reader = Reader {

@@ -161,8 +161,8 @@ pub(crate) fn build(
                 forward(
                     &layout,
                     resolve,
-                    (key, func),
-                    (key, func),
+                    (Some(key), func),
+                    (Some(key), func),
                     &resource_index,
                     false,
                 )
@@ -347,8 +347,8 @@ pub(crate) fn build(
                     forward(
                         &layout,
                         resolve,
-                        from,
-                        (key, func),
+                        (Some(from.0), from.1),
+                        (Some(key), func),
                         &resource_index,
                         async_call,
                     )?
@@ -368,17 +368,7 @@ pub(crate) fn build(
             };
             let signature = resolve.wasm_signature(AbiVariant::GuestExport, func);
             let key_of = (interface.clone(), func.name.clone());
-            // Fed, the callee's arguments come from the host.
-            let body = match (around.fed.contains(&key_of), &get_import, body) {
-                (true, Some(get), body @ Body::Forward { .. }) => {
-                    Body::Fed(Box::new(module::Fed {
-                        get: get.clone(),
-                        params: crate::arguments::flat_params(resolve, func),
-                        inner: body,
-                    }))
-                }
-                (_, _, body) => body,
-            };
+            let body = fed(around, &get_import, &key_of, resolve, func, body);
             let site = around.taps.get(&key_of);
             let body = match (site, &tap_imports) {
                 (Some(site), Some([enter, exit])) => Body::Tap(Box::new(module::Tap {
@@ -404,6 +394,36 @@ pub(crate) fn build(
             });
         }
     }
+    // Functions the world exports itself (the argument layer's, whose
+    // interface is ""): passed on.
+    for item in world.exports.values() {
+        let WorldItem::Function(func) = item else {
+            continue;
+        };
+        let body = forward(
+            &layout,
+            resolve,
+            (None, func),
+            (None, func),
+            &resource_index,
+            false,
+        )?;
+        let key_of = (String::new(), func.name.clone());
+        let body = fed(around, &get_import, &key_of, resolve, func, body);
+        let name = resolve.wasm_export_name(
+            mangling,
+            WasmExport::Func {
+                interface: None,
+                func,
+                kind: WasmExportKind::Normal,
+            },
+        );
+        exports.push(module::Export {
+            name,
+            signature: resolve.wasm_signature(AbiVariant::GuestExport, func),
+            body,
+        });
+    }
     let mut bytes = module::encode(
         &data,
         &exports,
@@ -428,6 +448,26 @@ pub(crate) fn build(
     })
     .map_err(|message| Error::Build(message.into()))?
     .map_err(|e| Error::Build(format!("{e:#}").into()))
+}
+
+/// `body`, a forward, with the callee's arguments from the host when
+/// `around` feeds the function (`key_of`: interface, function).
+fn fed(
+    around: &Around,
+    get_import: &Option<module::Import>,
+    key_of: &(String, String),
+    resolve: &Resolve,
+    func: &Function,
+    body: Body,
+) -> Body {
+    match (around.fed.contains(key_of), get_import, body) {
+        (true, Some(get), body @ Body::Forward { .. }) => Body::Fed(Box::new(module::Fed {
+            get: get.clone(),
+            params: crate::arguments::flat_params(resolve, func),
+            inner: body,
+        })),
+        (_, _, body) => body,
+    }
 }
 
 /// What the bodies of functions on weld's objects need to know.
@@ -698,14 +738,14 @@ pub(crate) fn wave_type(
 fn forward(
     layout: &Layout<'_>,
     resolve: &Resolve,
-    (import_key, import_func): (&wit_parser::WorldKey, &Function),
-    (key, func): (&wit_parser::WorldKey, &Function),
+    (import_key, import_func): (Option<&wit_parser::WorldKey>, &Function),
+    (key, func): (Option<&wit_parser::WorldKey>, &Function),
     resource_index: &dyn Fn(wit_parser::TypeId) -> Option<usize>,
     async_call: bool,
 ) -> Result<Body, Error> {
     let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
     let import = WasmImport::Func {
-        interface: Some(import_key),
+        interface: import_key,
         func: import_func,
     };
     let exported = resolve.wasm_signature(AbiVariant::GuestExport, func);
@@ -757,7 +797,7 @@ fn forward(
         post_return: resolve.wasm_export_name(
             mangling,
             WasmExport::Func {
-                interface: Some(key),
+                interface: key,
                 func,
                 kind: WasmExportKind::PostReturn,
             },

@@ -1,10 +1,11 @@
-;; RUN: invoke % sum(@tests/cli/invoke/red-pixel.rgba) 'mixed(true, some("héllo"), @tests/cli/invoke/red-pixel.rgba, 1.5, err("four"), ok(1.5))' 'mixed(false, none, [1, 2], -0.25, ok(7), err(9))' 'many(@tests/cli/invoke/red-pixel.rgba, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)' 'sum(@tests/cli/invoke/red-pixel.rgba)'
-;; Calls that pass files go through the argument layer, which lays their
-;; arguments out as the callee's core function takes them: flat (`sum`,
-;; `mixed`: options, a string, a float, results whose cases join i32s and
-;; an f32 with an i64) or, with more than 16 core values, through memory
-;; (`many`). fed-inline.run makes the same calls without files, which are
-;; not fed, and must print the same.
+;; RUN: invoke % 'sum(@fixtures/components/go-app.wasm)' 'mixed(true, some("héllo"), @fixtures/components/go-app.wasm, 1.5, err("four"), ok(1.5))' 'mixed(false, none, [1, 2], -0.25, ok(7), err(9))' 'many(@fixtures/components/go-app.wasm, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)' 'sum([255, 0, 0, 255])' 'total(@fixtures/components/go-app.wasm)'
+;; Calls that pass files of 1 MiB or more (here of 2,748,836 bytes that sum
+;; to 142,417,173) go through the argument layer, and so do all calls of
+;; their functions. It lays their arguments out as the callee's core
+;; function takes them: flat (`sum`, `mixed`: options, a string, a float,
+;; results whose cases join i32s and an f32 with an i64) or, with more
+;; than 16 core values, through memory (`many`). fed-inline.run makes the
+;; small calls without the large ones, not fed, and must print the same.
 (component
   (core module $m
     (memory (export "memory") 1)
@@ -98,4 +99,6 @@
     (export "mixed" (func $mixed))
     (export "many" (func $many)))
   (export "test:fed/bytes" (instance $bytes))
+  ;; A function the world exports itself is fed too.
+  (export "total" (func $sum))
 )
