@@ -133,3 +133,27 @@ fn invoke_passes_a_large_file_as_a_list_in_bounded_memory() {
     assert_eq!(stdout.trim(), sum.to_string());
     assert!(peak < 3 * LARGE, "peak {} MiB", peak >> 20);
 }
+
+/// `weld test` feeds its calls through the same argument layer.
+#[test]
+fn a_test_passes_a_large_file_as_a_list_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, vec![3u8; LARGE]).unwrap();
+    let spec = dir.path().join("spec.toml");
+    let component = common::root().join("tests/cli/invoke/fed.wat");
+    std::fs::write(
+        &spec,
+        format!(
+            "[[case]]\ncomponent = {:?}\ninvoke = \"sum(@{})\"\nexpect = \"{}\"\n",
+            component.display().to_string(),
+            file.display(),
+            3 * LARGE
+        ),
+    )
+    .unwrap();
+    let (status, stdout, peak) = peak_of(&["test", spec.to_str().unwrap()]);
+    assert_eq!(status, 0, "{stdout}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(peak < 3 * LARGE, "peak {} MiB", peak >> 20);
+}

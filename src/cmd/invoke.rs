@@ -61,7 +61,7 @@ impl Args {
             tracing.attach(&mut store);
         }
         let mut session = weld_run::invoke::Session::new(&runtime, &prepared, store)?;
-        if let Some(fed) = fed {
+        if let Some(fed) = &fed {
             session = session.feeding(fed);
         }
         let status = self.calls(session);

@@ -132,7 +132,7 @@ pub struct Session<'r> {
     /// by their place here, so that later calls can pass them back.
     handles: Vec<ResourceAny>,
     /// The argument layer in front of the component, if [`feed`] made one.
-    fed: Option<Fed>,
+    fed: Option<&'r Fed>,
 }
 
 impl<'r> Session<'r> {
@@ -192,7 +192,7 @@ impl<'r> Session<'r> {
 
     /// Calls the functions `fed` feeds through its argument layer, which
     /// the component this session instantiated must be (`fed.bytes`).
-    pub fn feeding(mut self, fed: Fed) -> Self {
+    pub fn feeding(mut self, fed: &'r Fed) -> Self {
         self.fed = Some(fed);
         self
     }
@@ -425,7 +425,7 @@ impl<'r> Session<'r> {
         for (node, ty) in nodes.iter().zip(types) {
             known_fields(node, ty, source)?;
         }
-        let Some(fed) = &self.fed else {
+        let Some(fed) = self.fed else {
             return Err(("no argument layer".to_owned(), 0..0));
         };
         let mut file = |label: &str| placeholder(label).and_then(|n| files.get_mut(n)?.take());

@@ -255,6 +255,18 @@ impl Suite {
         })
     }
 
+    /// Every call the cases make of `component`, in order.
+    fn calls_of(&self, component: &Path) -> Vec<String> {
+        self.cases
+            .iter()
+            .filter(|case| case.component == component)
+            .flat_map(|case| match &case.action {
+                Action::Invoke { calls, .. } => calls.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     /// Runs every case in order, reporting each as it finishes.
     /// `on_compile` is called as a component starts compiling and its
     /// result dropped when it is done, as in [`Runtime::prepare`].
@@ -281,14 +293,16 @@ impl Suite {
                 .entry((case.component.clone(), linking))
                 .or_insert_with(|| {
                     let fetched = self.fetched.get(&case.component);
-                    prepare(
-                        runtime,
-                        &case.component,
+                    let calls = match linking {
+                        Linking::Auto => self.calls_of(&case.component),
+                        Linking::Concurrent => Vec::new(),
+                    };
+                    let of = Of {
+                        path: &case.component,
                         fetched,
-                        linking,
-                        &on_compile,
-                        trace,
-                    )
+                        calls: &calls,
+                    };
+                    prepare(runtime, of, linking, &on_compile, trace)
                 });
             let failure = match component {
                 Ok(component) => run_case(runtime, component, case).err(),
@@ -306,17 +320,33 @@ impl Suite {
     }
 }
 
+/// What the `@PATH`s of calls are relative to: the working directory.
+const CALL_BASE: &str = "";
+
 /// A case's component, prepared, and what traces its calls.
 struct Component {
     prepared: Prepared,
     tracer: Option<crate::trace::Tracer>,
+    /// The argument layer in front of it, for calls that pass large files
+    /// (see `invoke::feed`).
+    fed: Option<weld_virt::arguments::Fed>,
 }
 
-/// `fetched` is the component when it is not the file at `path`.
+/// A component to prepare: the file at `path`, or `fetched` when it is
+/// not that file; and every call the cases make of it.
+struct Of<'a> {
+    path: &'a Path,
+    fetched: Option<&'a Arc<Bytes>>,
+    calls: &'a [String],
+}
+
 fn prepare<G>(
     runtime: &Runtime,
-    path: &Path,
-    fetched: Option<&Arc<Bytes>>,
+    Of {
+        path,
+        fetched,
+        calls,
+    }: Of<'_>,
     linking: Linking,
     on_compile: impl Fn(&Path) -> G,
     trace: Option<(&Arc<crate::trace::Trace>, bool)>,
@@ -345,9 +375,17 @@ fn prepare<G>(
         }
         None => None,
     };
+    // Traced, the taps would show the argument layer's calls.
+    let base = Path::new(CALL_BASE);
+    let fed = match traced.is_none() && crate::invoke::passes_large_files(calls, base) {
+        // A component the layer cannot front is called as before.
+        true => crate::invoke::feed(path, &wasm, calls, base).ok().flatten(),
+        false => None,
+    };
     let bytes = traced
         .as_ref()
         .and_then(|(_, traced)| traced.bytes.as_deref())
+        .or(fed.as_ref().map(|fed| fed.bytes.as_slice()))
         .unwrap_or(&wasm);
     let prepared = runtime
         .prepare_linking(path, bytes, || on_compile(path), linking)
@@ -356,7 +394,11 @@ fn prepare<G>(
         Some((trace, traced)) => Some(trace.tracer(&traced.table, root).map_err(cannot_trace)?),
         None => None,
     };
-    Ok(Component { prepared, tracer })
+    Ok(Component {
+        prepared,
+        tracer,
+        fed,
+    })
 }
 
 /// The name of a case's component: a path relative to the spec, or what
@@ -641,7 +683,10 @@ fn run_case(runtime: &Arc<Runtime>, component: &Component, case: &Case) -> Resul
                 Ok(session) => session,
                 Err(error) => return expected_failure(trap, &error),
             };
-            let base = Path::new("");
+            if let Some(fed) = &component.fed {
+                session = session.feeding(fed);
+            }
+            let base = Path::new(CALL_BASE);
             for (i, call) in calls.iter().enumerate() {
                 let called = match session.call(call, base) {
                     Ok(called) => called,
