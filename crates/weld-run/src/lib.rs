@@ -23,7 +23,7 @@ pub mod trace;
 pub use cache::{Cache, CacheStatus};
 pub use host::{Capabilities, DirGrant, Stdio};
 pub use http::HttpGrant;
-pub use lift::Detail;
+pub use lift::{Detail, show_params};
 pub use limits::{Limit, Limits};
 pub use runtime::{Options, Prepared, Runtime};
 

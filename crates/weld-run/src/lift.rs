@@ -56,6 +56,29 @@ pub(crate) struct Reader<'a> {
     pub detail: Detail,
 }
 
+/// The parameters of a call of types `types`, as the canonical ABI
+/// passed them (`flat` core values, and `memory` from address `base`),
+/// in WAVE: what `weld trace` shows of them, whole. The fuzz harness
+/// checks the argument layer's layout (`weld_virt::arguments`) with it.
+pub fn show_params(
+    resolve: &Resolve,
+    types: &[Type],
+    flat: &[u64],
+    memory: &[u8],
+    base: u32,
+) -> String {
+    let mut sizes = SizeAlign::default();
+    sizes.fill(resolve);
+    let reader = Reader {
+        resolve,
+        sizes: &sizes,
+        memory,
+        base,
+        detail: Detail::Full,
+    };
+    reader.params(types, flat)
+}
+
 /// A value could not be read.
 struct Unreadable;
 

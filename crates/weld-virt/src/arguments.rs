@@ -359,25 +359,38 @@ impl Fed {
         source: &str,
         file: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<Laid, Fault> {
-        let end = source.len().saturating_sub(1)..source.len();
         let Some(func) = self.function(interface, function) else {
+            let end = source.len().saturating_sub(1)..source.len();
             return Err((format!("`{function}` is not fed"), end));
         };
-        let layout = Layout::new(&self.resolve);
-        let reader = Reader {
-            layout: &layout,
-            source,
-        };
-        let mut args = Vec::new();
-        for (i, param) in func.params.iter().enumerate() {
-            args.push(match params.get(i) {
-                Some(node) => reader.read(&param.ty, node, file)?,
-                None if reader.option(&param.ty) => Arg::Case(0, None),
-                None => return Err((format!("argument {} is missing", i + 1), end)),
-            });
-        }
-        lay_out(&layout, func, &args).map_err(|e| (e, end))
+        lay_out_call(&self.resolve, func, params, source, file)
     }
+}
+
+/// The arguments of a call of `func` (typed in `resolve`), written in
+/// WAVE, laid out as [`Fed::arguments`] lays them out.
+pub fn lay_out_call(
+    resolve: &Resolve,
+    func: &Function,
+    params: &[&Node],
+    source: &str,
+    file: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> Result<Laid, Fault> {
+    let end = source.len().saturating_sub(1)..source.len();
+    let layout = Layout::new(resolve);
+    let reader = Reader {
+        layout: &layout,
+        source,
+    };
+    let mut args = Vec::new();
+    for (i, param) in func.params.iter().enumerate() {
+        args.push(match params.get(i) {
+            Some(node) => reader.read(&param.ty, node, file)?,
+            None if reader.option(&param.ty) => Arg::Case(0, None),
+            None => return Err((format!("argument {} is missing", i + 1), end)),
+        });
+    }
+    lay_out(&layout, func, &args).map_err(|e| (e, end))
 }
 
 /// Reads WAVE nodes as [`Arg`]s of WIT types.
@@ -428,7 +441,9 @@ impl Reader<'_> {
                 let given: Vec<(&str, &Node)> = node.as_record(source).map_err(fault)?.collect();
                 let mut fields = Vec::new();
                 for field in &record.fields {
-                    fields.push(match given.iter().find(|(name, _)| *name == field.name) {
+                    // The last of a field given twice, as WAVE reads it.
+                    let value = given.iter().rev().find(|(name, _)| *name == field.name);
+                    fields.push(match value {
                         Some((_, value)) => self.read(&field.ty, value, file)?,
                         None if self.option(&field.ty) => Arg::Case(0, None),
                         None => {
@@ -509,7 +524,7 @@ impl Reader<'_> {
 
 /// The core parameters of `func` as the layer calls it (not the return
 /// pointer the canonical ABI adds); None when they go through memory.
-pub(crate) fn flat_params(resolve: &Resolve, func: &Function) -> Option<Vec<WasmType>> {
+pub fn flat_params(resolve: &Resolve, func: &Function) -> Option<Vec<WasmType>> {
     let mut signature = resolve.wasm_signature(AbiVariant::GuestImport, func);
     if signature.indirect_params {
         return None;

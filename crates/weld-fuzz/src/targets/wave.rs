@@ -5,7 +5,11 @@
 //! covering every kind of value; their wasmtime types come from a
 //! component compiled once, never instantiated. A value that parsed must
 //! print (`wasm_wave::to_string`, as `weld invoke` prints results) and
-//! parse again to the same text.
+//! parse again to the same text. It must also lay out for the argument
+//! layer (`weld_virt::arguments`, which `weld invoke` uses for large
+//! files) at some address, and read back from there as a host reads a
+//! call's core values and memory (`weld_run::show_params`) as the same
+//! values.
 //!
 //! An input is two parts: a byte choosing the function, and the
 //! arguments' text (`(...)`).
@@ -36,6 +40,7 @@ world calls {
   export nested: func(o: option<option<u8>>, r: result<list<s64>, string>, t: tuple<color, perms, shape>);
   export results: func(a: result, b: result<_, color>, c: result<u8>);
   export lists: func(a: list<list<shape>>, b: list<option<image>>);
+  export wide: func(a: tuple<u64, u64, u64, u64, u64, u64, u64, u64, u8>, b: tuple<f32, f64, f32, f64, s8, s16, s32, s64, result<f32, u64>>, c: option<string>);
 }
 "#;
 
@@ -99,12 +104,11 @@ pub fn generate(g: &mut Gen) -> Vec<u8> {
 }
 
 pub fn run(input: &[u8]) -> Result<(), String> {
-    let [index, args] = split(input);
+    let [choice, args] = split(input);
     let calls = calls();
-    let index = index
-        .first()
-        .map_or(0, |&i| i as usize % calls.functions.len());
-    let (_, types) = &calls.functions[index];
+    let choice = choice.first().copied().unwrap_or(0);
+    let index = choice as usize % calls.functions.len();
+    let (function, types) = &calls.functions[index];
     let Ok(args) = std::str::from_utf8(args) else {
         return Ok(());
     };
@@ -121,6 +125,58 @@ pub fn run(input: &[u8]) -> Result<(), String> {
         let reprinted = wasm_wave::to_string(&again).unwrap_or_default();
         if reprinted != printed {
             return Err(format!("`{printed}` parses back as `{reprinted}`"));
+        }
+    }
+    // Aligned to 8 as the layer aligns it, near the start of memory or
+    // near its end (where the list may not fit).
+    let base = match choice & 0x80 != 0 {
+        true => u32::MAX - 4095,
+        false => 8 * (1 + args.len() as u32 % 4096),
+    };
+    laid_out_reads_back(function, types, args, &values, base)
+}
+
+/// Whether `args`, which WAVE read as `values`, lays out for the argument
+/// layer at `base` and reads back from there as those values.
+fn laid_out_reads_back(
+    function: &Function,
+    types: &[Type],
+    args: &str,
+    values: &[Val],
+    base: u32,
+) -> Result<(), String> {
+    let resolve = &calls().resolve;
+    let source = format!("f{args}");
+    let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&source).map_err(|e| e.to_string())?;
+    let nodes: Vec<&wasm_wave::ast::Node> = match parsed.params_node() {
+        Some(params) => params.as_tuple().map_err(|e| e.to_string())?.collect(),
+        None => Vec::new(),
+    };
+    let laid =
+        weld_virt::arguments::lay_out_call(resolve, function, &nodes, &source, &mut |_| None)
+            .map_err(|(e, _)| format!("WAVE reads `{args}`, the argument layer refuses it: {e}"))?;
+    let Some(memory) = laid.at(base) else {
+        return Ok(());
+    };
+    let flat: Vec<u64> = match weld_virt::arguments::flat_params(resolve, function) {
+        Some(params) => memory
+            .chunks(8)
+            .take(params.len())
+            .map(|slot| u64::from_le_bytes(slot.try_into().unwrap_or_default()))
+            .collect(),
+        None => vec![u64::from(base)],
+    };
+    let wit_types: Vec<_> = function.params.iter().map(|p| p.ty).collect();
+    let shown = weld_run::show_params(resolve, &wit_types, &flat, &memory, base);
+    let back = wasm_wave::untyped::UntypedFuncCall::parse(&format!("f({shown})"))
+        .and_then(|call| call.to_wasm_params::<Val>(types.iter()))
+        .map_err(|e| {
+            format!("`{args}` laid out reads back as `{shown}`, which WAVE cannot read: {e}")
+        })?;
+    for (value, again) in values.iter().zip(&back) {
+        let (value, again) = (wasm_wave::to_string(value), wasm_wave::to_string(again));
+        if value.is_err() || value.as_ref().ok() != again.as_ref().ok() {
+            return Err(format!("`{args}` laid out reads back as `{shown}`"));
         }
     }
     Ok(())
