@@ -487,3 +487,67 @@ fn an_input_cut_short_while_mapped_is_an_error() {
     }
     assert!(caught > 0, "weld was never caught reading the input");
 }
+
+/// `embed-components = false` with components whose interfaces use a
+/// resource of another: wasm-compose cannot import them (its type encoder
+/// cannot alias the resource), so weld embeds them and makes the
+/// definitions imports of their worlds. The result must take the very
+/// components it was composed from, and work.
+#[test]
+fn a_composition_importing_components_with_resources_takes_them() {
+    use wasm_encoder::{
+        Alias, Component, ComponentAliasSection, ComponentExportKind, ComponentExportSection,
+        ComponentInstanceSection, ComponentSectionId, RawSection,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let composed = dir.path().join("composed.wasm");
+    weld_ok(&[
+        "compose",
+        "tests/cli/compose/imported-resources.toml",
+        "-o",
+        composed.to_str().unwrap(),
+    ]);
+    let component = |name: &str| {
+        let path = common::root().join(format!("tests/cli/resources/{name}.component.wat"));
+        wat::parse_file(path).unwrap()
+    };
+    // (component (component $consumer) (component $provider)
+    //   (component $composed) (instance (instantiate $composed (with ...)))
+    //   (export "run" ...))
+    let mut wrapper = Component::new();
+    let parts = [
+        component("consumer"),
+        component("provider"),
+        std::fs::read(&composed).unwrap(),
+    ];
+    for bytes in &parts {
+        wrapper.section(&RawSection {
+            id: ComponentSectionId::Component as u8,
+            data: bytes,
+        });
+    }
+    let mut instances = ComponentInstanceSection::new();
+    instances.instantiate(
+        2,
+        [
+            ("consumer", ComponentExportKind::Component, 0),
+            ("provider", ComponentExportKind::Component, 1),
+        ],
+    );
+    wrapper.section(&instances);
+    let mut aliases = ComponentAliasSection::new();
+    aliases.alias(Alias::InstanceExport {
+        instance: 0,
+        kind: ComponentExportKind::Func,
+        name: "run",
+    });
+    wrapper.section(&aliases);
+    let mut exports = ComponentExportSection::new();
+    exports.export("run", ComponentExportKind::Func, 0, None);
+    wrapper.section(&exports);
+    let wrapper_path = dir.path().join("wrapper.wasm");
+    std::fs::write(&wrapper_path, wrapper.finish()).unwrap();
+    let output = weld_ok(&["invoke", wrapper_path.to_str().unwrap(), "run()"]);
+    // The consumer makes a counter at 40 and bumps it twice.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "42\n");
+}

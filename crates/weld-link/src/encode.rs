@@ -219,11 +219,26 @@ pub(crate) fn encode(
     };
     let (mut bytes, spliced) = match components {
         Components::Imported => {
-            let imported = encode(false).map_err(|e| {
+            let cannot = |e: String| {
                 Error::Encode(
                     format!("cannot import the components rather than embed them (`embed-components = false`): {e}").into(),
                 )
-            })?;
+            };
+            // What wasm-compose cannot import, it embeds, and weld makes
+            // the definitions imports (see `imported`).
+            let imported = match encode(false) {
+                Ok(imported) => imported,
+                Err(e) if e.contains("AliasableResourceId") => {
+                    let embedded = encode(true).map_err(cannot)?;
+                    let components: Vec<crate::imported::Imported<'_>> = named
+                        .iter()
+                        .map(|(name, path, bytes)| crate::imported::Imported { name, path, bytes })
+                        .collect();
+                    crate::imported::import_components(&embedded, &components)
+                        .map_err(|e| cannot(e.to_string()))?
+                }
+                Err(e) => return Err(cannot(e)),
+            };
             (imported, false)
         }
         // wasm-compose copies the components it embeds; importing them and

@@ -7,6 +7,7 @@
 
 mod difference;
 mod encode;
+mod imported;
 pub mod interpose;
 mod manifest;
 mod named_types;
