@@ -8,7 +8,9 @@
 //! about 4 MiB anyway. What the callee gets is only the bytes. So
 //! [`feed`] puts a layer in front of the component's exports: a virtual
 //! component (see `build`) that imports each exported interface and
-//! exports it again, passing every call on as it comes. The functions
+//! function and exports it again, passing every call on as it comes
+//! (composed with wasm-compose's graph, which wires functions the world
+//! exports as well as interfaces). The functions
 //! that are called with files differ: they ignore the arguments they are
 //! called with (placeholders: the cheapest values of their types) and ask
 //! the host for the real ones (`weld:invoke/arguments.get`,
@@ -18,11 +20,13 @@
 //! piece, and the component model copies each list on to the component
 //! as the bytes it is. Memory stays a small multiple of the input's size.
 //!
-//! Only functions of exported interfaces whose parameters hold plain data
-//! (no resource handles, streams or futures: those belong to the host's
-//! store, not to bytes) and that are not `async` are fed; the others
-//! pass through the layer untouched, and `weld invoke` calls them as it
-//! always does.
+//! Only functions whose parameters hold plain data (no resource handles,
+//! streams or futures: those belong to the host's store, not to bytes)
+//! and that are not `async` are fed; the others pass through the layer
+//! untouched, and `weld invoke` calls them as it always does. A world
+//! whose own functions are typed by its own types, or that exports an
+//! interface without a package name, gets no layer: the layer's world
+//! could not name them.
 
 use crate::build::{self, Around};
 use crate::layout::{BASE, Data, Layout, discriminant_type};
@@ -35,7 +39,8 @@ use wasm_wave::value::Value;
 use weld_link::Shared;
 use weld_wit::wit_parser::abi::{AbiVariant, WasmType};
 use weld_wit::wit_parser::{
-    FlagsRepr, Function, Handle, Int, Resolve, Type, TypeDefKind, TypeOwner, WorldItem, WorldKey,
+    FlagsRepr, Function, Handle, Int, Resolve, Result_, Type, TypeDefKind, TypeOwner, WorldItem,
+    WorldKey,
 };
 
 /// The interface the layer asks the host for arguments through.
@@ -47,7 +52,9 @@ pub const WIT: &str = include_str!("../../../wit/invoke/weld-invoke.wit");
 /// A component with a layer that takes the arguments of some of its
 /// functions from the host.
 pub struct Fed {
-    /// The composition: the layer plugged into the component, validated.
+    /// The composition: the layer in front of the component (not
+    /// validated here: it is never written, and wasmtime validates what
+    /// it compiles).
     pub bytes: Vec<u8>,
     /// The component's WIT, which types the fed functions.
     resolve: Resolve,
@@ -469,10 +476,22 @@ impl Reader<'_> {
                         .collect::<Result<_, _>>()?,
                 )
             }
+            // As WAVE reads them, a value standing alone is `some` of
+            // it, or `ok` of it, unless that is an option or result too.
+            TypeDefKind::Option(some)
+                if !self.wrapped(node, some, &[NodeType::OptionSome, NodeType::OptionNone]) =>
+            {
+                Arg::Case(1, Some(Box::new(self.read(some, node, file)?)))
+            }
             TypeDefKind::Option(some) => match node.as_option().map_err(fault)? {
                 Some(value) => Arg::Case(1, Some(Box::new(self.read(some, value, file)?))),
                 None => Arg::Case(0, None),
             },
+            TypeDefKind::Result(Result_ { ok: Some(ok), .. })
+                if !self.wrapped(node, ok, &[NodeType::ResultOk, NodeType::ResultErr]) =>
+            {
+                Arg::Case(0, Some(Box::new(self.read(ok, node, file)?)))
+            }
             TypeDefKind::Result(result) => {
                 let (case, ty, payload) = match node.as_result().map_err(fault)? {
                     Ok(payload) => (0, result.ok.as_ref(), payload),
@@ -490,6 +509,17 @@ impl Reader<'_> {
             }
             _ => return self.value(ty, node),
         })
+    }
+
+    /// Whether `node` is written as one of `cases` (`some(...)`,
+    /// `none`...), as it must be when the payload type `inner` is itself
+    /// an option or result; otherwise it may stand alone for the payload.
+    fn wrapped(&self, node: &Node, inner: &Type, cases: &[NodeType]) -> bool {
+        let nested = matches!(
+            self.layout.kind(inner),
+            Some(TypeDefKind::Option(_) | TypeDefKind::Result(_))
+        );
+        nested || cases.contains(&node.ty())
     }
 
     /// A case's payload: there exactly when the case has a type.

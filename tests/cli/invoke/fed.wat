@@ -1,4 +1,4 @@
-;; RUN: invoke % 'sum(@fixtures/components/go-app.wasm)' 'mixed(true, some("héllo"), @fixtures/components/go-app.wasm, 1.5, err("four"), ok(1.5))' 'mixed(false, none, [1, 2], -0.25, ok(7), err(9))' 'many(@fixtures/components/go-app.wasm, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)' 'sum([255, 0, 0, 255])' 'total(@fixtures/components/go-app.wasm)'
+;; RUN: invoke % 'sum(@fixtures/components/go-app.wasm)' 'mixed(true, some("héllo"), @fixtures/components/go-app.wasm, 1.5, err("four"), ok(1.5))' 'mixed(false, none, [1, 2], -0.25, ok(7), err(9))' 'mixed(false, "x", [1], 2.5, 7, 1.5)' 'many(@fixtures/components/go-app.wasm, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)' 'sum([255, 0, 0, 255])' 'total(@fixtures/components/go-app.wasm)'
 ;; Calls that pass files of 1 MiB or more (here of 2,748,836 bytes that sum
 ;; to 142,417,173) go through the argument layer, and so do all calls of
 ;; their functions. It lays their arguments out as the callee's core
@@ -6,6 +6,7 @@
 ;; results whose cases join i32s and an f32 with an i64) or, with more
 ;; than 16 core values, through memory (`many`). fed-inline.run makes the
 ;; small calls without the large ones, not fed, and must print the same.
+;; A value standing alone is `some` or `ok` of it, as WAVE reads it.
 (component
   (core module $m
     (memory (export "memory") 1)
