@@ -209,6 +209,12 @@ impl Prepared {
     }
 }
 
+/// How much of each pooled memory and table is zeroed with `memset` when
+/// its instance is done, rather than given back with `madvise` and faulted
+/// in again by the next: a handler instantiated per request (WASI 0.2),
+/// and each virtual layer in it, touches a few pages of each.
+const POOL_KEEP_RESIDENT: usize = 256 << 10;
+
 impl Runtime {
     pub fn new(options: Options) -> Result<Runtime, Error> {
         let mut config = Config::new();
@@ -221,7 +227,10 @@ impl Runtime {
             config.max_wasm_stack(stack);
         }
         if options.pooling {
-            let pooling = wasmtime::PoolingAllocationConfig::default();
+            let mut pooling = wasmtime::PoolingAllocationConfig::default();
+            pooling
+                .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
+                .table_keep_resident(POOL_KEEP_RESIDENT);
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         }
         Ok(Runtime {
