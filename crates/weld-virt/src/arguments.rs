@@ -191,6 +191,13 @@ pub fn feed(
     if fed.is_empty() {
         return Ok(None);
     }
+    let weld_invoke = |package: &weld_wit::wit_parser::PackageName| {
+        package.namespace == "weld" && package.name == "invoke"
+    };
+    if resolve.package_names.keys().any(weld_invoke) {
+        let why = "the component uses `weld:invoke` itself, which the layer would add";
+        return Err(Error::Build(why.into()));
+    }
     let mut layer_resolve = resolve.clone();
     weld_wit::guard::guarded("wit-parser", || {
         layer_resolve.push_str("weld-invoke.wit", WIT)
