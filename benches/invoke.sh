@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `weld invoke` with a large `list<u8>` argument: a file through the
 # argument layer (files of 1 MiB or more), the same file as one WAVE
-# value per byte (what `weld invoke` did before, and still does under
-# `--trace`, which the component's lack of imports makes free), and
+# value per byte (what `weld invoke` did before, and does for a
+# component the layer cannot front: the same function in
+# tests/cli/invoke/fed-own-arguments.wat, which imports weld:invoke), and
 # `wasmtime run --invoke` with the bytes written out in WAVE, which it
 # takes only on its command line (a single argument may hold 128 KiB, so
 # 16 KiB of bytes). The callee sums the bytes (tests/cli/invoke/fed.wat,
@@ -23,6 +24,7 @@ done
 source benches/setup.sh
 export WELD_CACHE_DIR="$work/weld-cache"
 WAST_STRICT_COMPONENT_INDICES=0 "$wasm_tools" parse tests/cli/invoke/fed.wat -o "$work/sum.wasm"
+WAST_STRICT_COMPONENT_INDICES=0 "$wasm_tools" parse tests/cli/invoke/fed-own-arguments.wat -o "$work/unfed.wasm"
 
 RUNS="${RUNS:-5}" WELD="$weld" WASMTIME="$wasmtime" WORK="$work" python3 - >"$work/invoke.md" <<'EOF'
 import os, statistics, subprocess, time
@@ -30,6 +32,7 @@ import os, statistics, subprocess, time
 weld, wasmtime, work = os.environ["WELD"], os.environ["WASMTIME"], os.environ["WORK"]
 runs = int(os.environ["RUNS"])
 component = f"{work}/sum.wasm"
+unfed = f"{work}/unfed.wasm"
 
 def run(args):
     """Wall seconds and peak resident MiB of one run, which must print a number."""
@@ -62,8 +65,7 @@ for size, label in [(16 << 10, "16 KiB"), (1 << 20, "1 MiB"), (20 << 20, "20 MiB
     path = data(size)
     fed = cell([weld, "invoke", component, f"sum(@{path})"]) if size >= 1 << 20 else None
     # A 100 MiB file as values would take about 10 GB.
-    values = (cell([weld, "invoke", "--trace-output", "/dev/null", component, f"sum(@{path})"])
-              if size <= 20 << 20 else None)
+    values = cell([weld, "invoke", unfed, f"sum(@{path})"]) if size <= 20 << 20 else None
     peer = None
     if size <= 16 << 10:
         wave = "[" + ", ".join(str(i % 251) for i in range(size)) + "]"
@@ -74,7 +76,8 @@ print("## `invoke`: large `list<u8>` arguments\n")
 print(f"Made by `benches/invoke.sh` on {time.strftime('%Y-%m-%d')}, 2 cores, release build; the median of {runs} runs")
 print("after a warm-up, each cell wall time and peak resident memory (wait4). The")
 print("component sums the bytes (`tests/cli/invoke/fed.wat`). \"values\" is one WAVE")
-print("value per byte, as `weld invoke` passes files under 1 MiB (and under `--trace`);")
+print("value per byte, as `weld invoke` passes files under 1 MiB, measured on the same")
+print("function in a component that imports `weld:invoke` and so gets no layer;")
 print("`wasmtime run --invoke` takes the bytes only written out on its command line,")
 print("whose single argument may hold 128 KiB.\n")
 print("| argument | weld, argument layer | weld, values | wasmtime run --invoke | layer ÷ values | weld ÷ wasmtime |")

@@ -123,7 +123,7 @@ impl RuntimeFlags {
 
 /// Prepares the component `wasm`, read from `path`, for the linker
 /// `linking` says, showing progress while it compiles.
-pub fn prepare_bytes(
+fn prepare_bytes(
     runtime: &Runtime,
     path: &Path,
     wasm: &[u8],
@@ -173,7 +173,7 @@ pub struct Tracing {
 }
 
 impl TraceFlags {
-    pub fn enabled(&self) -> bool {
+    fn enabled(&self) -> bool {
         self.trace
             || self.trace_format.is_some()
             || self.trace_values.is_some()
@@ -214,6 +214,22 @@ impl TraceFlags {
         linking: Linking,
         grouped: bool,
     ) -> Result<(Prepared, Option<Tracing>)> {
+        let fronted = self.prepare_fronted(runtime, path, linking, grouped, None)?;
+        Ok((fronted.prepared, fronted.tracing))
+    }
+
+    /// [`TraceFlags::prepare`], with what `front` puts in front of the
+    /// component's exports (`weld invoke`'s argument layer), given the
+    /// component as it would be prepared: instrumented first, if traced,
+    /// so that the taps do not see the layer.
+    pub fn prepare_fronted(
+        &self,
+        runtime: &Runtime,
+        path: &Path,
+        linking: Linking,
+        grouped: bool,
+        front: Option<Front<'_>>,
+    ) -> Result<Fronted> {
         let wasm = std::sync::Arc::new(crate::io::read_wasm(path)?);
         let name = crate::io::input_name(path);
         let stem = instance_name(path);
@@ -221,21 +237,41 @@ impl TraceFlags {
         let traced =
             weld_run::trace::traced(&name, &wasm, &stem, output.trace.filter(), output.asked)
                 .with_context(|| format!("cannot trace `{}`", name.display()))?;
-        let Some(traced) = traced else {
-            return Ok((prepare_bytes(runtime, path, &wasm, linking)?, None));
+        let wasm = match traced.as_ref().and_then(|traced| traced.bytes.clone()) {
+            Some(bytes) => std::sync::Arc::new(bytes.into()),
+            None => wasm,
         };
-        let prepared = prepare_bytes(
-            runtime,
-            path,
-            traced.bytes.as_deref().unwrap_or(&wasm),
-            linking,
-        )?;
-        let tracer = output
-            .trace
-            .tracer(&traced.table, stem)
-            .with_context(|| format!("cannot trace `{}`", name.display()))?;
-        Ok((prepared, Some(Tracing { tracer, output })))
+        let fed = front.and_then(|front| front(&name, &wasm));
+        let bytes = fed.as_ref().map_or(&wasm[..], |fed| &fed.bytes[..]);
+        let prepared = prepare_bytes(runtime, path, bytes, linking)?;
+        let tracing = match traced {
+            Some(traced) => {
+                let tracer = output
+                    .trace
+                    .tracer(&traced.table, stem)
+                    .with_context(|| format!("cannot trace `{}`", name.display()))?;
+                Some(Tracing { tracer, output })
+            }
+            None => None,
+        };
+        Ok(Fronted {
+            prepared,
+            tracing,
+            fed,
+        })
     }
+}
+
+/// What [`TraceFlags::prepare_fronted`] puts in front of a component's
+/// exports, given its name and bytes; None for nothing.
+pub type Front<'a> =
+    &'a dyn Fn(&Path, &std::sync::Arc<weld_wit::wasm::Bytes>) -> Option<weld_virt::arguments::Fed>;
+
+/// A component prepared, its trace, and the argument layer in front of it.
+pub struct Fronted {
+    pub prepared: Prepared,
+    pub tracing: Option<Tracing>,
+    pub fed: Option<weld_virt::arguments::Fed>,
 }
 
 /// A trace, and the file it goes to.

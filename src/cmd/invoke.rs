@@ -1,4 +1,4 @@
-use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags, prepare_bytes};
+use crate::flags::{CapabilityFlags, RuntimeFlags, TraceFlags};
 use crate::io;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -38,20 +38,17 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> Result<u8> {
         let runtime = self.runtime.runtime(false, false)?;
-        let fed = self.feed()?;
-        let (prepared, tracing) = match &fed {
-            Some(fed) => {
-                let linking = weld_run::runtime::Linking::Auto;
-                let prepared = prepare_bytes(&runtime, &self.component, &fed.bytes, linking)?;
-                (prepared, None)
-            }
-            None => self.trace.prepare(
-                &runtime,
-                &self.component,
-                weld_run::runtime::Linking::Auto,
-                false,
-            )?,
-        };
+        let front =
+            |name: &Path, wasm: &std::sync::Arc<weld_wit::wasm::Bytes>| self.feed(name, wasm);
+        let base = Path::new(".");
+        let fronted = self.trace.prepare_fronted(
+            &runtime,
+            &self.component,
+            weld_run::runtime::Linking::Auto,
+            false,
+            weld_run::invoke::passes_large_files(&self.calls, base).then_some(&front),
+        )?;
+        let (prepared, tracing, fed) = (fronted.prepared, fronted.tracing, fronted.fed);
         let caps = self
             .caps
             .capabilities(vec![self.component.display().to_string()]);
@@ -74,24 +71,21 @@ impl Args {
     }
 
     /// The component with an argument layer for the calls that pass
-    /// large files, unless tracing (whose taps would show the layer's calls).
-    /// A component the layer cannot front is called as before, each
-    /// file as a list of values, with a warning.
-    fn feed(&self) -> Result<Option<weld_virt::arguments::Fed>> {
-        let base = Path::new(".");
-        if self.trace.enabled() || !weld_run::invoke::passes_large_files(&self.calls, base) {
-            return Ok(None);
-        }
-        let wasm = std::sync::Arc::new(io::read_wasm(&self.component)?);
-        let name = io::input_name(&self.component);
-        match weld_run::invoke::feed(&name, &wasm, &self.calls, base) {
-            Ok(fed) => Ok(fed),
+    /// large files. A component the layer cannot front is called as
+    /// before, each file as a list of values, with a warning.
+    fn feed(
+        &self,
+        name: &Path,
+        wasm: &std::sync::Arc<weld_wit::wasm::Bytes>,
+    ) -> Option<weld_virt::arguments::Fed> {
+        match weld_run::invoke::feed(name, wasm, &self.calls, Path::new(".")) {
+            Ok(fed) => fed,
             Err(e) => {
                 let why = weld_wit::display::error_chain(&e);
                 eprintln!(
                     "warning: files are passed as lists of values, which costs far more memory: {why}"
                 );
-                Ok(None)
+                None
             }
         }
     }

@@ -375,18 +375,19 @@ fn prepare<G>(
         }
         None => None,
     };
-    // Traced, the taps would show the argument layer's calls.
+    // The argument layer goes in front of the instrumented component, so
+    // that the taps do not see it.
+    let wasm = match traced.as_ref().and_then(|(_, traced)| traced.bytes.clone()) {
+        Some(bytes) => Arc::new(bytes.into()),
+        None => wasm,
+    };
     let base = Path::new(CALL_BASE);
-    let fed = match traced.is_none() && crate::invoke::passes_large_files(calls, base) {
+    let fed = match crate::invoke::passes_large_files(calls, base) {
         // A component the layer cannot front is called as before.
         true => crate::invoke::feed(path, &wasm, calls, base).ok().flatten(),
         false => None,
     };
-    let bytes = traced
-        .as_ref()
-        .and_then(|(_, traced)| traced.bytes.as_deref())
-        .or(fed.as_ref().map(|fed| fed.bytes.as_slice()))
-        .unwrap_or(&wasm);
+    let bytes = fed.as_ref().map_or(&wasm[..], |fed| &fed.bytes[..]);
     let prepared = runtime
         .prepare_linking(path, bytes, || on_compile(path), linking)
         .map_err(|e| weld_wit::display::error_chain(&e))?;
