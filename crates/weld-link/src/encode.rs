@@ -230,9 +230,17 @@ pub(crate) fn encode(
                 Ok(imported) => imported,
                 Err(e) if e.contains("AliasableResourceId") => {
                     let embedded = encode(true).map_err(cannot)?;
+                    // As the graph has them: with imports renamed (`unshare`).
                     let components: Vec<crate::imported::Imported<'_>> = named
                         .iter()
-                        .map(|(name, path, bytes)| crate::imported::Imported { name, path, bytes })
+                        .zip(&rewritten)
+                        .map(
+                            |((name, path, bytes), rewritten)| crate::imported::Imported {
+                                name,
+                                path,
+                                bytes: rewritten.as_deref().map_or(*bytes, |b| &b[..]),
+                            },
+                        )
                         .collect();
                     crate::imported::import_components(&embedded, &components)
                         .map_err(|e| cannot(e.to_string()))?

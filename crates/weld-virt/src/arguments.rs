@@ -629,13 +629,13 @@ impl Store<'_> {
         match (arg, self.layout.kind(ty)) {
             (Arg::Value(value), _) => layout.store(data, ty, value, address)?,
             (Arg::Bytes(bytes), _) => {
-                let at = data.alloc(bytes.len(), 1);
+                let at = room(data, bytes.len(), 1)?;
                 data.put(at, bytes);
                 layout.pointer(data, address, at, bytes.len());
             }
             (Arg::List(items), Some(TypeDefKind::List(element))) => {
                 let (size, align) = layout.size_align(element);
-                let at = data.alloc(size * items.len(), align);
+                let at = room(data, size.saturating_mul(items.len()), align)?;
                 for (i, item) in items.iter().enumerate() {
                     self.store(data, element, item, at + (i * size) as u32)?;
                 }
@@ -677,13 +677,13 @@ impl Store<'_> {
         match (arg, self.layout.kind(ty)) {
             (Arg::Value(value), _) => self.flatten_value(data, ty, value, slots)?,
             (Arg::Bytes(bytes), _) => {
-                let at = data.alloc(bytes.len(), 1);
+                let at = room(data, bytes.len(), 1)?;
                 data.put(at, bytes);
                 push_list(slots, at, bytes.len());
             }
             (Arg::List(items), Some(TypeDefKind::List(element))) => {
                 let (size, align) = self.layout.size_align(element);
-                let at = data.alloc(size * items.len(), align);
+                let at = room(data, size.saturating_mul(items.len()), align)?;
                 for (i, item) in items.iter().enumerate() {
                     self.store(data, element, item, at + (i * size) as u32)?;
                 }
@@ -749,7 +749,7 @@ impl Store<'_> {
             Type::Char => push(u64::from(u32::from(value.unwrap_char()))),
             Type::String => {
                 let text = value.unwrap_string();
-                let at = data.alloc(text.len(), 1);
+                let at = room(data, text.len(), 1)?;
                 data.put(at, text.as_bytes());
                 push_list(slots, at, text.len());
             }
@@ -780,6 +780,20 @@ impl Store<'_> {
         }
         Ok(())
     }
+}
+
+/// Room for `size` bytes aligned to `align` in `data`; its address. The
+/// arguments must fit in the 4 GiB a component's memory has (two large
+/// files may not), or their addresses would wrap.
+fn room(data: &mut Data, size: usize, align: usize) -> Result<u32, String> {
+    let end = (BASE as usize)
+        .saturating_add(data.bytes.len())
+        .saturating_add(size)
+        .saturating_add(align);
+    if end > u32::MAX as usize {
+        return Err("the arguments hold more than 4 GiB, which no component's memory can".into());
+    }
+    Ok(data.alloc(size, align))
 }
 
 /// The core values of a list or string at `at`: its address and length.
@@ -813,4 +827,20 @@ fn cases(kind: &TypeDefKind) -> (Int, Vec<Option<&Type>>) {
         _ => Vec::new(),
     };
     (discriminant_type(cases.len()), cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Data, room};
+
+    /// Arguments past 4 GiB (two files of 2 GiB) are refused before they
+    /// are laid out, not laid out at wrapped addresses.
+    #[test]
+    fn arguments_past_4_gib_are_refused() {
+        let mut data = Data::default();
+        assert!(room(&mut data, 1 << 20, 1).is_ok());
+        let refused = room(&mut data, u32::MAX as usize - (1 << 20), 1);
+        assert!(refused.unwrap_err().contains("4 GiB"));
+        assert_eq!(data.bytes.len(), 1 << 20, "nothing was allocated");
+    }
 }

@@ -296,14 +296,14 @@ enum Arguments<'a> {
 /// What a forward does besides the call: where its arguments come from,
 /// and what runs before its result is wrapped.
 #[derive(Clone, Copy)]
-struct Around<'a> {
+struct Forwarding<'a> {
     arguments: Arguments<'a>,
     before_wrap: Option<&'a dyn Fn(&mut InstructionSink<'_>)>,
 }
 
-impl Default for Around<'_> {
+impl Default for Forwarding<'_> {
     fn default() -> Self {
-        Around {
+        Forwarding {
             arguments: Arguments::Own,
             before_wrap: None,
         }
@@ -1076,7 +1076,7 @@ impl Context<'_> {
                 wrap,
                 lowering,
                 ..
-            } => self.forward(sink, *result, wrap, *lowering, local, Around::default()),
+            } => self.forward(sink, *result, wrap, *lowering, local, Forwarding::default()),
             Body::Dispatch {
                 objects,
                 other,
@@ -1742,14 +1742,21 @@ impl Context<'_> {
         else {
             unreachable!("a fed function forwards");
         };
-        let around = Around {
+        let forwarding = Forwarding {
             arguments: Arguments::Fed {
                 base,
                 params: fed.params.as_deref(),
             },
             before_wrap: None,
         };
-        self.forward(sink, *result, wrap, *lowering, local + FED_LOCALS, around);
+        self.forward(
+            sink,
+            *result,
+            wrap,
+            *lowering,
+            local + FED_LOCALS,
+            forwarding,
+        );
     }
 
     /// [`Body::Tap`]: the parameters widened to `i64`s on the heap for
@@ -1807,11 +1814,11 @@ impl Context<'_> {
                     Wrap::Memory(_) => self.tap_exit_from(sink, &exit, inner),
                     _ => self.tap_exit(sink, &exit),
                 };
-                let around = Around {
+                let forwarding = Forwarding {
                     before_wrap: Some(&report),
-                    ..Around::default()
+                    ..Forwarding::default()
                 };
-                self.forward(sink, *result, wrap, *lowering, inner, around);
+                self.forward(sink, *result, wrap, *lowering, inner, forwarding);
             }
             body => {
                 self.emit(sink, body, inner);
@@ -1934,7 +1941,7 @@ impl Context<'_> {
         wrap: &Wrap,
         lowering: Lowering,
         local: u32,
-        around: Around<'_>,
+        forwarding: Forwarding<'_>,
     ) {
         let area = local;
         if let Some((size, align)) = result {
@@ -1943,7 +1950,7 @@ impl Context<'_> {
             });
             sink.local_set(area);
         }
-        match around.arguments {
+        match forwarding.arguments {
             Arguments::Own => {
                 for param in 0..self.params {
                     sink.local_get(param);
@@ -1983,7 +1990,7 @@ impl Context<'_> {
                 .unreachable()
                 .end();
         }
-        if let Some(report) = around.before_wrap {
+        if let Some(report) = forwarding.before_wrap {
             report(sink);
         }
         match wrap {
